@@ -1,0 +1,4 @@
+#include "commands.h"
+namespace neurite::cli {
+void add_backquery_command(CLI::App&) {}
+}  // namespace neurite::cli

@@ -1,0 +1,14 @@
+// Each subcommand lives in its own file and registers itself on the top-level app.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace neurite::cli {
+
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_backquery_command(CLI::App& app);
+void add_gradcheck_command(CLI::App& app);
+void add_seed_commands(CLI::App& app);  // perceptron, linear-unit, rashid-example
+
+}  // namespace neurite::cli

@@ -1,0 +1,105 @@
+#include "common.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "neurite/error.h"
+
+namespace neurite::cli {
+
+namespace {
+std::vector<std::string> split(const std::string& text, const std::string& separators) {
+  std::vector<std::string> parts;
+  std::string current;
+  for (char c : text) {
+    if (separators.find(c) != std::string::npos) {
+      parts.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  parts.push_back(current);
+  return parts;
+}
+
+double parse_number(const std::string& part, const std::string& what) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(part, &used);
+    if (used == part.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(what + ": '" + part + "' is not a number");
+}
+}  // namespace
+
+std::vector<int64_t> parse_sizes(const std::string& text) {
+  std::vector<int64_t> sizes;
+  for (const std::string& part : split(text, ",-")) {
+    const double v = parse_number(part, "--layers " + text);
+    require(v >= 1 && v == std::floor(v) && v < 1e8,
+            "--layers " + text + ": layer size '" + part + "' must be a positive whole number");
+    sizes.push_back(static_cast<int64_t>(v));
+  }
+  require(sizes.size() >= 2, "--layers " + text + ": give at least an input and an output size");
+  return sizes;
+}
+
+TargetValues parse_targets(const std::string& text) {
+  const auto parts = split(text, ",/");
+  require(parts.size() == 2, "--targets " + text + ": give off and on values, like 0.1,0.9");
+  TargetValues t{static_cast<float>(parse_number(parts[0], "--targets")),
+                 static_cast<float>(parse_number(parts[1], "--targets"))};
+  require(t.off < t.on, "--targets " + text + ": the off value must be below the on value");
+  return t;
+}
+
+InputScale parse_scale(const std::string& text) {
+  if (text == "unit") return InputScale::Unit;
+  if (text == "rashid") return InputScale::Rashid;
+  throw Error("--scale " + text + ": expected unit ([0,1]) or rashid ([0.01,1])");
+}
+
+std::string scale_name(InputScale scale) { return scale == InputScale::Unit ? "unit" : "rashid"; }
+
+Initializer::Kind parse_init(const std::string& text) {
+  if (text == "nielsen") return Initializer::Kind::Nielsen;
+  if (text == "rashid") return Initializer::Kind::Rashid;
+  if (text == "uniform") return Initializer::Kind::Uniform;
+  throw Error("--init " + text + ": expected nielsen, rashid or uniform");
+}
+
+MnistOptions data_options_of(const nlohmann::json& training) {
+  MnistOptions o;
+  o.scale = parse_scale(training.value("scale", std::string("unit")));
+  if (training.contains("targets") && training["targets"].is_array() && training["targets"].size() == 2)
+    o.targets = {training["targets"][0].get<float>(), training["targets"][1].get<float>()};
+  return o;
+}
+
+ProgressBar::ProgressBar() : enabled_(::isatty(STDOUT_FILENO) == 1) {}
+
+void ProgressBar::update(int64_t done, int64_t total) {
+  if (!enabled_ || total <= 0) return;
+  constexpr int kWidth = 40;
+  const int filled = static_cast<int>(kWidth * done / total);
+  if (filled == last_width_ && done != total) return;  // redraw only when the bar moves
+  last_width_ = filled;
+  std::string bar(static_cast<std::size_t>(filled), '=');
+  bar.resize(kWidth, ' ');
+  std::printf("\r[%s] %lld/%lld", bar.c_str(), static_cast<long long>(done), static_cast<long long>(total));
+  std::fflush(stdout);
+}
+
+void ProgressBar::clear() {
+  if (!enabled_ || last_width_ < 0) return;
+  std::printf("\r%*s\r", 70, "");
+  std::fflush(stdout);
+  last_width_ = -1;
+}
+
+}  // namespace neurite::cli

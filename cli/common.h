@@ -1,0 +1,34 @@
+// Helpers shared by the subcommands: parsing list-valued flags, the progress bar, and reading
+// the data settings a model was trained with.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "neurite/data/mnist.h"
+#include "neurite/layers/layer.h"
+
+namespace neurite::cli {
+
+std::vector<int64_t> parse_sizes(const std::string& text);      // "784,30,10"
+TargetValues parse_targets(const std::string& text);            // "0.1,0.9"
+InputScale parse_scale(const std::string& text);                // "unit" | "rashid"
+std::string scale_name(InputScale scale);
+Initializer::Kind parse_init(const std::string& text);          // "nielsen" | "rashid" | "uniform"
+
+// The input scaling and targets stored in a model's training settings.
+MnistOptions data_options_of(const nlohmann::json& training);
+
+// Draws "[=====>    ] 1234/50000" on one terminal line; nothing unless stdout is a terminal.
+class ProgressBar {
+ public:
+  ProgressBar();
+  void update(int64_t done, int64_t total);
+  void clear();
+
+ private:
+  bool enabled_;
+  int last_width_ = -1;
+};
+
+}  // namespace neurite::cli

@@ -1,0 +1,66 @@
+// neurite gradcheck: compares backprop with central differences for every parameter and the
+// input of a small network (or a saved model) on random data; exits 1 if any error is too big.
+#include <cstdio>
+
+#include "commands.h"
+#include "common.h"
+#include "neurite/error.h"
+#include "neurite/gradcheck.h"
+#include "neurite/io/model_file.h"
+
+namespace neurite::cli {
+
+namespace {
+
+struct GradcheckArgs {
+  std::string layers = "6,5,4,3";
+  std::string activation = "sigmoid";
+  std::string cost = "quadratic";
+  std::string model;
+  int64_t batch = 4;
+  uint64_t seed = 1;
+  int64_t max_per_tensor = 200;
+  double tolerance = 1e-2;
+};
+
+void run_gradcheck(const GradcheckArgs& a) {
+  require(a.batch > 0, "--batch must be positive, got " + std::to_string(a.batch));
+  const std::unique_ptr<Cost> cost = make_cost(a.cost);
+  Rng rng(a.seed, /*stream=*/3);
+  Network net = a.model.empty() ? make_mlp(parse_sizes(a.layers), parse_activation(a.activation))
+                                : std::move(load_model(a.model).network);
+  if (a.model.empty()) net.initialize({.kind = Initializer::Kind::Nielsen}, rng);
+
+  Shape in_shape = net.input_shape(), out_shape = net.output_shape();
+  in_shape.insert(in_shape.begin(), a.batch);
+  out_shape.insert(out_shape.begin(), a.batch);
+  Tensor x(in_shape), y(out_shape);
+  for (float& v : x.span()) v = static_cast<float>(rng.uniform());
+  for (float& v : y.span()) v = static_cast<float>(rng.uniform());
+
+  const GradCheckReport report = gradient_check(
+      net, *cost, x, y, {.tolerance = a.tolerance, .max_per_tensor = a.max_per_tensor, .seed = a.seed});
+  std::printf("%s, %s cost, batch %lld\n%s", net.summary().c_str(), cost->name().c_str(),
+              static_cast<long long>(a.batch), report.describe().c_str());
+  std::printf("largest relative error %.3e: %s (tolerance %.0e)\n", report.max_error,
+              report.passed ? "PASS" : "FAIL", a.tolerance);
+  if (!report.passed) throw Error("gradient check failed: largest relative error " + std::to_string(report.max_error));
+}
+
+}  // namespace
+
+void add_gradcheck_command(CLI::App& app) {
+  auto args = std::make_shared<GradcheckArgs>();
+  CLI::App* cmd = app.add_subcommand("gradcheck", "Check backprop against numerical gradients");
+  cmd->add_option("--layers", args->layers, "Layer sizes of a network to check")->capture_default_str();
+  cmd->add_option("--activation", args->activation, "step, identity, sigmoid, tanh or relu")->capture_default_str();
+  cmd->add_option("--cost", args->cost, "quadratic or cross-entropy")->capture_default_str();
+  cmd->add_option("--model", args->model, "Check a saved model instead");
+  cmd->add_option("--batch", args->batch, "Random samples in the batch")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Seed for the weights and data")->capture_default_str();
+  cmd->add_option("--max-per-tensor", args->max_per_tensor, "Entries checked per tensor (0: all)")->capture_default_str();
+  cmd->add_option("--tolerance", args->tolerance, "Largest relative error that passes")->capture_default_str();
+  cmd->callback([args] { run_gradcheck(*args); });
+}
+
+}  // namespace neurite::cli

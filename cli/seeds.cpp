@@ -1,0 +1,4 @@
+#include "commands.h"
+namespace neurite::cli {
+void add_seed_commands(CLI::App&) {}
+}  // namespace neurite::cli

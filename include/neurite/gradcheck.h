@@ -1,0 +1,41 @@
+// Numerical gradient checking: every parameter (and the input) is nudged by +-eps, the cost is
+// re-evaluated, and the central difference (C(w+eps) - C(w-eps)) / 2eps is compared with what
+// backward computed. The report gives the largest relative error per layer.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "neurite/network.h"
+
+namespace neurite {
+
+struct GradCheckOptions {
+  double epsilon = 1e-3;
+  // |analytic - numeric| / max(|analytic|, |numeric|, floor): the floor keeps near-zero
+  // gradients, where float round-off dominates, from reading as huge relative errors.
+  double floor = 1e-3;
+  double tolerance = 1e-2;       // largest relative error that passes
+  int64_t max_per_tensor = 0;    // check at most this many entries per tensor (0: all)
+  uint64_t seed = 1;             // picks the entries when max_per_tensor limits them
+};
+
+struct GradCheckEntry {
+  std::string name;        // "0.weight", or "input"
+  std::string layer;       // "dense", ...
+  double max_error = 0;    // largest relative error
+  int64_t worst_index = -1;
+  double analytic = 0, numeric = 0;  // at the worst index
+  int64_t checked = 0;
+};
+
+struct GradCheckReport {
+  std::vector<GradCheckEntry> entries;  // one per parameter tensor, then the input
+  double max_error = 0;
+  bool passed = false;
+  std::string describe() const;  // a table, one line per entry
+};
+
+GradCheckReport gradient_check(Network& net, const Cost& cost, const Tensor& x, const Tensor& target,
+                               const GradCheckOptions& options = {});
+
+}  // namespace neurite

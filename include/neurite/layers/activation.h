@@ -1,0 +1,32 @@
+// Element-wise activation layers: step, identity, sigmoid, tanh, ReLU.
+#pragma once
+#include "neurite/layers/layer.h"
+
+namespace neurite {
+
+enum class ActivationKind { Step, Identity, Sigmoid, Tanh, ReLU };
+
+std::string activation_name(ActivationKind kind);              // "sigmoid"
+ActivationKind parse_activation(const std::string& name);     // throws on an unknown name
+
+class Activation : public Layer {
+ public:
+  explicit Activation(ActivationKind kind) : kind_(kind) {}
+
+  std::string type() const override { return activation_name(kind_); }
+  nlohmann::json config() const override { return {{"type", type()}}; }
+  Shape output_shape(const Shape& sample_input) const override { return sample_input; }
+  void forward(const Tensor& x, Tensor& y) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
+
+  ActivationKind kind() const { return kind_; }
+
+ private:
+  ActivationKind kind_;
+};
+
+// The scalar functions, shared with the seeds' small models.
+float sigmoid(float z);
+float logit(float a);  // sigmoid's inverse, used by backquery
+
+}  // namespace neurite

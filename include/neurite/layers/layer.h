@@ -1,0 +1,53 @@
+// Layer: the interface every layer implements. Dimension legend used in shape comments:
+//   N batch, F features in, O features out (C, H, W, T arrive with later layers).
+// A network keeps each layer's input x and output y, so backward receives both and a layer
+// caches only what it cannot recompute from them.
+#pragma once
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "neurite/rng.h"
+#include "neurite/tensor.h"
+
+namespace neurite {
+
+// One learnable tensor and its gradient. Optimisers and model files loop over these.
+struct Parameter {
+  std::string name;  // "weight", "bias"; the network prefixes the layer index: "0.weight"
+  Tensor* value;
+  Tensor* grad;
+};
+
+// How weights start. Biases start at zero except under Nielsen's scheme, which draws them too.
+struct Initializer {
+  enum class Kind { Nielsen, Rashid, Uniform };
+  Kind kind = Kind::Nielsen;
+  double uniform_limit = 0.5;  // Uniform draws from [-limit, limit]
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  virtual std::string type() const = 0;           // "dense", "sigmoid", ...
+  virtual nlohmann::json config() const = 0;      // type plus options: rebuilds the layer
+  // One sample's output shape for one sample's input shape; throws naming both on a mismatch.
+  virtual Shape output_shape(const Shape& sample_input) const = 0;
+
+  // x (N, ...) -> y (N, ...); y is resized by the layer.
+  virtual void forward(const Tensor& x, Tensor& y) = 0;
+  // From dy = dL/dy: adds dL/dparameter into each grad and, when dx is given, writes dL/dx.
+  virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) = 0;
+
+  virtual std::vector<Parameter> parameters() { return {}; }
+  virtual void initialize(const Initializer&, Rng&) {}
+};
+
+using LayerPtr = std::unique_ptr<Layer>;
+
+// Builds a layer from its config() (as stored in model files).
+LayerPtr make_layer(const nlohmann::json& config);
+
+}  // namespace neurite

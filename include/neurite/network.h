@@ -1,0 +1,64 @@
+// Network: a sequence of layers run in order forward and in exactly the reverse order backward.
+// It owns the activation buffers (input and output of every layer) and the gradient buffers
+// between layers, reused from batch to batch.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "neurite/cost.h"
+#include "neurite/layers/layer.h"
+
+namespace neurite {
+
+class Network {
+ public:
+  explicit Network(Shape sample_input_shape);
+  Network(Network&&) = default;
+  Network& operator=(Network&&) = default;
+
+  // Appends a layer; throws naming the layer index and both shapes if it does not fit.
+  Network& add(LayerPtr layer);
+
+  const Shape& input_shape() const { return input_shape_; }   // one sample, e.g. (784)
+  const Shape& output_shape() const { return output_shape_; }
+  std::size_t layer_count() const { return layers_.size(); }
+  Layer& layer(std::size_t i) { return *layers_.at(i); }
+  const Layer& layer(std::size_t i) const { return *layers_.at(i); }
+
+  // x (N, input...) -> network output (N, output...), valid until the next forward.
+  const Tensor& forward(const Tensor& x);
+  // From dL/d(output), accumulates every parameter's gradient. dL/dx is computed only when
+  // asked for (gradient checks): the first layer's input gradient is otherwise wasted work.
+  void backward(const Tensor& output_grad, bool want_input_grad = false);
+  // Forward, cost and backward for one batch; returns the cost. Uses the cost's fused gradient
+  // through the output activation when it has one.
+  double compute_gradients(const Tensor& x, const Tensor& target, const Cost& cost,
+                           bool want_input_grad = false);
+  const Tensor& input_grad() const { return grads_.front(); }  // after want_input_grad
+
+  // Every parameter, named like PyTorch's nn.Sequential: "<layer index>.weight".
+  std::vector<Parameter> parameters();
+  void zero_grad();
+  void initialize(const Initializer& init, Rng& rng);
+  int64_t parameter_count();
+
+  // {"input": [784], "layers": [{"type": "dense", ...}, ...]}
+  nlohmann::json architecture() const;
+  static Network from_architecture(const nlohmann::json& architecture);
+  // "784-30-10 sigmoid" style summary, one line.
+  std::string summary() const;
+
+ private:
+  void backward_from(std::size_t layer_end, bool want_input_grad);
+
+  Shape input_shape_, output_shape_;
+  std::vector<LayerPtr> layers_;
+  std::vector<Tensor> acts_;   // acts_[i] is layer i's input; acts_.back() the output
+  std::vector<Tensor> grads_;  // grads_[i] is dL/d acts_[i]
+};
+
+// Builds the classic fully connected network: sizes {784, 30, 10}, one activation after every
+// dense layer.
+Network make_mlp(const std::vector<int64_t>& sizes, ActivationKind activation, bool bias = true);
+
+}  // namespace neurite

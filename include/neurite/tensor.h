@@ -1,0 +1,68 @@
+// Tensor: contiguous float32 storage with a row-major shape. Batches come first: a batch of
+// flat vectors is (N, features); images later are (N, C, H, W).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <new>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace neurite {
+
+using Shape = std::vector<int64_t>;
+
+std::string to_string(const Shape& shape);  // "(10, 784)"
+int64_t element_count(const Shape& shape);
+
+// 64-byte aligned storage so kernels start every row on a cache line.
+template <class T>
+struct AlignedAllocator {
+  using value_type = T;
+  AlignedAllocator() = default;
+  template <class U>
+  AlignedAllocator(const AlignedAllocator<U>&) {}
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64}));
+  }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t{64}); }
+  template <class U>
+  bool operator==(const AlignedAllocator<U>&) const { return true; }
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(Shape shape, float fill = 0.0f);
+  static Tensor from(Shape shape, std::initializer_list<float> values);
+
+  const Shape& shape() const { return shape_; }
+  int rank() const { return static_cast<int>(shape_.size()); }
+  int64_t dim(int i) const { return shape_.at(static_cast<std::size_t>(i)); }
+  int64_t size() const { return static_cast<int64_t>(data_.size()); }
+  bool empty() const { return data_.empty(); }
+
+  float* data() { return data_.data(); }
+  const float* data() const { return data_.data(); }
+  std::span<float> span() { return {data_.data(), data_.size()}; }
+  std::span<const float> span() const { return {data_.data(), data_.size()}; }
+  float& operator[](int64_t i) { return data_[static_cast<std::size_t>(i)]; }
+  float operator[](int64_t i) const { return data_[static_cast<std::size_t>(i)]; }
+
+  // Changes the shape, keeping the allocation when it is big enough (buffers are reused
+  // batch after batch). Contents are unspecified afterwards unless the size is unchanged.
+  void resize(const Shape& shape);
+  // Same data, new shape of the same element count.
+  void reshape(const Shape& shape);
+  void fill(float value);
+
+ private:
+  Shape shape_;
+  std::vector<float, AlignedAllocator<float>> data_;
+};
+
+// Throws a neurite::Error naming both shapes unless they are equal.
+void require_shape(const Tensor& t, const Shape& expected, const std::string& what);
+
+}  // namespace neurite

@@ -1,0 +1,89 @@
+#include "neurite/gradcheck.h"
+
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+namespace neurite {
+
+namespace {
+
+// Which entries of a tensor of `size` elements to check.
+std::vector<int64_t> pick_entries(int64_t size, const GradCheckOptions& o, Rng& rng) {
+  std::vector<int64_t> all(static_cast<std::size_t>(size));
+  std::iota(all.begin(), all.end(), 0);
+  if (o.max_per_tensor <= 0 || size <= o.max_per_tensor) return all;
+  rng.shuffle(std::span<int64_t>(all));
+  all.resize(static_cast<std::size_t>(o.max_per_tensor));
+  return all;
+}
+
+// Compares the analytic gradient of one tensor with central differences of the cost.
+GradCheckEntry check_tensor(const std::string& name, const std::string& layer, Tensor& value,
+                            const Tensor& analytic, const std::function<double()>& cost_now,
+                            const GradCheckOptions& o, Rng& rng) {
+  GradCheckEntry e{.name = name, .layer = layer};
+  for (int64_t i : pick_entries(value.size(), o, rng)) {
+    const float saved = value[i];
+    value[i] = static_cast<float>(saved + o.epsilon);
+    const double up = cost_now();
+    value[i] = static_cast<float>(saved - o.epsilon);
+    const double down = cost_now();
+    value[i] = saved;
+    // Divide by the step actually taken in float, not the one asked for.
+    const double step = static_cast<double>(static_cast<float>(saved + o.epsilon)) -
+                        static_cast<double>(static_cast<float>(saved - o.epsilon));
+    const double numeric = (up - down) / step;
+    const double a = analytic[i];
+    const double error = std::abs(a - numeric) / std::max({std::abs(a), std::abs(numeric), o.floor});
+    if (error > e.max_error || e.worst_index < 0) {
+      e.max_error = error;
+      e.worst_index = i;
+      e.analytic = a;
+      e.numeric = numeric;
+    }
+    ++e.checked;
+  }
+  return e;
+}
+
+}  // namespace
+
+GradCheckReport gradient_check(Network& net, const Cost& cost, const Tensor& x,
+                               const Tensor& target, const GradCheckOptions& o) {
+  net.zero_grad();
+  net.compute_gradients(x, target, cost, /*want_input_grad=*/true);
+  const Tensor input_grad = net.input_grad();
+  Tensor input = x;
+  auto cost_now = [&] { return cost.value(net.forward(input), target); };
+
+  Rng rng(o.seed, /*stream=*/7);
+  GradCheckReport report;
+  for (Parameter& p : net.parameters()) {
+    const std::string index = p.name.substr(0, p.name.find('.'));
+    const std::string layer = net.layer(std::stoul(index)).type();
+    const Tensor analytic = *p.grad;
+    report.entries.push_back(check_tensor(p.name, layer, *p.value, analytic, cost_now, o, rng));
+  }
+  report.entries.push_back(check_tensor("input", "-", input, input_grad, cost_now, o, rng));
+  net.zero_grad();
+  for (const auto& e : report.entries) report.max_error = std::max(report.max_error, e.max_error);
+  report.passed = report.max_error <= o.tolerance;
+  return report;
+}
+
+std::string GradCheckReport::describe() const {
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-12s %-10s %8s %12s %14s %14s\n", "tensor", "layer", "checked",
+                "max rel err", "backprop", "numeric");
+  out += line;
+  for (const auto& e : entries) {
+    std::snprintf(line, sizeof line, "%-12s %-10s %8lld %12.3e %14.6e %14.6e\n", e.name.c_str(),
+                  e.layer.c_str(), static_cast<long long>(e.checked), e.max_error, e.analytic, e.numeric);
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace neurite

@@ -1,0 +1,54 @@
+#include "neurite/io/model_file.h"
+
+#include <set>
+
+#include "neurite/error.h"
+#include "neurite/io/safetensors.h"
+
+namespace neurite {
+
+void save_model(const std::string& path, Network& network, const nlohmann::json& training) {
+  SafetensorsFile file;
+  const nlohmann::json description = {{"version", kModelFormatVersion},
+                                      {"architecture", network.architecture()},
+                                      {"training", training}};
+  file.metadata = {{"format", "pt"}, {"neurite", description.dump()}};
+  for (const Parameter& p : network.parameters()) file.tensors.emplace_back(p.name, *p.value);
+  write_safetensors(path, file);
+}
+
+Model load_model(const std::string& path) {
+  const SafetensorsFile file = read_safetensors(path);
+  const auto it = file.metadata.find("neurite");
+  require(it != file.metadata.end(), path + ": not a neurite model (no \"neurite\" metadata)");
+  nlohmann::json description;
+  try {
+    description = nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception&) {
+    throw Error(path + ": corrupt \"neurite\" metadata (not valid JSON)");
+  }
+  require(description.is_object() && description.contains("architecture"),
+          path + ": \"neurite\" metadata has no architecture");
+  const int version = description.value("version", 0);
+  require(version >= 1 && version <= kModelFormatVersion,
+          path + ": model format version " + std::to_string(version) + " is not supported");
+  Model model{Network::from_architecture(description["architecture"]),
+              description.value("training", nlohmann::json::object())};
+  std::set<std::string> expected;
+  for (const Parameter& p : model.network.parameters()) {
+    expected.insert(p.name);
+    const Tensor* stored = nullptr;
+    for (const auto& [name, t] : file.tensors)
+      if (name == p.name) stored = &t;
+    require(stored != nullptr, path + ": missing tensor '" + p.name + "'");
+    require(stored->shape() == p.value->shape(),
+            path + ": tensor '" + p.name + "' has shape " + to_string(stored->shape()) +
+                ", the architecture needs " + to_string(p.value->shape()));
+    *p.value = *stored;
+  }
+  for (const auto& [name, t] : file.tensors)
+    require(expected.count(name) == 1, path + ": unexpected tensor '" + name + "'");
+  return model;
+}
+
+}  // namespace neurite

@@ -1,0 +1,114 @@
+#include "neurite/io/safetensors.h"
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "neurite/error.h"
+#include "neurite/io/atomic_file.h"
+
+static_assert(std::endian::native == std::endian::little, "safetensors I/O assumes a little-endian host");
+
+namespace neurite {
+
+namespace {
+
+// A header bigger than this is corrupt rather than large (safetensors itself caps it at 100 MB).
+constexpr uint64_t kMaxHeader = 100u << 20;
+
+Tensor read_entry(const std::string& path, const std::string& name, const nlohmann::json& entry,
+                  const std::vector<uint8_t>& data) {
+  const auto fail = [&](const std::string& why) { return Error(path + ": tensor '" + name + "': " + why); };
+  if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
+    throw fail("needs dtype, shape and data_offsets");
+  if (entry["dtype"] != "F32") throw fail("dtype " + entry["dtype"].dump() + " is not F32");
+  Shape shape;
+  uint64_t begin = 0, end = 0;
+  try {
+    shape = entry["shape"].get<Shape>();
+    const auto offsets = entry["data_offsets"].get<std::vector<uint64_t>>();
+    if (offsets.size() != 2) throw fail("data_offsets must hold two numbers");
+    begin = offsets[0];
+    end = offsets[1];
+  } catch (const nlohmann::json::exception&) {
+    throw fail("malformed shape or data_offsets");
+  }
+  for (int64_t d : shape)
+    if (d < 0 || d > (int64_t{1} << 32)) throw fail("impossible shape " + to_string(shape));
+  if (begin > end || end > data.size())
+    throw fail("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+               ") run past the " + std::to_string(data.size()) + " data bytes");
+  Tensor t(shape);
+  if (end - begin != static_cast<uint64_t>(t.size()) * sizeof(float))
+    throw fail("shape " + to_string(shape) + " needs " + std::to_string(t.size() * 4) +
+               " bytes, data_offsets give " + std::to_string(end - begin));
+  if (t.size()) std::memcpy(t.data(), data.data() + begin, end - begin);
+  return t;
+}
+
+}  // namespace
+
+const Tensor& SafetensorsFile::at(const std::string& name) const {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return t;
+  throw Error("model file has no tensor '" + name + "'");
+}
+
+void write_safetensors(const std::string& path, const SafetensorsFile& file) {
+  nlohmann::json header = nlohmann::json::object();
+  if (!file.metadata.empty()) header["__metadata__"] = file.metadata;
+  uint64_t offset = 0;
+  for (const auto& [name, t] : file.tensors) {
+    const uint64_t bytes = static_cast<uint64_t>(t.size()) * sizeof(float);
+    header[name] = {{"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // the format pads the header to 8 bytes
+  std::vector<uint8_t> out(8 + text.size() + offset);
+  const uint64_t length = text.size();
+  std::memcpy(out.data(), &length, 8);
+  std::memcpy(out.data() + 8, text.data(), text.size());
+  uint8_t* data = out.data() + 8 + text.size();
+  for (const auto& [name, t] : file.tensors) {
+    if (t.size()) std::memcpy(data, t.data(), static_cast<std::size_t>(t.size()) * sizeof(float));
+    data += t.size() * sizeof(float);
+  }
+  write_file_atomically(path, out);
+}
+
+SafetensorsFile read_safetensors(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  require(in.good(), path + ": cannot open (missing file?)");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  require(bytes.size() >= 8, path + ": too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)");
+  uint64_t length = 0;
+  std::memcpy(&length, bytes.data(), 8);
+  require(length <= kMaxHeader, path + ": header length " + std::to_string(length) + " is implausible");
+  require(length <= bytes.size() - 8, path + ": truncated: header length " + std::to_string(length) +
+                                          " runs past the end of the file");
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(length));
+  } catch (const nlohmann::json::exception&) {
+    throw Error(path + ": corrupt header (not valid JSON)");
+  }
+  require(header.is_object(), path + ": corrupt header (not a JSON object)");
+  const std::vector<uint8_t> data(bytes.begin() + 8 + static_cast<std::ptrdiff_t>(length), bytes.end());
+  SafetensorsFile file;
+  for (const auto& [name, entry] : header.items()) {
+    if (name == "__metadata__") {
+      require(entry.is_object(), path + ": __metadata__ must be an object of strings");
+      for (const auto& [key, value] : entry.items()) {
+        require(value.is_string(), path + ": __metadata__ value '" + key + "' is not a string");
+        file.metadata[key] = value.get<std::string>();
+      }
+      continue;
+    }
+    file.tensors.emplace_back(name, read_entry(path, name, entry, data));
+  }
+  return file;
+}
+
+}  // namespace neurite

@@ -1,0 +1,94 @@
+#include "neurite/layers/dense.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "neurite/error.h"
+#include "neurite/ops/gemm.h"
+
+namespace neurite {
+
+Dense::Dense(DenseOptions options) : options_(options) {
+  require(options.in > 0 && options.out > 0,
+          "dense layer needs positive sizes, got in=" + std::to_string(options.in) +
+              " out=" + std::to_string(options.out));
+  weight_ = Tensor({options.out, options.in});
+  weight_grad_ = Tensor({options.out, options.in});
+  if (options.bias) {
+    bias_ = Tensor({options.out});
+    bias_grad_ = Tensor({options.out});
+  }
+}
+
+nlohmann::json Dense::config() const {
+  return {{"type", type()}, {"in", options_.in}, {"out", options_.out}, {"bias", options_.bias}};
+}
+
+Shape Dense::output_shape(const Shape& sample_input) const {
+  require(sample_input == Shape{options_.in},
+          "dense layer expects input " + to_string({options_.in}) + ", got " + to_string(sample_input));
+  return {options_.out};
+}
+
+void Dense::forward(const Tensor& x, Tensor& y) {
+  // x (N, F) -> y (N, O)
+  const int64_t n = x.dim(0), f = options_.in, o = options_.out;
+  require_shape(x, {n, f}, "dense forward input");
+  y.resize({n, o});
+  float beta = 0.0f;
+  if (options_.bias) {  // start every row at b, then add x W^T on top
+    for (int64_t row = 0; row < n; ++row) std::copy(bias_.data(), bias_.data() + o, y.data() + row * o);
+    beta = 1.0f;
+  }
+  gemm(Transpose::No, Transpose::Yes, n, o, f, 1.0f, x.data(), f, weight_.data(), f, beta, y.data(), o);
+}
+
+void Dense::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
+  // dy (N, O); dW (O, F) += dy^T x; db (O) += sum over N of dy; dx (N, F) = dy W
+  const int64_t n = x.dim(0), f = options_.in, o = options_.out;
+  require_shape(dy, {n, o}, "dense backward gradient");
+  gemm(Transpose::Yes, Transpose::No, o, f, n, 1.0f, dy.data(), o, x.data(), f, 1.0f,
+       weight_grad_.data(), f);
+  if (options_.bias) {
+    float* db = bias_grad_.data();
+    for (int64_t row = 0; row < n; ++row) {
+      const float* d = dy.data() + row * o;
+#pragma omp simd
+      for (int64_t j = 0; j < o; ++j) db[j] += d[j];
+    }
+  }
+  if (dx) {
+    dx->resize({n, f});
+    gemm(Transpose::No, Transpose::No, n, f, o, 1.0f, dy.data(), o, weight_.data(), f, 0.0f,
+         dx->data(), f);
+  }
+}
+
+std::vector<Parameter> Dense::parameters() {
+  std::vector<Parameter> params{{"weight", &weight_, &weight_grad_}};
+  if (options_.bias) params.push_back({"bias", &bias_, &bias_grad_});
+  return params;
+}
+
+void Dense::initialize(const Initializer& init, Rng& rng) {
+  using Kind = Initializer::Kind;
+  switch (init.kind) {
+    case Kind::Nielsen:  // network.py: every weight and bias from N(0, 1)
+      for (float& w : weight_.span()) w = static_cast<float>(rng.normal());
+      for (float& b : bias_.span()) b = static_cast<float>(rng.normal());
+      return;
+    case Kind::Rashid: {  // seed 003: N(0, n^-1/2) with n the nodes this layer feeds
+      const double stddev = 1.0 / std::sqrt(static_cast<double>(options_.out));
+      for (float& w : weight_.span()) w = static_cast<float>(stddev * rng.normal());
+      bias_.fill(0.0f);
+      return;
+    }
+    case Kind::Uniform:
+      for (float& w : weight_.span())
+        w = static_cast<float>(rng.uniform(-init.uniform_limit, init.uniform_limit));
+      bias_.fill(0.0f);
+      return;
+  }
+}
+
+}  // namespace neurite

@@ -1,0 +1,132 @@
+#include "neurite/network.h"
+
+#include "neurite/error.h"
+#include "neurite/layers/dense.h"
+
+namespace neurite {
+
+Network::Network(Shape sample_input_shape)
+    : input_shape_(std::move(sample_input_shape)), output_shape_(input_shape_) {
+  require(!input_shape_.empty() && element_count(input_shape_) > 0,
+          "network input shape must be non-empty, got " + to_string(input_shape_));
+  acts_.resize(1);
+  grads_.resize(1);
+}
+
+Network& Network::add(LayerPtr layer) {
+  try {
+    output_shape_ = layer->output_shape(output_shape_);
+  } catch (const Error& e) {
+    throw Error("layer " + std::to_string(layers_.size()) + " (" + layer->type() + "): " + e.what());
+  }
+  layers_.push_back(std::move(layer));
+  acts_.emplace_back();
+  grads_.emplace_back();
+  return *this;
+}
+
+const Tensor& Network::forward(const Tensor& x) {
+  require(!layers_.empty(), "the network has no layers");
+  Shape expected = input_shape_;
+  expected.insert(expected.begin(), x.rank() ? x.dim(0) : 0);
+  require(x.shape() == expected, "network input: expected shape " + to_string(expected) +
+                                     " (batch first), got " + to_string(x.shape()));
+  acts_[0] = x;  // kept for backward; copying a batch is cheap next to the products
+  for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(acts_[i], acts_[i + 1]);
+  return acts_.back();
+}
+
+void Network::backward(const Tensor& output_grad, bool want_input_grad) {
+  require_shape(output_grad, acts_.back().shape(), "network backward");
+  grads_.back() = output_grad;
+  backward_from(layers_.size(), want_input_grad);
+}
+
+void Network::backward_from(std::size_t layer_end, bool want_input_grad) {
+  for (std::size_t i = layer_end; i-- > 0;) {
+    Tensor* dx = (i > 0 || want_input_grad) ? &grads_[i] : nullptr;
+    layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], dx);
+  }
+}
+
+double Network::compute_gradients(const Tensor& x, const Tensor& target, const Cost& cost,
+                                  bool want_input_grad) {
+  const Tensor& out = forward(x);
+  const double loss = cost.value(out, target);
+  const std::size_t last = layers_.size() - 1;
+  const auto* activation = dynamic_cast<const Activation*>(layers_[last].get());
+  if (activation && last > 0 && cost.fused_gradient(activation->kind(), out, target, grads_[last])) {
+    backward_from(last, want_input_grad);
+  } else {
+    cost.gradient(out, target, grads_.back());
+    backward_from(layers_.size(), want_input_grad);
+  }
+  return loss;
+}
+
+std::vector<Parameter> Network::parameters() {
+  std::vector<Parameter> all;
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    for (Parameter p : layers_[i]->parameters()) {
+      p.name = std::to_string(i) + "." + p.name;
+      all.push_back(p);
+    }
+  return all;
+}
+
+void Network::zero_grad() {
+  for (Parameter& p : parameters()) p.grad->fill(0.0f);
+}
+
+void Network::initialize(const Initializer& init, Rng& rng) {
+  for (auto& layer : layers_) layer->initialize(init, rng);
+}
+
+int64_t Network::parameter_count() {
+  int64_t n = 0;
+  for (Parameter& p : parameters()) n += p.value->size();
+  return n;
+}
+
+nlohmann::json Network::architecture() const {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& layer : layers_) layers.push_back(layer->config());
+  return {{"input", input_shape_}, {"layers", layers}};
+}
+
+Network Network::from_architecture(const nlohmann::json& architecture) {
+  require(architecture.is_object() && architecture.contains("input") &&
+              architecture.contains("layers") && architecture["layers"].is_array(),
+          "architecture needs \"input\" and \"layers\": " + architecture.dump());
+  Shape input;
+  try {
+    input = architecture["input"].get<Shape>();
+  } catch (const nlohmann::json::exception&) {
+    throw Error("architecture \"input\" must be a list of sizes, got " + architecture["input"].dump());
+  }
+  Network net(input);
+  for (const auto& config : architecture["layers"]) net.add(make_layer(config));
+  return net;
+}
+
+std::string Network::summary() const {
+  std::string s = to_string(input_shape_);
+  for (const auto& layer : layers_) {
+    s += " -> " + layer->type();
+    if (const auto* dense = dynamic_cast<const Dense*>(layer.get()))
+      s += "(" + std::to_string(dense->options().out) + ")";
+  }
+  return s;
+}
+
+Network make_mlp(const std::vector<int64_t>& sizes, ActivationKind activation, bool bias) {
+  require(sizes.size() >= 2, "a network needs at least an input and an output size");
+  Network net({sizes.front()});
+  for (std::size_t i = 1; i < sizes.size(); ++i) {
+    net.add(std::make_unique<Dense>(DenseOptions{.in = sizes[i - 1], .out = sizes[i], .bias = bias}));
+    net.add(std::make_unique<Activation>(activation));
+  }
+  return net;
+}
+
+}  // namespace neurite

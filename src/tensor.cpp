@@ -1,0 +1,56 @@
+#include "neurite/tensor.h"
+
+#include <algorithm>
+
+#include "neurite/error.h"
+
+namespace neurite {
+
+std::string to_string(const Shape& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + ")";
+}
+
+int64_t element_count(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    require(d >= 0, "negative dimension in shape " + to_string(shape));
+    n *= d;
+  }
+  return n;
+}
+
+Tensor::Tensor(Shape shape, float fill)
+    : shape_(std::move(shape)), data_(static_cast<std::size_t>(element_count(shape_)), fill) {}
+
+Tensor Tensor::from(Shape shape, std::initializer_list<float> values) {
+  Tensor t(std::move(shape));
+  require(static_cast<int64_t>(values.size()) == t.size(),
+          "Tensor::from: " + std::to_string(values.size()) + " values for shape " + to_string(t.shape()));
+  std::copy(values.begin(), values.end(), t.data());
+  return t;
+}
+
+void Tensor::resize(const Shape& shape) {
+  data_.resize(static_cast<std::size_t>(element_count(shape)));
+  shape_ = shape;
+}
+
+void Tensor::reshape(const Shape& shape) {
+  require(element_count(shape) == size(),
+          "cannot reshape " + to_string(shape_) + " to " + to_string(shape));
+  shape_ = shape;
+}
+
+void Tensor::fill(float value) { std::fill(data_.begin(), data_.end(), value); }
+
+void require_shape(const Tensor& t, const Shape& expected, const std::string& what) {
+  require(t.shape() == expected,
+          what + ": expected shape " + to_string(expected) + ", got " + to_string(t.shape()));
+}
+
+}  // namespace neurite

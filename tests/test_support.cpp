@@ -1,0 +1,55 @@
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "neurite/rng.h"
+
+namespace neurite::testing {
+
+CommandResult run_cli(const std::string& arguments) {
+  const std::string command = std::string(NEURITE_CLI) + " " + arguments + " 2>&1";
+  CommandResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  std::size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string temp_dir() {
+  namespace fs = std::filesystem;
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "neurite";
+  for (char& c : name)
+    if (c == '/') c = '_';
+  const fs::path dir = fs::temp_directory_path() / ("neurite-test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+std::string source_dir() { return NEURITE_SOURCE_DIR; }
+
+std::string mnist_dir() {
+  namespace fs = std::filesystem;
+  const char* env = std::getenv("NEURITE_MNIST");
+  const fs::path dir = env ? fs::path(env) : fs::path(NEURITE_SOURCE_DIR) / "data" / "mnist";
+  return fs::exists(dir / "t10k-images-idx3-ubyte") ? dir.string() : std::string();
+}
+
+Tensor random_tensor(const Shape& shape, uint64_t seed, float lo, float hi) {
+  Rng rng(seed, 99);
+  Tensor t(shape);
+  for (float& v : t.span()) v = static_cast<float>(rng.uniform(lo, hi));
+  return t;
+}
+
+}  // namespace neurite::testing
