@@ -17,6 +17,7 @@ struct GradcheckArgs {
   std::string activation = "sigmoid";
   std::string cost = "quadratic";
   std::string model;
+  std::string init = "rashid";
   int64_t batch = 4;
   uint64_t seed = 1;
   int64_t max_per_tensor = 200;
@@ -29,7 +30,13 @@ void run_gradcheck(const GradcheckArgs& a) {
   Rng rng(a.seed, /*stream=*/3);
   Network net = a.model.empty() ? make_mlp(parse_sizes(a.layers), parse_activation(a.activation))
                                 : std::move(load_model(a.model).network);
-  if (a.model.empty()) net.initialize({.kind = Initializer::Kind::Nielsen}, rng);
+  if (a.model.empty()) {
+    net.initialize({.kind = parse_init(a.init)}, rng);
+    // Random biases: with zero biases a unit behind dead ReLUs sits exactly on the kink.
+    for (Parameter& p : net.parameters())
+      if (p.name.ends_with(".bias"))
+        for (float& b : p.value->span()) b = static_cast<float>(rng.uniform(-0.5, 0.5));
+  }
 
   Shape in_shape = net.input_shape(), out_shape = net.output_shape();
   in_shape.insert(in_shape.begin(), a.batch);
@@ -55,6 +62,9 @@ void add_gradcheck_command(CLI::App& app) {
   cmd->add_option("--layers", args->layers, "Layer sizes of a network to check")->capture_default_str();
   cmd->add_option("--activation", args->activation, "step, identity, sigmoid, tanh or relu")->capture_default_str();
   cmd->add_option("--cost", args->cost, "quadratic or cross-entropy")->capture_default_str();
+  cmd->add_option("--init", args->init,
+                  "Weights: rashid keeps outputs away from saturation, where float costs get noisy")
+      ->capture_default_str();
   cmd->add_option("--model", args->model, "Check a saved model instead");
   cmd->add_option("--batch", args->batch, "Random samples in the batch")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed for the weights and data")->capture_default_str();
