@@ -1,4 +1,103 @@
+// neurite predict: the digit a saved model sees in one picture, either a 28x28 PNG / PGM file or
+// one image of the MNIST test set, with the network's ten outputs.
+#include <algorithm>
+#include <cstdio>
+
 #include "commands.h"
+#include "common.h"
+#include "neurite/data/image.h"
+#include "neurite/error.h"
+#include "neurite/io/model_file.h"
+
 namespace neurite::cli {
-void add_predict_command(CLI::App&) {}
+
+namespace {
+
+constexpr int64_t kSide = 28;  // MNIST pictures are 28x28
+
+struct PredictArgs {
+  std::string model;
+  std::string image;
+  int64_t index = -1;
+  std::string data = "data/mnist";
+  bool invert = false;
+  bool no_invert = false;
+};
+
+struct Sample {
+  Tensor input;     // (1, features), scaled as in training
+  int label = -1;   // -1 when unknown
+};
+
+// MNIST digits are white ink on black. A picture that is mostly light is almost surely dark ink
+// on paper, so unless the user decided, one whose mean pixel is above the middle is inverted.
+bool should_invert(const PredictArgs& a, const GrayImage& image) {
+  if (a.invert) return true;
+  if (a.no_invert) return false;
+  double sum = 0;
+  for (uint8_t p : image.pixels) sum += p;
+  const double mean = sum / static_cast<double>(image.pixels.size());
+  if (mean <= 127.5) return false;
+  std::printf("%s: mean pixel %.0f is light, so reading it as dark ink on light paper and inverting "
+              "(--no-invert keeps it as it is)\n", a.image.c_str(), mean);
+  return true;
+}
+
+Sample sample_from_image(const PredictArgs& a, const MnistOptions& options) {
+  GrayImage image = read_gray_image(a.image);
+  require(image.width == kSide && image.height == kSide,
+          a.image + ": image is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+              ", the model needs 28x28 like MNIST");
+  if (should_invert(a, image))
+    for (uint8_t& p : image.pixels) p = static_cast<uint8_t>(255 - p);
+  Sample s{Tensor({1, kSide * kSide}), -1};
+  for (int64_t i = 0; i < kSide * kSide; ++i)
+    s.input[i] = scale_pixel(image.pixels[static_cast<std::size_t>(i)], options.scale);
+  return s;
+}
+
+Sample sample_from_test_set(const PredictArgs& a, const MnistOptions& options) {
+  const Dataset test = load_mnist_test(a.data, options);
+  require(a.index >= 0 && a.index < test.size(),
+          "--index " + std::to_string(a.index) + " is outside the test set's 0.." + std::to_string(test.size() - 1));
+  const int64_t features = test.inputs.size() / test.size();
+  Sample s{Tensor({1, features}), test.labels[static_cast<std::size_t>(a.index)]};
+  std::copy_n(test.inputs.data() + a.index * features, features, s.input.data());
+  return s;
+}
+
+void run_predict(const PredictArgs& a) {
+  require(a.image.empty() != (a.index < 0), "give exactly one of --image FILE and --index N");
+  Model model = load_model(a.model);
+  const MnistOptions options = data_options_of(model.training);
+  require(model.network.input_shape() == Shape{kSide * kSide},
+          a.model + ": the model takes input " + to_string(model.network.input_shape()) +
+              ", predict feeds 28x28 = 784 pixels");
+  Sample sample = a.image.empty() ? sample_from_test_set(a, options) : sample_from_image(a, options);
+  const Tensor& out = model.network.forward(sample.input);
+  int64_t best = 0;
+  for (int64_t k = 1; k < out.size(); ++k)
+    if (out[k] > out[best]) best = k;
+  std::printf("predicted: %lld\n", static_cast<long long>(best));
+  if (sample.label >= 0)
+    std::printf("true label: %d (%s)\n", sample.label, sample.label == best ? "correct" : "wrong");
+  for (int64_t k = 0; k < out.size(); ++k) std::printf("%lld: %.6f\n", static_cast<long long>(k), out[k]);
+}
+
+}  // namespace
+
+void add_predict_command(CLI::App& app) {
+  auto args = std::make_shared<PredictArgs>();
+  CLI::App* cmd = app.add_subcommand("predict", "The digit a saved model sees in one 28x28 picture");
+  cmd->add_option("model", args->model, "Model file (.safetensors)")->required();
+  CLI::Option* image = cmd->add_option("--image", args->image, "28x28 PNG or PGM picture of a digit");
+  CLI::Option* index = cmd->add_option("--index", args->index, "Use image N of the MNIST test set instead");
+  image->excludes(index);
+  cmd->add_option("--data", args->data, "Folder with the MNIST IDX files (for --index)")->capture_default_str();
+  CLI::Option* invert = cmd->add_flag("--invert", args->invert, "The picture is dark ink on light paper: invert it");
+  CLI::Option* keep = cmd->add_flag("--no-invert", args->no_invert, "Never invert (default: invert light pictures)");
+  invert->excludes(keep);
+  cmd->callback([args] { run_predict(*args); });
+}
+
 }  // namespace neurite::cli

@@ -31,8 +31,8 @@ const Tensor& Network::forward(const Tensor& x) {
   expected.insert(expected.begin(), x.rank() ? x.dim(0) : 0);
   require(x.shape() == expected, "network input: expected shape " + to_string(expected) +
                                      " (batch first), got " + to_string(x.shape()));
-  acts_[0] = x;  // kept for backward; copying a batch is cheap next to the products
-  for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(acts_[i], acts_[i + 1]);
+  input_ = &x;  // the caller keeps x alive until backward
+  for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(layer_input(i), acts_[i + 1]);
   return acts_.back();
 }
 
@@ -45,7 +45,7 @@ void Network::backward(const Tensor& output_grad, bool want_input_grad) {
 void Network::backward_from(std::size_t layer_end, bool want_input_grad) {
   for (std::size_t i = layer_end; i-- > 0;) {
     Tensor* dx = (i > 0 || want_input_grad) ? &grads_[i] : nullptr;
-    layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], dx);
+    layers_[i]->backward(layer_input(i), acts_[i + 1], grads_[i + 1], dx);
   }
 }
 

@@ -25,7 +25,8 @@ class Network {
   Layer& layer(std::size_t i) { return *layers_.at(i); }
   const Layer& layer(std::size_t i) const { return *layers_.at(i); }
 
-  // x (N, input...) -> network output (N, output...), valid until the next forward.
+  // x (N, input...) -> network output (N, output...), valid until the next forward. x must
+  // stay alive and unchanged until backward.
   const Tensor& forward(const Tensor& x);
   // From dL/d(output), accumulates every parameter's gradient. dL/dx is computed only when
   // asked for (gradient checks): the first layer's input gradient is otherwise wasted work.
@@ -50,10 +51,12 @@ class Network {
 
  private:
   void backward_from(std::size_t layer_end, bool want_input_grad);
+  const Tensor& layer_input(std::size_t i) const { return i == 0 ? *input_ : acts_[i]; }
 
   Shape input_shape_, output_shape_;
   std::vector<LayerPtr> layers_;
-  std::vector<Tensor> acts_;   // acts_[i] is layer i's input; acts_.back() the output
+  const Tensor* input_ = nullptr;  // the batch of the last forward (not copied)
+  std::vector<Tensor> acts_;   // acts_[i] is layer i's input (i > 0); acts_.back() the output
   std::vector<Tensor> grads_;  // grads_[i] is dL/d acts_[i]
 };
 

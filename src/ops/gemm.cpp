@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 
+#include "gemm_kernel.h"
+
 namespace neurite {
 
 namespace {
@@ -23,9 +25,7 @@ constexpr int64_t kColumnAlign = 16;
 constexpr int64_t kBlasPiece = 128;
 
 // A block of C handled by one thread: rows [i0, i1), columns [j0, j1).
-struct Block {
-  int64_t i0, i1, j0, j1;
-};
+using kernel::Block;
 
 void scale_block(const Block& b, float beta, float* C, int64_t ldc) {
   for (int64_t i = b.i0; i < b.i1; ++i) {
@@ -38,79 +38,14 @@ void scale_block(const Block& b, float beta, float* C, int64_t ldc) {
   }
 }
 
-// C[i, :] += alpha * sum_k a(i, k) * B[k, :] with B row-major (K x N): rows of B are streamed
-// four at a time so each C element is loaded and stored once per four k.
-template <bool TransA>
-void kernel_rows_of_b(const Block& b, int64_t K, float alpha, const float* A, int64_t lda,
-                      const float* B, int64_t ldb, float* C, int64_t ldc) {
-  auto a_at = [&](int64_t i, int64_t k) { return TransA ? A[k * lda + i] : A[i * lda + k]; };
-  for (int64_t i = b.i0; i < b.i1; ++i) {
-    float* __restrict c = C + i * ldc;
-    int64_t k = 0;
-    for (; k + 4 <= K; k += 4) {
-      const float a0 = alpha * a_at(i, k), a1 = alpha * a_at(i, k + 1);
-      const float a2 = alpha * a_at(i, k + 2), a3 = alpha * a_at(i, k + 3);
-      const float* __restrict b0 = B + k * ldb;
-      const float* __restrict b1 = b0 + ldb;
-      const float* __restrict b2 = b1 + ldb;
-      const float* __restrict b3 = b2 + ldb;
-#pragma omp simd
-      for (int64_t j = b.j0; j < b.j1; ++j) c[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
-    }
-    for (; k < K; ++k) {
-      const float a0 = alpha * a_at(i, k);
-      const float* __restrict b0 = B + k * ldb;
-#pragma omp simd
-      for (int64_t j = b.j0; j < b.j1; ++j) c[j] += a0 * b0[j];
-    }
-  }
-}
-
-// C[i, j] += alpha * dot(A[i, :], B[j, :]) with B stored (N x K): four dot products share each
-// load of A's row and give the adder four independent chains.
-void kernel_dots(const Block& b, int64_t K, float alpha, const float* A, int64_t lda,
-                 const float* B, int64_t ldb, float* C, int64_t ldc) {
-  for (int64_t i = b.i0; i < b.i1; ++i) {
-    const float* __restrict a = A + i * lda;
-    float* c = C + i * ldc;
-    int64_t j = b.j0;
-    for (; j + 4 <= b.j1; j += 4) {
-      const float* __restrict b0 = B + j * ldb;
-      const float* __restrict b1 = b0 + ldb;
-      const float* __restrict b2 = b1 + ldb;
-      const float* __restrict b3 = b2 + ldb;
-      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-      for (int64_t k = 0; k < K; ++k) {
-        s0 += a[k] * b0[k];
-        s1 += a[k] * b1[k];
-        s2 += a[k] * b2[k];
-        s3 += a[k] * b3[k];
-      }
-      c[j] += alpha * s0;
-      c[j + 1] += alpha * s1;
-      c[j + 2] += alpha * s2;
-      c[j + 3] += alpha * s3;
-    }
-    for (; j < b.j1; ++j) {
-      const float* __restrict b0 = B + j * ldb;
-      float s0 = 0;
-#pragma omp simd reduction(+ : s0)
-      for (int64_t k = 0; k < K; ++k) s0 += a[k] * b0[k];
-      c[j] += alpha * s0;
-    }
-  }
-}
-
 void kernel_block(Transpose ta, Transpose tb, const Block& b, int64_t K, float alpha,
                   const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                   int64_t ldc) {
   scale_block(b, beta, C, ldc);
   if (tb == Transpose::No) {
-    if (ta == Transpose::No) kernel_rows_of_b<false>(b, K, alpha, A, lda, B, ldb, C, ldc);
-    else kernel_rows_of_b<true>(b, K, alpha, A, lda, B, ldb, C, ldc);
+    kernel::rows_of_b(ta == Transpose::Yes, b, K, alpha, A, lda, B, ldb, C, ldc);
   } else if (ta == Transpose::No) {
-    kernel_dots(b, K, alpha, A, lda, B, ldb, C, ldc);
+    kernel::dots(b, K, alpha, A, lda, B, ldb, C, ldc);
   } else {  // A^T B^T: rare, plain loops
     for (int64_t i = b.i0; i < b.i1; ++i)
       for (int64_t j = b.j0; j < b.j1; ++j) {

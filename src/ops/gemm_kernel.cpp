@@ -1,0 +1,132 @@
+#include "gemm_kernel.h"
+
+namespace neurite::kernel {
+
+namespace {
+
+// The widest float vector the target has: 8 lanes with AVX2, 16 with AVX-512. GCC's vector
+// extension keeps the code portable; aligned(4) allows unaligned rows, may_alias lets it read
+// float arrays.
+#if defined(__AVX512F__)
+constexpr int64_t kLanes = 16;
+#else
+constexpr int64_t kLanes = 8;
+#endif
+typedef float Vec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
+
+inline Vec load(const float* p) { return *reinterpret_cast<const Vec*>(p); }
+inline void store(float* p, Vec v) { *reinterpret_cast<Vec*>(p) = v; }
+inline Vec splat(float x) { return Vec{} + x; }
+
+// Sum of the lanes in a fixed order (pairwise halves).
+inline float sum_lanes(Vec v) {
+  float lanes[kLanes];
+  store(lanes, v);
+  for (int64_t width = kLanes / 2; width >= 1; width /= 2)
+    for (int64_t l = 0; l < width; ++l) lanes[l] += lanes[l + width];
+  return lanes[0];
+}
+
+// ---- rows_of_b: C[i, :] += alpha * sum_k a(i, k) B[k, :] ----
+// Register block: 2 rows of C by 4 vectors of columns, 8 accumulators; each k loads 4 vectors
+// of B and broadcasts 2 values of A for 8 fused multiply-adds.
+
+template <bool TransA, int64_t Rows, int64_t Vecs>
+inline void rows_block(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
+                       const float* B, int64_t ldb, float* C, int64_t ldc) {
+  Vec acc[Rows][Vecs] = {};
+  for (int64_t k = 0; k < K; ++k) {
+    const float* b = B + k * ldb + j;
+    Vec bv[Vecs];
+    for (int64_t v = 0; v < Vecs; ++v) bv[v] = load(b + v * kLanes);
+    for (int64_t r = 0; r < Rows; ++r) {
+      const Vec a = splat(TransA ? A[k * lda + i + r] : A[(i + r) * lda + k]);
+      for (int64_t v = 0; v < Vecs; ++v) acc[r][v] += a * bv[v];
+    }
+  }
+  const Vec alpha_v = splat(alpha);
+  for (int64_t r = 0; r < Rows; ++r)
+    for (int64_t v = 0; v < Vecs; ++v) {
+      float* c = C + (i + r) * ldc + j + v * kLanes;
+      store(c, load(c) + alpha_v * acc[r][v]);
+    }
+}
+
+template <bool TransA>
+inline void rows_scalar(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
+                        const float* B, int64_t ldb, float* C, int64_t ldc) {
+  float acc = 0;
+  for (int64_t k = 0; k < K; ++k) acc += (TransA ? A[k * lda + i] : A[i * lda + k]) * B[k * ldb + j];
+  C[i * ldc + j] += alpha * acc;
+}
+
+template <bool TransA, int64_t Rows>
+void rows_strip(int64_t i, const Block& b, int64_t K, float alpha, const float* A, int64_t lda,
+                const float* B, int64_t ldb, float* C, int64_t ldc) {
+  int64_t j = b.j0;
+  for (; j + 4 * kLanes <= b.j1; j += 4 * kLanes)
+    rows_block<TransA, Rows, 4>(i, j, K, alpha, A, lda, B, ldb, C, ldc);
+  for (; j + kLanes <= b.j1; j += kLanes)
+    rows_block<TransA, Rows, 1>(i, j, K, alpha, A, lda, B, ldb, C, ldc);
+  for (; j < b.j1; ++j)
+    for (int64_t r = 0; r < Rows; ++r) rows_scalar<TransA>(i + r, j, K, alpha, A, lda, B, ldb, C, ldc);
+}
+
+template <bool TransA>
+void rows_of_b_impl(const Block& b, int64_t K, float alpha, const float* A, int64_t lda,
+                    const float* B, int64_t ldb, float* C, int64_t ldc) {
+  int64_t i = b.i0;
+  for (; i + 2 <= b.i1; i += 2) rows_strip<TransA, 2>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
+  for (; i < b.i1; ++i) rows_strip<TransA, 1>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
+}
+
+// ---- dots: C[i, j] += alpha * dot(A[i, :], B[j, :]) ----
+// Register block: 2 rows of A by 4 rows of B, 8 vector accumulators along k; each step loads
+// 6 vectors for 8 fused multiply-adds. The k tail that does not fill a vector is added after
+// the lanes are summed, identically on every path.
+
+template <int64_t RowsA, int64_t RowsB>
+inline void dots_block(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
+                       const float* B, int64_t ldb, float* C, int64_t ldc) {
+  Vec acc[RowsA][RowsB] = {};
+  const int64_t k_vec = K - K % kLanes;
+  for (int64_t k = 0; k < k_vec; k += kLanes) {
+    Vec av[RowsA];
+    for (int64_t r = 0; r < RowsA; ++r) av[r] = load(A + (i + r) * lda + k);
+    for (int64_t s = 0; s < RowsB; ++s) {
+      const Vec bv = load(B + (j + s) * ldb + k);
+      for (int64_t r = 0; r < RowsA; ++r) acc[r][s] += av[r] * bv;
+    }
+  }
+  for (int64_t r = 0; r < RowsA; ++r)
+    for (int64_t s = 0; s < RowsB; ++s) {
+      float sum = sum_lanes(acc[r][s]);
+      for (int64_t k = k_vec; k < K; ++k) sum += A[(i + r) * lda + k] * B[(j + s) * ldb + k];
+      C[(i + r) * ldc + j + s] += alpha * sum;
+    }
+}
+
+template <int64_t RowsA>
+void dots_strip(int64_t i, const Block& b, int64_t K, float alpha, const float* A, int64_t lda,
+                const float* B, int64_t ldb, float* C, int64_t ldc) {
+  int64_t j = b.j0;
+  for (; j + 4 <= b.j1; j += 4) dots_block<RowsA, 4>(i, j, K, alpha, A, lda, B, ldb, C, ldc);
+  for (; j < b.j1; ++j) dots_block<RowsA, 1>(i, j, K, alpha, A, lda, B, ldb, C, ldc);
+}
+
+}  // namespace
+
+void rows_of_b(bool trans_a, const Block& b, int64_t K, float alpha, const float* A, int64_t lda,
+               const float* B, int64_t ldb, float* C, int64_t ldc) {
+  if (trans_a) rows_of_b_impl<true>(b, K, alpha, A, lda, B, ldb, C, ldc);
+  else rows_of_b_impl<false>(b, K, alpha, A, lda, B, ldb, C, ldc);
+}
+
+void dots(const Block& b, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
+          int64_t ldb, float* C, int64_t ldc) {
+  int64_t i = b.i0;
+  for (; i + 2 <= b.i1; i += 2) dots_strip<2>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
+  for (; i < b.i1; ++i) dots_strip<1>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
+}
+
+}  // namespace neurite::kernel
