@@ -27,6 +27,8 @@ struct GradcheckArgs {
 void run_gradcheck(const GradcheckArgs& a) {
   require(a.batch > 0, "--batch must be positive, got " + std::to_string(a.batch));
   const std::unique_ptr<Cost> cost = make_cost(a.cost);
+  require(a.cost != "cross-entropy" || !a.model.empty() || a.activation == "sigmoid",
+          "--cost cross-entropy needs sigmoid outputs, got --activation " + a.activation);
   Rng rng(a.seed, /*stream=*/3);
   Network net = a.model.empty() ? make_mlp(parse_sizes(a.layers), parse_activation(a.activation))
                                 : std::move(load_model(a.model).network);

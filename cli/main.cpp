@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"neurite: neural networks from the classic curriculum, in C++"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);  // an unknown word is then reported by name
   app.set_version_flag("--version", "neurite 0.1.0");
   neurite::cli::add_train_command(app);
   neurite::cli::add_eval_command(app);
@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   neurite::cli::add_seed_commands(app);
   try {
     app.parse(argc, argv);
+    if (app.get_subcommands().empty()) {
+      std::fprintf(stderr, "neurite: error: a subcommand is required, e.g. neurite train (see --help)\n");
+      return 2;
+    }
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

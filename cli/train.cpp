@@ -18,6 +18,7 @@ struct TrainArgs {
   std::string activation = "sigmoid";
   std::string cost = "quadratic";
   std::string init = "nielsen";
+  double uniform_limit = 0.5;
   std::string targets = "0,1";
   std::string scale = "unit";
   std::string data = "data/mnist";
@@ -48,13 +49,18 @@ void run_train(const TrainArgs& a) {
   const std::vector<int64_t> sizes = parse_sizes(a.layers);
   const ActivationKind activation = parse_activation(a.activation);
   const std::unique_ptr<Cost> cost = make_cost(a.cost);
-  const Initializer init{.kind = parse_init(a.init)};
+  const Initializer init{.kind = parse_init(a.init), .uniform_limit = a.uniform_limit};
+  require(a.uniform_limit > 0, "--uniform-limit must be positive, got " + std::to_string(a.uniform_limit));
   MnistOptions data_options{.scale = parse_scale(a.scale), .targets = parse_targets(a.targets),
                             .train_size = a.train_size};
   Sgd sgd(a.rate);
   const TrainOptions options{.epochs = a.epochs, .batch = a.batch, .seed = a.seed,
                              .eval_every = a.eval_every, .stop_when_worse = a.stop_when_worse};
   require(a.epochs > 0, "--epochs must be positive, got " + std::to_string(a.epochs));
+  require(a.eval_every > 0, "--eval-every must be positive, got " + std::to_string(a.eval_every));
+  require(a.eval_on == "test" || a.eval_on == "validation", "--eval-on " + a.eval_on + ": expected test or validation");
+  require(a.cost != "cross-entropy" || activation == ActivationKind::Sigmoid,
+          "--cost cross-entropy needs sigmoid outputs (their values must lie in (0, 1)), got --activation " + a.activation);
   require(a.batch > 0, "--batch must be positive, got " + std::to_string(a.batch));
   require(sizes.front() == 784, "--layers " + a.layers + ": the input size must be 784 for 28x28 MNIST images, got " +
                                     std::to_string(sizes.front()));
@@ -115,12 +121,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--activation", args->activation, "step, identity, sigmoid, tanh or relu")->capture_default_str();
   cmd->add_option("--cost", args->cost, "quadratic or cross-entropy")->capture_default_str();
   cmd->add_option("--init", args->init, "nielsen N(0,1), rashid N(0,1/sqrt(n)) or uniform [-0.5,0.5]")->capture_default_str();
+  cmd->add_option("--uniform-limit", args->uniform_limit, "With --init uniform: weights from [-limit, limit]")
+      ->capture_default_str();
   cmd->add_option("--targets", args->targets, "One-hot off,on values: 0,1  0.1,0.9  0.01,0.99")->capture_default_str();
   cmd->add_option("--scale", args->scale, "Pixel scaling: unit [0,1] or rashid [0.01,1]")->capture_default_str();
   cmd->add_option("--epochs", args->epochs, "Passes over the training set")->capture_default_str();
   cmd->add_option("--batch", args->batch, "Mini-batch size")->capture_default_str();
   cmd->add_option("--rate", args->rate, "Learning rate eta")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Seed for the weights and the shuffles")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Seed for the weights and the shuffles")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_option("--train-size", args->train_size, "Training images (the rest of 60,000 is validation)")->capture_default_str();
   cmd->add_option("--eval-on", args->eval_on, "test or validation")->capture_default_str();
   cmd->add_option("--eval-every", args->eval_every, "Evaluate every k epochs")->capture_default_str();

@@ -13,7 +13,7 @@ struct GradCheckOptions {
   // Float forward passes make tiny steps noisy and large steps inexact (and ReLU's kink may fall
   // inside a step), so each entry is tried with several steps and the best agreement counts.
   // A wrong gradient disagrees at every step.
-  std::vector<double> steps{1e-2, 3e-3, 1e-3};
+  std::vector<double> steps{1e-2, 3e-3, 1e-3, 3e-4, 1e-4};
   // |analytic - numeric| / max(|analytic|, |numeric|, floor): the floor keeps near-zero
   // gradients, where float round-off dominates, from reading as huge relative errors.
   double floor = 3e-3;

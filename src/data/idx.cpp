@@ -2,10 +2,10 @@
 
 #include <zlib.h>
 
-#include <fstream>
 
 #include "neurite/error.h"
 #include "neurite/io/atomic_file.h"
+#include "neurite/io/file.h"
 
 namespace neurite {
 
@@ -34,9 +34,7 @@ std::vector<uint8_t> gunzip(const std::string& path) {
 }  // namespace
 
 std::vector<uint8_t> read_file_maybe_gzip(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  require(in.good(), path + ": cannot open (missing file?)");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes = read_file_bytes(path);
   if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return gunzip(path);
   return bytes;
 }

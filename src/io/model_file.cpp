@@ -1,11 +1,28 @@
 #include "neurite/io/model_file.h"
 
+#include <new>
 #include <set>
 
 #include "neurite/error.h"
 #include "neurite/io/safetensors.h"
 
 namespace neurite {
+
+namespace {
+
+// The architecture comes from the file, so its errors name the file, and a corrupt size that
+// cannot be allocated is an error, not a crash.
+Network build_network(const std::string& path, const nlohmann::json& architecture) {
+  try {
+    return Network::from_architecture(architecture);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw Error(path + ": the architecture's layers are too large to allocate");
+  }
+}
+
+}  // namespace
 
 void save_model(const std::string& path, Network& network, const nlohmann::json& training) {
   SafetensorsFile file;
@@ -32,7 +49,7 @@ Model load_model(const std::string& path) {
   const int version = description.value("version", 0);
   require(version >= 1 && version <= kModelFormatVersion,
           path + ": model format version " + std::to_string(version) + " is not supported");
-  Model model{Network::from_architecture(description["architecture"]),
+  Model model{build_network(path, description["architecture"]),
               description.value("training", nlohmann::json::object())};
   std::set<std::string> expected;
   for (const Parameter& p : model.network.parameters()) {

@@ -16,8 +16,10 @@ std::atomic<GemmBackend> g_backend{GemmBackend::Auto};
 std::atomic<int64_t> g_kernel_limit{1 << 20};
 std::atomic<int> g_threads{0};  // 0: not chosen yet, use every core
 
-// Below this many multiply-adds a second thread costs more to wake than it saves.
-constexpr int64_t kParallelMinWork = 1 << 15;
+// Below this many multiply-adds a second thread costs more to wake than it saves (measured:
+// batch-10 products of 784-30-10 ran slower on two threads, and far slower when the other core
+// is busy); evaluating 10,000 images at once still splits.
+constexpr int64_t kParallelMinWork = 1 << 20;
 // Partitions of C are multiples of this many columns (or rows), so an element always lands at
 // the same place relative to the kernel's column blocks, whatever the thread count.
 constexpr int64_t kColumnAlign = 16;
