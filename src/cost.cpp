@@ -8,15 +8,16 @@
 namespace neurite {
 
 namespace {
-void require_same(const Tensor& a, const Tensor& y, const std::string& cost) {
-  require(a.shape() == y.shape(), cost + " cost: output shape " + to_string(a.shape()) +
-                                      " does not match target shape " + to_string(y.shape()));
+void require_same(const Tensor& a, const Tensor& y, const char* cost) {
+  if (a.shape() != y.shape())  // checked every batch: build the message only on failure
+    throw Error(std::string(cost) + " cost: output shape " + to_string(a.shape()) + " does not match target shape " +
+                to_string(y.shape()));
 }
 double batch_size(const Tensor& a) { return a.rank() ? static_cast<double>(a.dim(0)) : 1.0; }
 }  // namespace
 
 double QuadraticCost::value(const Tensor& a, const Tensor& y) const {
-  require_same(a, y, name());
+  require_same(a, y, "quadratic");
   double sum = 0;
   for (int64_t i = 0; i < a.size(); ++i) {
     const double d = static_cast<double>(a[i]) - y[i];
@@ -26,14 +27,14 @@ double QuadraticCost::value(const Tensor& a, const Tensor& y) const {
 }
 
 void QuadraticCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const {
-  require_same(a, y, name());
+  require_same(a, y, "quadratic");
   da.resize(a.shape());
   const float scale = static_cast<float>(1.0 / batch_size(a));
   for (int64_t i = 0; i < a.size(); ++i) da[i] = (a[i] - y[i]) * scale;
 }
 
 double CrossEntropyCost::value(const Tensor& a, const Tensor& y) const {
-  require_same(a, y, name());
+  require_same(a, y, "cross-entropy");
   // Clamping keeps a saturated output (a exactly 0 or 1) finite, like Nielsen's nan_to_num.
   constexpr double tiny = 1e-12;
   double sum = 0;
@@ -45,7 +46,7 @@ double CrossEntropyCost::value(const Tensor& a, const Tensor& y) const {
 }
 
 void CrossEntropyCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const {
-  require_same(a, y, name());
+  require_same(a, y, "cross-entropy");
   da.resize(a.shape());
   const double scale = 1.0 / batch_size(a);
   constexpr double tiny = 1e-12;
@@ -58,7 +59,7 @@ void CrossEntropyCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) co
 bool CrossEntropyCost::fused_gradient(ActivationKind activation, const Tensor& a, const Tensor& y,
                                       Tensor& dz) const {
   if (activation != ActivationKind::Sigmoid) return false;
-  require_same(a, y, name());
+  require_same(a, y, "cross-entropy");
   dz.resize(a.shape());
   const float scale = static_cast<float>(1.0 / batch_size(a));
   for (int64_t i = 0; i < a.size(); ++i) dz[i] = (a[i] - y[i]) * scale;

@@ -1,5 +1,7 @@
 #include "neurite/network.h"
 
+#include <algorithm>
+
 #include "neurite/error.h"
 #include "neurite/layers/dense.h"
 
@@ -27,10 +29,14 @@ Network& Network::add(LayerPtr layer) {
 
 const Tensor& Network::forward(const Tensor& x) {
   require(!layers_.empty(), "the network has no layers");
-  Shape expected = input_shape_;
-  expected.insert(expected.begin(), x.rank() ? x.dim(0) : 0);
-  require(x.shape() == expected, "network input: expected shape " + to_string(expected) +
-                                     " (batch first), got " + to_string(x.shape()));
+  const bool fits = x.rank() == static_cast<int>(input_shape_.size()) + 1 &&
+                    std::equal(input_shape_.begin(), input_shape_.end(), x.shape().begin() + 1);
+  if (!fits) {  // checked every batch: build the message only on failure
+    Shape expected = input_shape_;
+    expected.insert(expected.begin(), x.rank() ? x.dim(0) : 0);
+    throw Error("network input: expected shape " + to_string(expected) + " (batch first), got " +
+                to_string(x.shape()));
+  }
   input_ = &x;  // the caller keeps x alive until backward
   for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(layer_input(i), acts_[i + 1]);
   return acts_.back();

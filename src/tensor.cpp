@@ -48,9 +48,14 @@ void Tensor::reshape(const Shape& shape) {
 
 void Tensor::fill(float value) { std::fill(data_.begin(), data_.end(), value); }
 
-void require_shape(const Tensor& t, const Shape& expected, const std::string& what) {
-  require(t.shape() == expected,
-          what + ": expected shape " + to_string(expected) + ", got " + to_string(t.shape()));
+void require_shape(const Tensor& t, const Shape& expected, const char* what) {
+  if (t.shape() != expected)
+    throw Error(std::string(what) + ": expected shape " + to_string(expected) + ", got " + to_string(t.shape()));
+}
+
+void require_shape(const Tensor& t, std::initializer_list<int64_t> expected, const char* what) {
+  if (!std::equal(t.shape().begin(), t.shape().end(), expected.begin(), expected.end()))
+    require_shape(t, Shape(expected), what);
 }
 
 }  // namespace neurite

@@ -62,7 +62,9 @@ class Tensor {
   std::vector<float, AlignedAllocator<float>> data_;
 };
 
-// Throws a neurite::Error naming both shapes unless they are equal.
-void require_shape(const Tensor& t, const Shape& expected, const std::string& what);
+// Throws a neurite::Error naming both shapes unless they are equal. Cheap when they are: these
+// run on every batch, so the message is only built on failure.
+void require_shape(const Tensor& t, const Shape& expected, const char* what);
+void require_shape(const Tensor& t, std::initializer_list<int64_t> expected, const char* what);
 
 }  // namespace neurite

@@ -16,7 +16,7 @@ typedef float Vec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4)
 
 inline Vec load(const float* p) { return *reinterpret_cast<const Vec*>(p); }
 inline void store(float* p, Vec v) { *reinterpret_cast<Vec*>(p) = v; }
-inline Vec splat(float x) { return Vec{} + x; }
+inline Vec splat(float x) { return x - Vec{}; }  // x - 0 == x for every x, even -0
 
 // Sum of the lanes in a fixed order (pairwise halves).
 inline float sum_lanes(Vec v) {
@@ -32,7 +32,7 @@ inline float sum_lanes(Vec v) {
 // of B and broadcasts 2 values of A for 8 fused multiply-adds.
 
 template <bool TransA, int64_t Rows, int64_t Vecs>
-inline void rows_block(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
+[[gnu::always_inline]] inline void rows_block(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
                        const float* B, int64_t ldb, float* C, int64_t ldc) {
   Vec acc[Rows][Vecs] = {};
   for (int64_t k = 0; k < K; ++k) {
