@@ -57,7 +57,7 @@ void Activation::forward(const Tensor& x, Tensor& y) {
 
 void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
   if (!dx) return;
-  require_shape(dy, y.shape(), "activation backward gradient");
+  if (dy.shape() != y.shape()) require_shape(dy, y.shape(), (type() + " backward gradient").c_str());
   dx->resize(x.shape());
   const float* in = x.data();
   const float* out = y.data();
