@@ -40,7 +40,7 @@ std::vector<uint8_t> read_file_maybe_gzip(const std::string& path) {
 }
 
 IdxArray read_idx(const std::string& path, int expected_rank) {
-  const std::vector<uint8_t> bytes = read_file_maybe_gzip(path);
+  std::vector<uint8_t> bytes = read_file_maybe_gzip(path);
   require(bytes.size() >= 4, path + ": too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
   require(bytes[0] == 0 && bytes[1] == 0, path + ": not an IDX file (bad magic number)");
   require(bytes[2] == kUnsignedByte, path + ": IDX element type " + std::to_string(bytes[2]) +
@@ -64,7 +64,8 @@ IdxArray read_idx(const std::string& path, int expected_rank) {
                                 " bytes of data, file has " + std::to_string(payload));
   require(payload == count, path + ": " + std::to_string(payload - count) +
                                 " unexpected bytes after the data");
-  array.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header));  // no second copy
+  array.data = std::move(bytes);
   return array;
 }
 

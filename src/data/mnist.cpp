@@ -1,6 +1,7 @@
 #include "neurite/data/mnist.h"
 
 #include <filesystem>
+#include <span>
 
 #include "neurite/data/idx.h"
 #include "neurite/error.h"
@@ -21,29 +22,53 @@ std::string find_file(const std::string& folder, const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// Both files read and checked against each other.
+struct RawDigits {
+  IdxArray images, labels;
+  int64_t pixels_per_image = 0;
+};
+
+RawDigits read_pair(const std::string& images_path, const std::string& labels_path) {
+  RawDigits raw{read_idx(images_path, 3), read_idx(labels_path, 1)};
+  require(raw.images.dims[0] == raw.labels.dims[0],
+          images_path + ": " + std::to_string(raw.images.dims[0]) + " images but " + labels_path +
+              " has " + std::to_string(raw.labels.dims[0]) + " labels");
+  for (std::size_t i = 0; i < raw.labels.data.size(); ++i)
+    require(raw.labels.data[i] < 10, labels_path + ": label " + std::to_string(raw.labels.data[i]) +
+                                         " at index " + std::to_string(i) + " is not a digit");
+  raw.pixels_per_image = raw.images.dims[1] * raw.images.dims[2];
+  return raw;
+}
+
+// Images [begin, end) as a dataset, converted straight from the bytes (no float copy of all).
+Dataset make_range(const RawDigits& raw, int64_t begin, int64_t end, const MnistOptions& o) {
+  const auto span_of = [](const std::vector<uint8_t>& v, int64_t from, int64_t count) {
+    return std::span<const uint8_t>(v.data() + from, static_cast<std::size_t>(count));
+  };
+  return make_dataset(span_of(raw.images.data, begin * raw.pixels_per_image, (end - begin) * raw.pixels_per_image),
+                      span_of(raw.labels.data, begin, end - begin), Shape{raw.pixels_per_image}, 10,
+                      o.scale, o.targets);
+}
+
+}  // namespace
+
 Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path,
                       const MnistOptions& options) {
-  const IdxArray images = read_idx(images_path, 3);
-  const IdxArray labels = read_idx(labels_path, 1);
-  require(images.dims[0] == labels.dims[0],
-          images_path + ": " + std::to_string(images.dims[0]) + " images but " + labels_path +
-              " has " + std::to_string(labels.dims[0]) + " labels");
-  for (std::size_t i = 0; i < labels.data.size(); ++i)
-    require(labels.data[i] < 10, labels_path + ": label " + std::to_string(labels.data[i]) +
-                                     " at index " + std::to_string(i) + " is not a digit");
-  const Shape sample{images.dims[1] * images.dims[2]};
-  return make_dataset(images.data, labels.data, sample, 10, options.scale, options.targets);
+  const RawDigits raw = read_pair(images_path, labels_path);
+  return make_range(raw, 0, raw.images.dims[0], options);
 }
 
 Mnist load_mnist(const std::string& folder, const MnistOptions& options) {
-  Dataset all = load_idx_pair(find_file(folder, "train-images-idx3-ubyte"),
-                              find_file(folder, "train-labels-idx1-ubyte"), options);
-  require(options.train_size > 0 && options.train_size <= all.size(),
-          "training split " + std::to_string(options.train_size) + " is outside 1.." +
-              std::to_string(all.size()));
+  const RawDigits raw = read_pair(find_file(folder, "train-images-idx3-ubyte"),
+                                  find_file(folder, "train-labels-idx1-ubyte"));
+  const int64_t total = raw.images.dims[0];
+  require(options.train_size > 0 && options.train_size <= total,
+          "training split " + std::to_string(options.train_size) + " is outside 1.." + std::to_string(total));
   Mnist m;
-  m.training = all.slice(0, options.train_size);
-  m.validation = all.slice(options.train_size, all.size());
+  m.training = make_range(raw, 0, options.train_size, options);
+  m.validation = make_range(raw, options.train_size, total, options);
   m.test = load_mnist_test(folder, options);
   return m;
 }

@@ -1,0 +1,55 @@
+// The seeds' MNIST results, asserted on the real data through the CLI (slow: about a minute).
+//   - Nielsen's 784-30-10 (sigmoid, quadratic, batch 10, eta 3.0, 30 epochs): best test accuracy
+//     >= 95.0% with the default seed and >= 94.5% with three other seeds;
+//   - Rashid's 784-200-10 (no biases, rate 0.1, per-sample updates, inputs 0.01-1.00, targets
+//     0.01 / 0.99, all 60,000 images): >= 97.0% after 5 epochs.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "test_support.h"
+
+namespace neurite {
+namespace {
+
+// The "best: N / 10000" line that train prints at the end.
+long best_correct(const std::string& output) {
+  std::smatch m;
+  if (!std::regex_search(output, m, std::regex(R"(best: (\d+) / 10000)"))) return -1;
+  return std::stol(m[1]);
+}
+
+testing::CommandResult nielsen(int seed) {
+  return testing::run_cli("train --layers 784,30,10 --epochs 30 --batch 10 --rate 3.0 --cost quadratic --seed " +
+                          std::to_string(seed) + " --data " + testing::mnist_dir());
+}
+
+TEST(SeedResults, NielsenDefaultSeedReaches95Percent) {
+  if (testing::mnist_dir().empty()) GTEST_SKIP() << "no MNIST files";
+  const auto run = testing::run_cli("train --data " + testing::mnist_dir());  // every default
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_GE(best_correct(run.output), 9500) << run.output;
+}
+
+TEST(SeedResults, NielsenOtherSeedsReach94Point5Percent) {
+  if (testing::mnist_dir().empty()) GTEST_SKIP() << "no MNIST files";
+  for (int seed : {2, 3, 4}) {
+    const auto run = nielsen(seed);
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_GE(best_correct(run.output), 9450) << "seed " << seed << "\n" << run.output;
+  }
+}
+
+TEST(SeedResults, RashidReaches97PercentAfterFiveEpochs) {
+  if (testing::mnist_dir().empty()) GTEST_SKIP() << "no MNIST files";
+  const auto run = testing::run_cli(
+      "train --layers 784,200,10 --rate 0.1 --batch 1 --targets 0.01,0.99 --scale rashid --init rashid "
+      "--no-bias --train-size 60000 --epochs 5 --data " + testing::mnist_dir());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(run.output, m, std::regex(R"(Epoch 4: (\d+) / 10000)"))) << run.output;
+  EXPECT_GE(std::stol(m[1]), 9700) << run.output;
+}
+
+}  // namespace
+}  // namespace neurite
