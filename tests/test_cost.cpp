@@ -11,26 +11,9 @@
 namespace neurite {
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no neurite::Error thrown";
-  return {};
-}
+using testing::error_of;
 
-void expect_values(const Tensor& t, const Shape& shape, std::initializer_list<float> expected,
-                   float tolerance = 1e-6f) {
-  ASSERT_EQ(t.shape(), shape);
-  int64_t i = 0;
-  for (float e : expected) {
-    EXPECT_NEAR(t[i], e, tolerance) << "at " << i;
-    ++i;
-  }
-}
+using testing::expect_values;
 
 // Two samples, two outputs.
 const Tensor kA = Tensor::from({2, 2}, {0.2f, 0.8f, 0.5f, 0.1f});

@@ -11,26 +11,9 @@
 namespace neurite {
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no neurite::Error thrown";
-  return {};
-}
+using testing::error_of;
 
-void expect_values(const Tensor& t, const Shape& shape, std::initializer_list<float> expected,
-                   float tolerance = 1e-6f) {
-  ASSERT_EQ(t.shape(), shape);
-  int64_t i = 0;
-  for (float e : expected) {
-    EXPECT_NEAR(t[i], e, tolerance) << "at " << i;
-    ++i;
-  }
-}
+using testing::expect_values;
 
 // in = 3, out = 2; W = [[1, 2, 3], [4, 5, 6]], b = [0.5, -1]
 Dense example_dense(bool bias) {

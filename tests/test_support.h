@@ -1,6 +1,11 @@
 // Shared helpers for the tests: running the neurite command, temporary folders, MNIST location.
 #pragma once
+#include <gtest/gtest.h>
+
+#include <initializer_list>
 #include <string>
+
+#include "neurite/error.h"
 
 #include "neurite/tensor.h"
 
@@ -24,5 +29,28 @@ std::string source_dir();
 
 // A tensor of the given shape filled from a fixed seed, values in [lo, hi).
 Tensor random_tensor(const Shape& shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f);
+
+// The message of the neurite::Error that `f` throws (fails the test if it throws nothing).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no neurite::Error thrown";
+  return {};
+}
+
+// Checks the shape and every value of `t`.
+inline void expect_values(const Tensor& t, const Shape& shape, std::initializer_list<float> expected,
+                          float tolerance = 1e-6f) {
+  ASSERT_EQ(t.shape(), shape);
+  int64_t i = 0;
+  for (float e : expected) {
+    EXPECT_NEAR(t[i], e, tolerance) << "at " << i;
+    ++i;
+  }
+}
 
 }  // namespace neurite::testing

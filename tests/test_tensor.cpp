@@ -10,21 +10,12 @@
 #include "neurite/error.h"
 #include "neurite/rng.h"
 #include "neurite/tensor.h"
+#include "test_support.h"
 
 namespace neurite {
 namespace {
 
-// The message of the neurite::Error that `f` throws (fails the test if it throws nothing).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no neurite::Error thrown";
-  return {};
-}
+using testing::error_of;
 
 TEST(Tensor, ShapeSizeAndFill) {
   Tensor t({2, 3, 4}, 1.5f);
