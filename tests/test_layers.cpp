@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "test_support.h"
 #include "neurite/error.h"
 #include "neurite/layers/activation.h"
 #include "neurite/layers/dense.h"
