@@ -56,8 +56,9 @@ IdxArray read_idx(const std::string& path, int expected_rank) {
     const uint8_t* p = bytes.data() + 4 + 4 * d;
     const int64_t dim = (int64_t{p[0]} << 24) | (int64_t{p[1]} << 16) | (int64_t{p[2]} << 8) | p[3];
     array.dims.push_back(dim);
+    // Checked before multiplying: two dimensions near 2^32 would overflow the count.
+    require(dim == 0 || count <= kMaxElements / dim, path + ": IDX dimensions are implausibly large");
     count *= dim;
-    require(count <= kMaxElements, path + ": IDX dimensions are implausibly large");
   }
   const auto payload = static_cast<int64_t>(bytes.size() - header);
   require(payload >= count, path + ": truncated: header promises " + std::to_string(count) +
