@@ -6,7 +6,8 @@
 #   scripts/test.sh -LE slow   skip the slow end-to-end tests (any ctest arguments pass through)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-install_packages "${NEURITE_PACKAGES[@]}"
+# python3-torch and python3-numpy: the test that PyTorch opens neurite's model files.
+install_packages "${NEURITE_PACKAGES[@]}" python3-torch python3-numpy
 fetch_mnist
 export NEURITE_MNIST="$MNIST_DIR"
 

@@ -10,6 +10,7 @@
 
 #include "neurite/error.h"
 #include "neurite/io/model_file.h"
+#include "neurite/io/file.h"
 #include "neurite/io/safetensors.h"
 #include "test_support.h"
 
@@ -18,10 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+std::vector<uint8_t> read_bytes(const std::string& path) { return read_file_bytes(path); }
 
 Network trained_looking(const std::vector<int64_t>& sizes, ActivationKind act, bool bias, uint64_t seed) {
   Network net = make_mlp(sizes, act, bias);

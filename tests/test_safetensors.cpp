@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neurite/error.h"
+#include "neurite/io/file.h"
 #include "neurite/io/safetensors.h"
 #include "test_support.h"
 
@@ -19,10 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+std::vector<uint8_t> read_bytes(const std::string& path) { return read_file_bytes(path); }
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
