@@ -13,9 +13,11 @@ namespace neurite {
 namespace {
 
 std::atomic<GemmBackend> g_backend{GemmBackend::Auto};
-std::atomic<int64_t> g_kernel_limit{1 << 20};
 std::atomic<int> g_threads{0};  // 0: not chosen yet, use every core
 
+// Under Auto, products with at most this many multiply-adds (M*N*K) run in our kernel: below it
+// a BLAS call's overhead outweighs its faster arithmetic (see docs/benchmarks.md).
+constexpr int64_t kKernelLimit = 1 << 20;
 // Below this many multiply-adds a second thread costs more to wake than it saves (measured:
 // batch-10 products of 784-30-10 ran slower on two threads, and far slower when the other core
 // is busy); evaluating 10,000 images at once still splits.
@@ -97,7 +99,7 @@ void gemm(Transpose ta, Transpose tb, int64_t M, int64_t N, int64_t K, float alp
   const GemmBackend backend = g_backend.load(std::memory_order_relaxed);
   const bool use_blas =
       backend == GemmBackend::Blas ||
-      (backend == GemmBackend::Auto && work > g_kernel_limit.load(std::memory_order_relaxed));
+      (backend == GemmBackend::Auto && work > kKernelLimit);
   const int parts = use_blas ? blas_parts(M, N) : (work >= kParallelMinWork ? num_threads() : 1);
   const int threads = work >= kParallelMinWork ? std::min(parts, num_threads()) : 1;
   auto run = [&](int part) {
@@ -132,8 +134,6 @@ void gemm_reference(Transpose ta, Transpose tb, int64_t M, int64_t N, int64_t K,
 
 void set_gemm_backend(GemmBackend backend) { g_backend = backend; }
 GemmBackend gemm_backend() { return g_backend; }
-void set_gemm_kernel_limit(int64_t multiply_adds) { g_kernel_limit = multiply_adds; }
-int64_t gemm_kernel_limit() { return g_kernel_limit; }
 
 void set_num_threads(int threads) {
   // OpenBLAS runs inside our threads, so its own pool would only fight them for the cores.

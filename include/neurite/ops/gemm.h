@@ -32,10 +32,6 @@ void gemm_reference(Transpose trans_a, Transpose trans_b, int64_t M, int64_t N, 
 void set_gemm_backend(GemmBackend backend);
 GemmBackend gemm_backend();
 
-// Products with at most this many multiply-adds (M*N*K) go to the kernel under Auto.
-void set_gemm_kernel_limit(int64_t multiply_adds);
-int64_t gemm_kernel_limit();
-
 // Worker threads for neurite's kernels (OpenMP); BLAS itself is kept single-threaded.
 void set_num_threads(int threads);
 int num_threads();
