@@ -12,7 +12,8 @@ namespace {
 
 void run_eval(const std::string& model_path, const std::string& data, const std::string& set) {
   Model model = load_model(model_path);
-  const MnistOptions options = data_options_of(model.training);
+  MnistOptions options = data_options_of(model.training);
+  options.sample_shape = model.network.input_shape();
   Dataset dataset;
   if (set == "test") {
     dataset = load_mnist_test(data, options);

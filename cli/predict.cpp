@@ -70,10 +70,13 @@ void run_predict(const PredictArgs& a) {
   require(a.image.empty() != (a.index < 0), "give exactly one of --image FILE and --index N");
   Model model = load_model(a.model);
   const MnistOptions options = data_options_of(model.training);
-  require(model.network.input_shape() == Shape{kSide * kSide},
+  require(element_count(model.network.input_shape()) == kSide * kSide,
           a.model + ": the model takes input " + to_string(model.network.input_shape()) +
               ", predict feeds 28x28 = 784 pixels");
   Sample sample = a.image.empty() ? sample_from_test_set(a, options) : sample_from_image(a, options);
+  Shape batch_of_one = model.network.input_shape();  // (784) or (1, 28, 28): the same pixels
+  batch_of_one.insert(batch_of_one.begin(), 1);
+  sample.input.reshape(batch_of_one);
   const Tensor& out = model.network.forward(sample.input);
   int64_t best = 0;
   for (int64_t k = 1; k < out.size(); ++k)

@@ -187,7 +187,9 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
     net.initialize(build_initializer(s), init_rng);
   }
   Checkpointer checkpointer(run, s, net, *optimizer);  // creates its folder before the data is read
-  const Mnist mnist = load_mnist(run.data, build_data_options(s));
+  MnistOptions data_options = build_data_options(s);
+  data_options.sample_shape = net.input_shape();  // (1, 28, 28) for convolutional networks
+  const Mnist mnist = load_mnist(run.data, data_options);
   const std::vector<EvaluationSet> sets = evaluation_sets(mnist, s);
   std::printf("network %s, %lld parameters; %lld training images, evaluating on %lld %s images\n",
               net.summary().c_str(), static_cast<long long>(net.parameter_count()),
@@ -239,7 +241,7 @@ void add_setting_options(CLI::App* cmd, TrainSettings& s) {
   cmd->add_option("--activation", s.activation, "Hidden (and by default output) activation: step, identity, sigmoid, tanh, relu")
       ->capture_default_str();
   cmd->add_option("--output", s.output, "Output activation (softmax for --cost log-likelihood); default: --activation");
-  cmd->add_option("--init", s.init, "nielsen N(0,1), nielsen-scaled N(0,1/n_in), xavier, he, rashid or uniform")
+  cmd->add_option("--init", s.init, "nielsen N(0,1), nielsen-scaled N(0,1/n_in), xavier, he, rashid, uniform or pytorch U(+-1/sqrt(n_in))")
       ->capture_default_str();
   cmd->add_option("--uniform-limit", s.uniform_limit, "With --init uniform: weights from [-limit, limit]")->capture_default_str();
   cmd->add_flag("--no-bias", s.no_bias, "Dense layers without biases (Rashid's network)");

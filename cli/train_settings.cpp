@@ -157,13 +157,24 @@ ModelSpec read_model_spec(const std::string& path) {
           path + ": a model spec needs a \"layers\" list");
   ModelSpec spec{.architecture = {{"input", j.value("input", nlohmann::json::array({784}))}, {"layers", j["layers"]}}};
   if (j.contains("training")) spec.training = j["training"];
-  // Fill in each dense layer's "in" from the shape the layers before it produce.
+  // Fill in each layer's input size ("in" of dense, "in_channels" of conv2d) from the shape the
+  // layers before it produce, so a spec only says what each layer outputs.
   try {
     Network net(spec.architecture["input"].get<Shape>());
-    for (nlohmann::json& layer : spec.architecture["layers"]) {
-      if (layer.is_object() && layer.value("type", "") == "dense" && !layer.contains("in"))
-        layer["in"] = element_count(net.output_shape());
-      net.add(make_layer(layer));
+    nlohmann::json& layers = spec.architecture["layers"];
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      nlohmann::json& layer = layers[i];
+      const std::string type = layer.is_object() ? layer.value("type", "") : "";
+      const Shape& in = net.output_shape();
+      if (type == "dense" && !layer.contains("in") && in.size() == 1) layer["in"] = in[0];
+      if (type == "conv2d" && !layer.contains("in_channels") && in.size() == 3) layer["in_channels"] = in[0];
+      LayerPtr built;
+      try {
+        built = make_layer(layer);
+      } catch (const Error& e) {
+        throw Error("layer " + std::to_string(i) + " (" + (type.empty() ? "?" : type) + "): " + e.what());
+      }
+      net.add(std::move(built));  // names the layer and both shapes when they do not chain
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": " + e.what());

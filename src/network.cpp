@@ -162,14 +162,7 @@ Network Network::from_architecture(const nlohmann::json& architecture) {
 std::string Network::summary() const {
   std::string s = to_string(input_shape_);
   for (const auto& layer : layers_) {
-    s += " -> " + layer->type();
-    if (const auto* dense = dynamic_cast<const Dense*>(layer.get()))
-      s += "(" + std::to_string(dense->options().out) + ")";
-    if (const auto* dropout = dynamic_cast<const Dropout*>(layer.get())) {
-      char p[32];
-      std::snprintf(p, sizeof p, "(%g)", dropout->options().p);
-      s += p;
-    }
+    s += " -> " + layer->summary();
   }
   return s;
 }

@@ -40,6 +40,8 @@ class Network {
   double cost_of(const Tensor& x, const Tensor& target, const Cost& cost);
   // The output of the last forward (also after cost_of), valid until the next one.
   const Tensor& output() const { return acts_.back(); }
+  // Layer i's output from the last forward (feature maps of a conv layer), same lifetime.
+  const Tensor& layer_output(std::size_t i) const { return acts_.at(i + 1); }
 
   // Every parameter, named like PyTorch's nn.Sequential: "<layer index>.weight".
   std::vector<Parameter> parameters();

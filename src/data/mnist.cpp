@@ -47,9 +47,12 @@ Dataset make_range(const RawDigits& raw, int64_t begin, int64_t end, const Mnist
   const auto span_of = [](const std::vector<uint8_t>& v, int64_t from, int64_t count) {
     return std::span<const uint8_t>(v.data() + from, static_cast<std::size_t>(count));
   };
+  const Shape sample = o.sample_shape.empty() ? Shape{raw.pixels_per_image} : o.sample_shape;
+  require(element_count(sample) == raw.pixels_per_image,
+          "the network takes inputs of shape " + to_string(sample) + ", but the images have " +
+              std::to_string(raw.images.dims[1]) + "x" + std::to_string(raw.images.dims[2]) + " pixels");
   return make_dataset(span_of(raw.images.data, begin * raw.pixels_per_image, (end - begin) * raw.pixels_per_image),
-                      span_of(raw.labels.data, begin, end - begin), Shape{raw.pixels_per_image}, 10,
-                      o.scale, o.targets);
+                      span_of(raw.labels.data, begin, end - begin), sample, 10, o.scale, o.targets);
 }
 
 }  // namespace

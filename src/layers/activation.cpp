@@ -26,6 +26,13 @@ ActivationKind parse_activation(const std::string& name) {
   throw Error("unknown activation '" + name + "' (expected step, identity, sigmoid, tanh, relu or softmax)");
 }
 
+bool is_activation(const std::string& name) {
+  for (auto kind : {ActivationKind::Step, ActivationKind::Identity, ActivationKind::Sigmoid,
+                    ActivationKind::Tanh, ActivationKind::ReLU, ActivationKind::Softmax})
+    if (activation_name(kind) == name) return true;
+  return false;
+}
+
 float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
 float logit(float a) { return std::log(a / (1.0f - a)); }
 

@@ -31,8 +31,9 @@ nlohmann::json Dense::config() const {
 }
 
 Shape Dense::output_shape(const Shape& sample_input) const {
-  require(sample_input == Shape{options_.in},
-          "dense layer expects input " + to_string({options_.in}) + ", got " + to_string(sample_input));
+  if (sample_input != Shape{options_.in})
+    throw Error("dense layer expects input " + to_string({options_.in}) + ", got " + to_string(sample_input) +
+                (sample_input.size() > 1 ? " (put a flatten layer before it)" : ""));
   return {options_.out};
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "neurite/error.h"
 
@@ -45,6 +46,12 @@ void Dropout::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tenso
   float* d = dx->data();
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) d[i] = g[i] * m[i];
+}
+
+std::string Dropout::summary() const {
+  char text[48];
+  std::snprintf(text, sizeof text, "dropout(%g)", options_.p);
+  return text;
 }
 
 }  // namespace neurite

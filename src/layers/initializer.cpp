@@ -9,7 +9,8 @@ namespace neurite {
 namespace {
 constexpr Initializer::Kind kAllKinds[] = {Initializer::Kind::Nielsen, Initializer::Kind::NielsenScaled,
                                            Initializer::Kind::Xavier,  Initializer::Kind::He,
-                                           Initializer::Kind::Rashid,  Initializer::Kind::Uniform};
+                                           Initializer::Kind::Rashid,  Initializer::Kind::Uniform,
+                                           Initializer::Kind::PyTorch};
 
 void fill_normal(Tensor& t, double stddev, Rng& rng) {
   for (float& v : t.span()) v = static_cast<float>(stddev * rng.normal());
@@ -27,6 +28,7 @@ std::string initializer_name(Initializer::Kind kind) {
     case Initializer::Kind::He: return "he";
     case Initializer::Kind::Rashid: return "rashid";
     case Initializer::Kind::Uniform: return "uniform";
+    case Initializer::Kind::PyTorch: return "pytorch";
   }
   return "?";
 }
@@ -34,7 +36,7 @@ std::string initializer_name(Initializer::Kind kind) {
 Initializer::Kind parse_initializer(const std::string& name) {
   for (Initializer::Kind kind : kAllKinds)
     if (initializer_name(kind) == name) return kind;
-  throw Error("unknown initializer '" + name + "' (expected nielsen, nielsen-scaled, xavier, he, rashid or uniform)");
+  throw Error("unknown initializer '" + name + "' (expected nielsen, nielsen-scaled, xavier, he, rashid, uniform or pytorch)");
 }
 
 void initialize_weights(Tensor& weight, Tensor& bias, int64_t fan_in, int64_t fan_out, const Initializer& init,
@@ -64,6 +66,10 @@ void initialize_weights(Tensor& weight, Tensor& bias, int64_t fan_in, int64_t fa
               "uniform initializer limit must be positive, got " + std::to_string(init.uniform_limit));
       fill_uniform(weight, init.uniform_limit, rng);
       break;
+    case Kind::PyTorch:
+      fill_uniform(weight, 1.0 / std::sqrt(in), rng);
+      fill_uniform(bias, 1.0 / std::sqrt(in), rng);
+      return;
   }
   bias.fill(0.0f);
 }

@@ -1,10 +1,34 @@
 // make_layer: rebuilds a layer from the config() a model file stores.
 #include "neurite/error.h"
 #include "neurite/layers/activation.h"
+#include "neurite/layers/conv2d.h"
 #include "neurite/layers/dense.h"
 #include "neurite/layers/dropout.h"
+#include "neurite/layers/pool2d.h"
 
 namespace neurite {
+
+namespace {
+
+Size2 size2_or(const nlohmann::json& config, const char* key, Size2 fallback) {
+  return config.contains(key) ? size2_from_json(config[key], key) : fallback;
+}
+
+Conv2dOptions conv2d_options(const nlohmann::json& config) {
+  return {.in_channels = config.at("in_channels").get<int64_t>(),
+          .out_channels = config.at("out_channels").get<int64_t>(),
+          .kernel = size2_from_json(config.at("kernel"), "kernel"),
+          .stride = size2_or(config, "stride", {1, 1}),
+          .padding = size2_or(config, "padding", {0, 0}),
+          .bias = config.value("bias", true),
+          .init = config.value("init", std::string())};
+}
+
+Pool2dOptions pool2d_options(const nlohmann::json& config) {
+  return {.kernel = size2_from_json(config.at("kernel"), "kernel"), .stride = size2_or(config, "stride", {0, 0})};
+}
+
+}  // namespace
 
 LayerPtr make_layer(const nlohmann::json& config) {
   require(config.is_object() && config.contains("type") && config["type"].is_string(),
@@ -17,7 +41,14 @@ LayerPtr make_layer(const nlohmann::json& config) {
                                                   .bias = config.value("bias", true),
                                                   .init = config.value("init", std::string())});
     if (type == "dropout") return std::make_unique<Dropout>(DropoutOptions{.p = config.at("p").get<double>()});
-    return std::make_unique<Activation>(parse_activation(type));
+    if (type == "conv2d") return std::make_unique<Conv2d>(conv2d_options(config));
+    if (type == "maxpool2d") return std::make_unique<MaxPool2d>(pool2d_options(config));
+    if (type == "avgpool2d") return std::make_unique<AvgPool2d>(pool2d_options(config));
+    if (type == "flatten") return std::make_unique<Flatten>();
+    if (is_activation(type)) return std::make_unique<Activation>(parse_activation(type));
+    throw Error("unknown layer type '" + type +
+                "' (expected dense, conv2d, maxpool2d, avgpool2d, flatten, dropout, or an activation: step, "
+                "identity, sigmoid, tanh, relu, softmax)");
   } catch (const nlohmann::json::exception& e) {
     throw Error("bad options for layer '" + type + "' in " + config.dump() + ": " + e.what());
   }

@@ -12,6 +12,9 @@ struct MnistOptions {
   InputScale scale = InputScale::Unit;
   TargetValues targets{};
   int64_t train_size = 50000;  // the rest of the 60,000 becomes the validation set
+  // One image's shape as the network wants it: (784) for dense networks, (1, 28, 28) for
+  // convolutional ones; empty means flat. The pixels are the same either way.
+  Shape sample_shape = {};
 };
 
 struct Mnist {

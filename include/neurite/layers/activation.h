@@ -9,6 +9,7 @@ enum class ActivationKind { Step, Identity, Sigmoid, Tanh, ReLU, Softmax };
 
 std::string activation_name(ActivationKind kind);              // "sigmoid"
 ActivationKind parse_activation(const std::string& name);     // throws on an unknown name
+bool is_activation(const std::string& name);
 
 class Activation : public Layer {
  public:

@@ -17,6 +17,7 @@ class Dense : public Layer {
 
   std::string type() const override { return "dense"; }
   nlohmann::json config() const override;
+  std::string summary() const override { return "dense(" + std::to_string(options_.out) + ")"; }
   Shape output_shape(const Shape& sample_input) const override;
   void forward(const Tensor& x, Tensor& y) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;

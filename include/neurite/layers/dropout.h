@@ -16,6 +16,7 @@ class Dropout : public Layer {
 
   std::string type() const override { return "dropout"; }
   nlohmann::json config() const override { return {{"type", type()}, {"p", options_.p}}; }
+  std::string summary() const override;
   Shape output_shape(const Shape& sample_input) const override { return sample_input; }
   // x (N, ...) -> y (N, ...) = x * mask while training, x otherwise
   void forward(const Tensor& x, Tensor& y) override;

@@ -17,12 +17,13 @@ struct Initializer {
     He,             // Kaiming for ReLU: weights N(0, 2/fan_in), biases 0
     Rashid,         // seed 003: weights N(0, 1/fan_out), biases 0
     Uniform,        // seed 002: weights U(-limit, limit), biases 0
+    PyTorch,        // PyTorch's default for Linear and Conv2d: weights and biases U(-a, a), a = 1/sqrt(fan_in)
   };
   Kind kind = Kind::Nielsen;
   double uniform_limit = 0.5;  // Uniform draws from [-limit, limit]
 };
 
-// "nielsen", "nielsen-scaled", "xavier", "he", "rashid", "uniform"; throws naming the bad name.
+// "nielsen", "nielsen-scaled", "xavier", "he", "rashid", "uniform", "pytorch"; throws naming the bad name.
 Initializer::Kind parse_initializer(const std::string& name);
 std::string initializer_name(Initializer::Kind kind);
 

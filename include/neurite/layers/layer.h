@@ -29,6 +29,8 @@ class Layer {
 
   virtual std::string type() const = 0;           // "dense", "sigmoid", ...
   virtual nlohmann::json config() const = 0;      // type plus options: rebuilds the layer
+  // One short phrase for network summaries: "dense(30)", "conv2d(16, 5x5, pad 2)".
+  virtual std::string summary() const { return type(); }
   // One sample's output shape for one sample's input shape; throws naming both on a mismatch.
   virtual Shape output_shape(const Shape& sample_input) const = 0;
 

@@ -1,0 +1,153 @@
+#include "neurite/layers/pool2d.h"
+
+#include <algorithm>
+
+#include "neurite/error.h"
+#include "neurite/ops/gemm.h"
+
+namespace neurite {
+
+namespace {
+// Below this many input values a second thread costs more to wake than it saves.
+constexpr int64_t kMinParallelElements = int64_t{1} << 16;
+
+int threads_for(const Tensor& x) { return x.size() >= kMinParallelElements ? num_threads() : 1; }
+}  // namespace
+
+// ---- Shared window geometry ------------------------------------------------------------
+
+Pool2d::Pool2d(Pool2dOptions options) : options_(options) {
+  if (options_.stride.h == 0) options_.stride.h = options_.kernel.h;
+  if (options_.stride.w == 0) options_.stride.w = options_.kernel.w;
+  require(options_.kernel.h > 0 && options_.kernel.w > 0 && options_.stride.h > 0 && options_.stride.w > 0,
+          "pooling needs a positive kernel and stride, got kernel " + std::to_string(options_.kernel.h) + "x" +
+              std::to_string(options_.kernel.w) + ", stride " + std::to_string(options_.stride.h) + "x" +
+              std::to_string(options_.stride.w));
+}
+
+nlohmann::json Pool2d::config() const {
+  return {{"type", type()}, {"kernel", to_json_value(options_.kernel)}, {"stride", to_json_value(options_.stride)}};
+}
+
+std::string Pool2d::summary() const {
+  std::string s = type() + "(" + std::to_string(options_.kernel.h) + "x" + std::to_string(options_.kernel.w);
+  if (options_.stride != options_.kernel)
+    s += ", stride " + std::to_string(options_.stride.h) + "x" + std::to_string(options_.stride.w);
+  return s + ")";
+}
+
+Shape Pool2d::output_shape(const Shape& in) const {
+  require(in.size() == 3 && in[1] >= options_.kernel.h && in[2] >= options_.kernel.w,
+          type() + " with kernel " + std::to_string(options_.kernel.h) + "x" + std::to_string(options_.kernel.w) +
+              " cannot take input " + to_string(in) + ": it needs (channels, height, width) at least as big as the kernel");
+  return {in[0], out_h(in[1]), out_w(in[2])};
+}
+
+void Pool2d::resize_output(const Tensor& x, Tensor& y, const char* what) const {
+  require(x.rank() == 4, std::string(what) + " input must be (N, C, H, W), got " + to_string(x.shape()));
+  const Shape out = output_shape({x.dim(1), x.dim(2), x.dim(3)});
+  y.resize({x.dim(0), out[0], out[1], out[2]});
+}
+
+// ---- Max pooling -----------------------------------------------------------------------
+
+void MaxPool2d::forward(const Tensor& x, Tensor& y) {
+  // x (N, C, H, W) -> y (N, C, OH, OW): the largest value of each window, and where it was.
+  resize_output(x, y, "maxpool2d");
+  const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
+  const Size2 k = options_.kernel, s = options_.stride;
+  argmax_.resize(static_cast<std::size_t>(y.size()));
+#pragma omp parallel for num_threads(threads_for(x)) schedule(static)
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* in = x.data() + p * h * w;
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        int64_t best = oy * s.h * w + ox * s.w;
+        for (int64_t i = 0; i < k.h; ++i)
+          for (int64_t j = 0; j < k.w; ++j) {
+            const int64_t at = (oy * s.h + i) * w + ox * s.w + j;
+            if (in[at] > in[best]) best = at;
+          }
+        const int64_t out = (p * oh + oy) * ow + ox;
+        y[out] = in[best];
+        argmax_[static_cast<std::size_t>(out)] = static_cast<int32_t>(best);
+      }
+  }
+}
+
+void MaxPool2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
+  // Only the winner of each window affected the output, so only it receives the gradient.
+  require_shape(dy, y.shape(), "maxpool2d backward gradient");
+  if (!dx) return;
+  dx->resize(x.shape());
+  dx->fill(0.0f);
+  const int64_t planes = x.dim(0) * x.dim(1), plane_in = x.dim(2) * x.dim(3), plane_out = y.dim(2) * y.dim(3);
+#pragma omp parallel for num_threads(threads_for(x)) schedule(static)
+  for (int64_t p = 0; p < planes; ++p) {
+    float* d = dx->data() + p * plane_in;
+    for (int64_t o = p * plane_out; o < (p + 1) * plane_out; ++o) d[argmax_[static_cast<std::size_t>(o)]] += dy[o];
+  }
+}
+
+// ---- Average pooling -------------------------------------------------------------------
+
+void AvgPool2d::forward(const Tensor& x, Tensor& y) {
+  // x (N, C, H, W) -> y (N, C, OH, OW): the mean of each window.
+  resize_output(x, y, "avgpool2d");
+  const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
+  const Size2 k = options_.kernel, s = options_.stride;
+  const float scale = 1.0f / static_cast<float>(k.h * k.w);
+#pragma omp parallel for num_threads(threads_for(x)) schedule(static)
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* in = x.data() + p * h * w;
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        float sum = 0.0f;
+        for (int64_t i = 0; i < k.h; ++i)
+          for (int64_t j = 0; j < k.w; ++j) sum += in[(oy * s.h + i) * w + ox * s.w + j];
+        y[(p * oh + oy) * ow + ox] = sum * scale;
+      }
+  }
+}
+
+void AvgPool2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
+  // Every input of a window contributed 1/(KH*KW) of its output.
+  require_shape(dy, y.shape(), "avgpool2d backward gradient");
+  if (!dx) return;
+  dx->resize(x.shape());
+  dx->fill(0.0f);
+  const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
+  const Size2 k = options_.kernel, s = options_.stride;
+  const float scale = 1.0f / static_cast<float>(k.h * k.w);
+#pragma omp parallel for num_threads(threads_for(x)) schedule(static)
+  for (int64_t p = 0; p < planes; ++p) {
+    float* d = dx->data() + p * h * w;
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        const float share = dy[(p * oh + oy) * ow + ox] * scale;
+        for (int64_t i = 0; i < k.h; ++i)
+          for (int64_t j = 0; j < k.w; ++j) d[(oy * s.h + i) * w + ox * s.w + j] += share;
+      }
+  }
+}
+
+// ---- Flatten ---------------------------------------------------------------------------
+
+Shape Flatten::output_shape(const Shape& in) const {
+  require(!in.empty(), "flatten needs an input shape, got ()");
+  return {element_count(in)};
+}
+
+void Flatten::forward(const Tensor& x, Tensor& y) {
+  y.resize({x.dim(0), x.dim(0) == 0 ? 0 : x.size() / x.dim(0)});
+  std::copy(x.data(), x.data() + x.size(), y.data());
+}
+
+void Flatten::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
+  require_shape(dy, y.shape(), "flatten backward gradient");
+  if (!dx) return;
+  dx->resize(x.shape());
+  std::copy(dy.data(), dy.data() + dy.size(), dx->data());
+}
+
+}  // namespace neurite

@@ -1,0 +1,208 @@
+#include "neurite/ops/conv.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "neurite/ops/gemm.h"
+#include "neurite/tensor.h"
+
+namespace neurite {
+
+// ---- Reference loops -------------------------------------------------------------------
+
+namespace {
+// x[c, iy, ix] of one sample, zero outside the image (the padding).
+float padded_at(const ConvGeometry& g, const float* x, int64_t c, int64_t iy, int64_t ix) {
+  if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w) return 0.0f;
+  return x[(c * g.in_h + iy) * g.in_w + ix];
+}
+}  // namespace
+
+void conv2d_forward_reference(const ConvGeometry& g, int64_t batch, const float* x, const float* w,
+                              const float* b, float* y) {
+  const int64_t oh = g.out_h(), ow = g.out_w();
+  for (int64_t n = 0; n < batch; ++n) {
+    const float* xn = x + n * g.in_size();
+    for (int64_t o = 0; o < g.out_channels; ++o)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          double sum = b ? b[o] : 0.0;
+          for (int64_t c = 0; c < g.in_channels; ++c)
+            for (int64_t i = 0; i < g.kernel_h; ++i)
+              for (int64_t j = 0; j < g.kernel_w; ++j)
+                sum += static_cast<double>(w[((o * g.in_channels + c) * g.kernel_h + i) * g.kernel_w + j]) *
+                       padded_at(g, xn, c, oy * g.stride_h - g.pad_h + i, ox * g.stride_w - g.pad_w + j);
+          y[((n * g.out_channels + o) * oh + oy) * ow + ox] = static_cast<float>(sum);
+        }
+  }
+}
+
+void conv2d_backward_reference(const ConvGeometry& g, int64_t batch, const float* x, const float* w,
+                               const float* dy, float* dw, float* db, float* dx) {
+  const int64_t oh = g.out_h(), ow = g.out_w();
+  if (dx) std::fill(dx, dx + batch * g.in_size(), 0.0f);
+  // Each output y[n, o, oy, ox] received x * w; its gradient flows back to both factors.
+  for (int64_t n = 0; n < batch; ++n) {
+    const float* xn = x + n * g.in_size();
+    for (int64_t o = 0; o < g.out_channels; ++o)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          const float d = dy[((n * g.out_channels + o) * oh + oy) * ow + ox];
+          if (db) db[o] += d;
+          for (int64_t c = 0; c < g.in_channels; ++c)
+            for (int64_t i = 0; i < g.kernel_h; ++i)
+              for (int64_t j = 0; j < g.kernel_w; ++j) {
+                const int64_t iy = oy * g.stride_h - g.pad_h + i, ix = ox * g.stride_w - g.pad_w + j;
+                const int64_t wi = ((o * g.in_channels + c) * g.kernel_h + i) * g.kernel_w + j;
+                dw[wi] += d * padded_at(g, xn, c, iy, ix);
+                if (dx && iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w)
+                  dx[n * g.in_size() + (c * g.in_h + iy) * g.in_w + ix] += d * w[wi];
+              }
+        }
+  }
+}
+
+// ---- im2col ----------------------------------------------------------------------------
+
+void im2col(const ConvGeometry& g, const float* x, float* cols) {
+  const int64_t oh = g.out_h(), ow = g.out_w();
+  for (int64_t c = 0; c < g.in_channels; ++c)
+    for (int64_t i = 0; i < g.kernel_h; ++i)
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        float* row = cols + ((c * g.kernel_h + i) * g.kernel_w + j) * oh * ow;
+        for (int64_t oy = 0; oy < oh; ++oy) {
+          float* out = row + oy * ow;
+          const int64_t iy = oy * g.stride_h - g.pad_h + i;
+          if (iy < 0 || iy >= g.in_h) {
+            std::fill(out, out + ow, 0.0f);
+            continue;
+          }
+          const float* in = x + (c * g.in_h + iy) * g.in_w;
+          for (int64_t ox = 0; ox < ow; ++ox) {
+            const int64_t ix = ox * g.stride_w - g.pad_w + j;
+            out[ox] = (ix >= 0 && ix < g.in_w) ? in[ix] : 0.0f;
+          }
+        }
+      }
+}
+
+void col2im_add(const ConvGeometry& g, const float* cols, float* dx) {
+  const int64_t oh = g.out_h(), ow = g.out_w();
+  for (int64_t c = 0; c < g.in_channels; ++c)
+    for (int64_t i = 0; i < g.kernel_h; ++i)
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const float* row = cols + ((c * g.kernel_h + i) * g.kernel_w + j) * oh * ow;
+        for (int64_t oy = 0; oy < oh; ++oy) {
+          const int64_t iy = oy * g.stride_h - g.pad_h + i;
+          if (iy < 0 || iy >= g.in_h) continue;
+          const float* in = row + oy * ow;
+          float* out = dx + (c * g.in_h + iy) * g.in_w;
+          for (int64_t ox = 0; ox < ow; ++ox) {
+            const int64_t ix = ox * g.stride_w - g.pad_w + j;
+            if (ix >= 0 && ix < g.in_w) out[ix] += in[ox];
+          }
+        }
+      }
+}
+
+// ---- Fast path -------------------------------------------------------------------------
+
+namespace {
+
+using Buffer = std::vector<float, AlignedAllocator<float>>;
+
+// The weight gradient is summed over fixed groups of this many samples, then group by group in
+// order: the same additions in the same order for any thread count.
+constexpr int64_t kGroup = 4;
+
+// A 1x1 kernel with stride 1 and no padding reads the input as it is: no copy needed.
+bool im2col_is_identity(const ConvGeometry& g) {
+  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 && g.pad_w == 0;
+}
+
+// One sample's receptive fields as a (patch, OH*OW) matrix, in `buffer` unless no copy is needed.
+const float* columns_of(const ConvGeometry& g, const float* x_sample, Buffer& buffer) {
+  if (im2col_is_identity(g)) return x_sample;
+  buffer.resize(static_cast<std::size_t>(g.patch_size() * g.out_h() * g.out_w()));
+  im2col(g, x_sample, buffer.data());
+  return buffer.data();
+}
+
+// Threads for a loop over `items` samples or groups: one when there is too little to share.
+int threads_for(int64_t items, const ConvGeometry& g, int64_t samples_per_item) {
+  constexpr int64_t kMinParallelMacs = int64_t{1} << 20;
+  if (items < 2 || g.macs() * samples_per_item * items < kMinParallelMacs) return 1;
+  return static_cast<int>(std::min<int64_t>(items, num_threads()));
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* b,
+                    float* y) {
+  const int64_t spatial = g.out_h() * g.out_w();
+  const int threads = threads_for(batch, g, 1);
+#pragma omp parallel num_threads(threads)
+  {
+    Buffer cols;
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < batch; ++n) {
+      // y_n (O, OH*OW) = W (O, patch) cols_n (patch, OH*OW) + b, b broadcast along each row.
+      float* yn = y + n * g.out_size();
+      if (b)
+        for (int64_t o = 0; o < g.out_channels; ++o) std::fill(yn + o * spatial, yn + (o + 1) * spatial, b[o]);
+      gemm(Transpose::No, Transpose::No, g.out_channels, spatial, g.patch_size(), 1.0f, w, g.patch_size(),
+           columns_of(g, x + n * g.in_size(), cols), spatial, b ? 1.0f : 0.0f, yn, spatial);
+    }
+  }
+}
+
+void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* dy,
+                     float* dw, float* db, float* dx) {
+  const int64_t spatial = g.out_h() * g.out_w(), patch = g.patch_size(), outs = g.out_channels;
+  const int64_t groups = (batch + kGroup - 1) / kGroup;
+  // Per-group sums of the weight and bias gradients.
+  Buffer group_dw(static_cast<std::size_t>(groups * outs * patch), 0.0f);
+  Buffer group_db(static_cast<std::size_t>(groups * outs), 0.0f);
+  const int threads = threads_for(groups, g, kGroup * (dx ? 2 : 1));
+#pragma omp parallel num_threads(threads)
+  {
+    Buffer cols, dcols;
+#pragma omp for schedule(static)
+    for (int64_t group = 0; group < groups; ++group) {
+      float* gdw = group_dw.data() + group * outs * patch;
+      float* gdb = group_db.data() + group * outs;
+      for (int64_t n = group * kGroup; n < std::min(batch, (group + 1) * kGroup); ++n) {
+        const float* dyn = dy + n * g.out_size();
+        // dW (O, patch) += dy_n (O, OH*OW) cols_n^T
+        gemm(Transpose::No, Transpose::Yes, outs, patch, spatial, 1.0f, dyn, spatial,
+             columns_of(g, x + n * g.in_size(), cols), spatial, 1.0f, gdw, patch);
+        for (int64_t o = 0; o < outs; ++o) {
+          float s = 0.0f;
+          for (int64_t k = 0; k < spatial; ++k) s += dyn[o * spatial + k];
+          gdb[o] += s;
+        }
+        if (!dx) continue;
+        // dcols (patch, OH*OW) = W^T dy_n; each entry goes back to the pixel it was copied from.
+        float* dxn = dx + n * g.in_size();
+        if (im2col_is_identity(g)) {
+          gemm(Transpose::Yes, Transpose::No, patch, spatial, outs, 1.0f, w, patch, dyn, spatial, 0.0f, dxn, spatial);
+          continue;
+        }
+        dcols.resize(static_cast<std::size_t>(patch * spatial));
+        gemm(Transpose::Yes, Transpose::No, patch, spatial, outs, 1.0f, w, patch, dyn, spatial, 0.0f, dcols.data(),
+             spatial);
+        std::fill(dxn, dxn + g.in_size(), 0.0f);
+        col2im_add(g, dcols.data(), dxn);
+      }
+    }
+  }
+  for (int64_t group = 0; group < groups; ++group) {
+    const float* gdw = group_dw.data() + group * outs * patch;
+#pragma omp simd
+    for (int64_t i = 0; i < outs * patch; ++i) dw[i] += gdw[i];
+    if (db)
+      for (int64_t o = 0; o < outs; ++o) db[o] += group_db[static_cast<std::size_t>(group * outs + o)];
+  }
+}
+
+}  // namespace neurite
