@@ -35,7 +35,7 @@ const std::set<std::string> kNetworkFlags = {"layers", "activation", "output", "
 TrainSettings merge_settings(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& run, Checkpoint* resumed) {
   nlohmann::json merged = TrainSettings{};
   if (resumed) {
-    require(run.spec.empty(), "--spec cannot be given with --resume: the checkpoint holds the network");
+    require(run.spec.empty(), "--model cannot be given with --resume: the checkpoint holds the network");
     merged = resumed->settings;
   } else if (!run.spec.empty()) {
     const ModelSpec spec = read_model_spec(run.spec);
@@ -52,7 +52,7 @@ TrainSettings merge_settings(const CLI::App& cmd, const TrainSettings& typed, co
     require(!resumed || kResumable.count(key) == 1,
             "--" + option->get_lnames().front() + " cannot be changed when resuming: the checkpoint's settings are used");
     require(run.spec.empty() || kNetworkFlags.count(key) == 0,
-            "--" + option->get_lnames().front() + " cannot be combined with --spec: the spec file's layers are the network");
+            "--" + option->get_lnames().front() + " cannot be combined with --model: the spec file's layers are the network");
     merged[key] = typed_json[key];
   }
   return settings_from_json(merged, resumed ? run.resume : "settings");
@@ -290,7 +290,7 @@ void add_train_command(CLI::App& app) {
   auto run = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train a network on MNIST");
   add_setting_options(cmd, *settings);
-  cmd->add_option("--spec", run->spec, "Model spec file (JSON): the layers and training settings");
+  cmd->add_option("--model,--spec", run->spec, "Model spec file (JSON): the layers and training settings (models/*.json)");
   cmd->add_option("--data", run->data, "Folder with the four MNIST IDX files")->capture_default_str();
   cmd->add_option("--out", run->out, "Save the trained model here (safetensors)");
   cmd->add_option("--log", run->log, "Write a JSON-lines training log here (for neurite plot)");

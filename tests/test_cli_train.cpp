@@ -70,7 +70,7 @@ TEST(CliTrain, BadSpecFilesAreNamed) {
   expect_one_line_error("train --spec " + dir + "/layer.json", "glorot");
   expect_one_line_error("train --spec " + dir + "/missing.json", "missing.json");
   write_text(dir + "/ok.json", R"({"layers": [{"type": "dense", "out": 10}, {"type": "sigmoid"}]})");
-  expect_one_line_error("train --spec " + dir + "/ok.json --layers 784,30,10", "--layers cannot be combined with --spec");
+  expect_one_line_error("train --spec " + dir + "/ok.json --layers 784,30,10", "--layers cannot be combined with --model");
   write_text(dir + "/file", "");
   expect_one_line_error("train --checkpoint-dir " + dir + "/file/sub --data /nonexistent", "cannot create the checkpoint folder");
 }
