@@ -82,6 +82,32 @@ MnistOptions data_options_of(const nlohmann::json& training) {
   return o;
 }
 
+namespace {
+
+bool should_invert(const std::string& path, const GrayImage& image, Invert invert) {
+  if (invert != Invert::Auto) return invert == Invert::Always;
+  double sum = 0;
+  for (uint8_t p : image.pixels) sum += p;
+  const double mean = sum / static_cast<double>(image.pixels.size());
+  if (mean <= 127.5) return false;
+  std::printf("%s: mean pixel %.0f is light, so reading it as dark ink on light paper and inverting "
+              "(--no-invert keeps it as it is)\n", path.c_str(), mean);
+  return true;
+}
+
+}  // namespace
+
+GrayImage read_digit_picture(const std::string& path, Invert invert) {
+  constexpr int64_t kSide = 28;  // MNIST pictures are 28x28
+  GrayImage image = read_gray_image(path);
+  require(image.width == kSide && image.height == kSide,
+          path + ": image is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+              ", the model needs 28x28 like MNIST");
+  if (should_invert(path, image, invert))
+    for (uint8_t& p : image.pixels) p = static_cast<uint8_t>(255 - p);
+  return image;
+}
+
 ProgressBar::ProgressBar() : enabled_(::isatty(STDOUT_FILENO) == 1) {}
 
 void ProgressBar::update(int64_t done, int64_t total) {

@@ -1,10 +1,11 @@
-// Helpers shared by the subcommands: parsing list-valued flags, the progress bar, and reading
-// the data settings a model was trained with.
+// Helpers shared by the subcommands: parsing list-valued flags, the progress bar, reading the
+// data settings a model was trained with, and reading a digit someone drew.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "neurite/data/image.h"
 #include "neurite/data/mnist.h"
 #include "neurite/layers/layer.h"
 
@@ -18,6 +19,12 @@ Initializer::Kind parse_init(const std::string& text);          // "nielsen" | "
 
 // The input scaling and targets stored in a model's training settings.
 MnistOptions data_options_of(const nlohmann::json& training);
+
+// A 28x28 PNG or PGM digit, white ink on black as in MNIST. MNIST digits are white on black; a
+// picture that is mostly light is almost surely dark ink on paper, so with Invert::Auto one whose
+// mean pixel is above the middle is inverted (and stdout says so). Other sizes are an Error.
+enum class Invert { Auto, Always, Never };
+GrayImage read_digit_picture(const std::string& path, Invert invert);
 
 // Draws "[=====>    ] 1234/50000" on one terminal line; nothing unless stdout is a terminal.
 class ProgressBar {

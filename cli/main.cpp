@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   neurite::cli::add_backquery_command(app);
   neurite::cli::add_gradcheck_command(app);
   neurite::cli::add_plot_command(app);
+  neurite::cli::add_inspect_command(app);
   neurite::cli::add_seed_commands(app);
   try {
     app.parse(argc, argv);

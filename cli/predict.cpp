@@ -29,27 +29,9 @@ struct Sample {
   int label = -1;   // -1 when unknown
 };
 
-// MNIST digits are white ink on black. A picture that is mostly light is almost surely dark ink
-// on paper, so unless the user decided, one whose mean pixel is above the middle is inverted.
-bool should_invert(const PredictArgs& a, const GrayImage& image) {
-  if (a.invert) return true;
-  if (a.no_invert) return false;
-  double sum = 0;
-  for (uint8_t p : image.pixels) sum += p;
-  const double mean = sum / static_cast<double>(image.pixels.size());
-  if (mean <= 127.5) return false;
-  std::printf("%s: mean pixel %.0f is light, so reading it as dark ink on light paper and inverting "
-              "(--no-invert keeps it as it is)\n", a.image.c_str(), mean);
-  return true;
-}
-
 Sample sample_from_image(const PredictArgs& a, const MnistOptions& options) {
-  GrayImage image = read_gray_image(a.image);
-  require(image.width == kSide && image.height == kSide,
-          a.image + ": image is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
-              ", the model needs 28x28 like MNIST");
-  if (should_invert(a, image))
-    for (uint8_t& p : image.pixels) p = static_cast<uint8_t>(255 - p);
+  const Invert invert = a.invert ? Invert::Always : a.no_invert ? Invert::Never : Invert::Auto;
+  const GrayImage image = read_digit_picture(a.image, invert);
   Sample s{Tensor({1, kSide * kSide}), -1};
   for (int64_t i = 0; i < kSide * kSide; ++i)
     s.input[i] = scale_pixel(image.pixels[static_cast<std::size_t>(i)], options.scale);

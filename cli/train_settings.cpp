@@ -92,9 +92,10 @@ void validate(const TrainSettings& s) {
 Network build_network(const TrainSettings& s) {
   if (!s.architecture.is_null()) {
     Network net = Network::from_architecture(s.architecture);
-    require(net.input_shape() == Shape{784} && net.output_shape() == Shape{10},
-            "the spec's network must take 784 inputs and give 10 outputs, it maps " + to_string(net.input_shape()) +
-                " to " + to_string(net.output_shape()));
+    // MNIST digits as 784 values or as one 28x28 channel; ten classes out.
+    require(element_count(net.input_shape()) == 784 && net.output_shape() == Shape{10},
+            "the spec's network must take 784 pixels, as (784) or (1, 28, 28), and give 10 outputs; it maps " +
+                to_string(net.input_shape()) + " to " + to_string(net.output_shape()));
     return net;
   }
   return make_mlp(MlpOptions{.sizes = parse_sizes(s.layers),

@@ -23,6 +23,7 @@ Network& Network::add(LayerPtr layer) {
   } catch (const Error& e) {
     throw Error("layer " + std::to_string(layers_.size()) + " (" + layer->type() + "): " + e.what());
   }
+  activation_floats_ += element_count(output_shape_);
   if (first_trainable_ == layers_.size() && layer->parameters().empty()) ++first_trainable_;
   layers_.push_back(std::move(layer));
   acts_.emplace_back();

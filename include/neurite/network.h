@@ -56,6 +56,8 @@ class Network {
   std::vector<Rng::State> generator_states();
   void set_generator_states(const std::vector<Rng::State>& states);
   int64_t parameter_count();
+  // Floats of every layer's output for one sample: what a forward pass keeps per sample.
+  int64_t activation_floats_per_sample() const { return activation_floats_; }
 
   // {"input": [784], "layers": [{"type": "dense", ...}, ...]}
   nlohmann::json architecture() const;
@@ -71,6 +73,7 @@ class Network {
 
   Shape input_shape_, output_shape_;
   std::vector<LayerPtr> layers_;
+  int64_t activation_floats_ = 0;
   std::size_t first_trainable_ = 0;  // layers before it have no parameters (input dropout)
   const Tensor* input_ = nullptr;  // the batch of the last forward (not copied)
   std::vector<Tensor> acts_;   // acts_[i] is layer i's input (i > 0); acts_.back() the output

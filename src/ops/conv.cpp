@@ -64,12 +64,28 @@ void conv2d_backward_reference(const ConvGeometry& g, int64_t batch, const float
 
 // ---- im2col ----------------------------------------------------------------------------
 
+namespace {
+// The output columns [lo, hi) whose input column ox*S - P + j falls inside the image; the rest
+// read padding. Computing the range once per row keeps the copy loops free of bounds tests.
+struct ColumnRange {
+  int64_t lo, hi;
+};
+ColumnRange inside_columns(const ConvGeometry& g, int64_t j) {
+  const int64_t first = g.pad_w - j;  // ox * S must be at least this
+  const int64_t lo = first <= 0 ? 0 : (first + g.stride_w - 1) / g.stride_w;
+  const int64_t last = g.in_w - 1 + g.pad_w - j;  // and at most this
+  const int64_t hi = last < 0 ? 0 : std::min(g.out_w(), last / g.stride_w + 1);
+  return {std::min(lo, hi), hi};
+}
+}  // namespace
+
 void im2col(const ConvGeometry& g, const float* x, float* cols) {
-  const int64_t oh = g.out_h(), ow = g.out_w();
+  const int64_t oh = g.out_h(), ow = g.out_w(), sw = g.stride_w;
   for (int64_t c = 0; c < g.in_channels; ++c)
     for (int64_t i = 0; i < g.kernel_h; ++i)
       for (int64_t j = 0; j < g.kernel_w; ++j) {
         float* row = cols + ((c * g.kernel_h + i) * g.kernel_w + j) * oh * ow;
+        const ColumnRange r = inside_columns(g, j);
         for (int64_t oy = 0; oy < oh; ++oy) {
           float* out = row + oy * ow;
           const int64_t iy = oy * g.stride_h - g.pad_h + i;
@@ -78,28 +94,34 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
             continue;
           }
           const float* in = x + (c * g.in_h + iy) * g.in_w;
-          for (int64_t ox = 0; ox < ow; ++ox) {
-            const int64_t ix = ox * g.stride_w - g.pad_w + j;
-            out[ox] = (ix >= 0 && ix < g.in_w) ? in[ix] : 0.0f;
-          }
+          const int64_t shift = j - g.pad_w;  // output column ox reads in[ox * S + shift]
+          std::fill(out, out + r.lo, 0.0f);
+          if (sw == 1 && r.lo < r.hi) std::copy(in + r.lo + shift, in + r.hi + shift, out + r.lo);
+          else
+            for (int64_t ox = r.lo; ox < r.hi; ++ox) out[ox] = in[ox * sw + shift];
+          std::fill(out + r.hi, out + ow, 0.0f);
         }
       }
 }
 
 void col2im_add(const ConvGeometry& g, const float* cols, float* dx) {
-  const int64_t oh = g.out_h(), ow = g.out_w();
+  const int64_t oh = g.out_h(), ow = g.out_w(), sw = g.stride_w;
   for (int64_t c = 0; c < g.in_channels; ++c)
     for (int64_t i = 0; i < g.kernel_h; ++i)
       for (int64_t j = 0; j < g.kernel_w; ++j) {
         const float* row = cols + ((c * g.kernel_h + i) * g.kernel_w + j) * oh * ow;
+        const ColumnRange r = inside_columns(g, j);
         for (int64_t oy = 0; oy < oh; ++oy) {
           const int64_t iy = oy * g.stride_h - g.pad_h + i;
           if (iy < 0 || iy >= g.in_h) continue;
           const float* in = row + oy * ow;
           float* out = dx + (c * g.in_h + iy) * g.in_w;
-          for (int64_t ox = 0; ox < ow; ++ox) {
-            const int64_t ix = ox * g.stride_w - g.pad_w + j;
-            if (ix >= 0 && ix < g.in_w) out[ix] += in[ox];
+          const int64_t shift = j - g.pad_w;
+          if (sw == 1) {
+#pragma omp simd
+            for (int64_t ox = r.lo; ox < r.hi; ++ox) out[ox + shift] += in[ox];
+          } else {
+            for (int64_t ox = r.lo; ox < r.hi; ++ox) out[ox * sw + shift] += in[ox];
           }
         }
       }

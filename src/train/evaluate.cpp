@@ -5,7 +5,15 @@
 namespace neurite {
 
 namespace {
-constexpr int64_t kEvalBatch = 1000;
+// Evaluation runs in batches of up to 1000 samples, fewer when a network's activations are big
+// (a conv net keeps ~44,000 floats per sample): the buffers stay within about 16 MB.
+constexpr int64_t kMaxEvalBatch = 1000;
+constexpr int64_t kEvalActivationBudget = int64_t{4} << 20;  // floats
+
+int64_t eval_batch(const Network& net) {
+  const int64_t per_sample = std::max<int64_t>(net.activation_floats_per_sample(), 1);
+  return std::clamp<int64_t>(kEvalActivationBudget / per_sample, 1, kMaxEvalBatch);
+}
 
 // Copies rows [start, start + count) of `from` into `to`, keeping the sample shape.
 void copy_rows(const Tensor& from, int64_t start, int64_t count, Tensor& to) {
@@ -28,11 +36,12 @@ void argmax_rows(const Tensor& out, int64_t count, int* classes) {
 SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const std::string& name, double penalty) {
   SetMeasure m{.name = name, .total = data.size()};
   net.set_training(false);
-  std::vector<int> classes(static_cast<std::size_t>(kEvalBatch));
+  const int64_t batch = eval_batch(net);
+  std::vector<int> classes(static_cast<std::size_t>(batch));
   Tensor x, y;
   double cost_sum = 0;
-  for (int64_t start = 0; start < data.size(); start += kEvalBatch) {
-    const int64_t count = std::min(kEvalBatch, data.size() - start);
+  for (int64_t start = 0; start < data.size(); start += batch) {
+    const int64_t count = std::min(batch, data.size() - start);
     copy_rows(data.inputs, start, count, x);
     copy_rows(data.targets, start, count, y);
     cost_sum += net.cost_of(x, y, cost) * static_cast<double>(count);
@@ -46,6 +55,7 @@ SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const st
 
 std::vector<int> predict_classes(Network& net, const Tensor& inputs, int64_t batch) {
   const int64_t n = inputs.dim(0);
+  if (batch <= 0) batch = eval_batch(net);
   std::vector<int> classes(static_cast<std::size_t>(n));
   net.set_training(false);
   Tensor x;
@@ -58,7 +68,7 @@ std::vector<int> predict_classes(Network& net, const Tensor& inputs, int64_t bat
 }
 
 int64_t count_correct(Network& net, const Dataset& data) {
-  const std::vector<int> predicted = predict_classes(net, data.inputs, kEvalBatch);
+  const std::vector<int> predicted = predict_classes(net, data.inputs);
   int64_t correct = 0;
   for (std::size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == data.labels[i];
   return correct;
@@ -72,7 +82,7 @@ ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::v
 }
 
 ConfusionMatrix confusion_matrix(Network& net, const Dataset& data) {
-  return confusion_matrix(predict_classes(net, data.inputs, kEvalBatch), data.labels);
+  return confusion_matrix(predict_classes(net, data.inputs), data.labels);
 }
 
 }  // namespace neurite

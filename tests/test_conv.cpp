@@ -1,0 +1,332 @@
+// Convolution and pooling: seed 002's worked case, the fast path against the reference loops on
+// many odd geometries, gradient checks of every new layer, max pooling's routing, determinism
+// across thread counts, and the errors for shapes that do not fit.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+
+#include "neurite/gradcheck.h"
+#include "neurite/layers/activation.h"
+#include "neurite/layers/conv2d.h"
+#include "neurite/layers/dense.h"
+#include "neurite/layers/pool2d.h"
+#include "neurite/ops/gemm.h"
+#include "test_support.h"
+
+namespace neurite {
+namespace {
+
+using testing::error_of;
+using testing::random_tensor;
+
+// ---- Seed 002's case: a 5x5x3 input, two 3x3 filters, stride 2, zero padding 1 -----------
+
+Tensor seed_input() {
+  return Tensor::from({1, 3, 5, 5}, {0, 1, 1, 0, 2, 2, 2, 2, 2, 1, 1, 0, 0, 2, 0, 0, 1, 1, 0, 0, 1, 2, 0, 0, 2,
+                                     1, 0, 2, 2, 0, 0, 0, 0, 2, 0, 1, 2, 1, 2, 1, 1, 0, 0, 0, 0, 1, 2, 1, 1, 1,
+                                     2, 1, 2, 0, 0, 1, 0, 0, 1, 0, 0, 2, 1, 0, 1, 0, 1, 2, 2, 2, 2, 1, 0, 0, 1});
+}
+
+Conv2d seed_layer() {
+  Conv2d conv({.in_channels = 3, .out_channels = 2, .kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}});
+  conv.weight() = Tensor::from({2, 3, 3, 3}, {-1, 1, 0, 0, 1, 0, 0, 1, 1,     // filter 0, channel 0
+                                              -1, -1, 0, 0, 0, 0, 0, -1, 0,    // channel 1
+                                              0, 0, -1, 0, 1, 0, 1, -1, -1,    // channel 2
+                                              1, 1, -1, -1, -1, 1, 0, -1, 1,   // filter 1
+                                              0, 1, 0, -1, 0, -1, -1, 1, 0,
+                                              -1, 0, 0, -1, 0, 1, -1, 0, 0});
+  conv.bias() = Tensor::from({2}, {1, 0});
+  return conv;
+}
+
+TEST(SeedConv, ForwardReproducesTheSeedsFeatureMaps) {
+  for (bool reference : {false, true}) {
+    Conv2d conv = seed_layer();
+    conv.use_reference(reference);
+    Tensor y;
+    conv.forward(seed_input(), y);
+    testing::expect_values(y, {1, 2, 3, 3}, {6, 7, 5, 3, -1, -1, 2, -1, 4,  //
+                                             2, -5, -8, 1, -4, -4, 0, -5, -5},
+                           0.0f);
+  }
+}
+
+// The seed's check: error = sum of all outputs, so dE/dy is all ones; every weight's gradient
+// is compared with (E(w + eps) - E(w - eps)) / 2 eps. The values are integers, so exact.
+TEST(SeedConv, GradientCheckOfTheSeedsFilters) {
+  Conv2d conv = seed_layer();
+  const Tensor x = seed_input();
+  Tensor y, dx;
+  conv.forward(x, y);
+  const Tensor ones(y.shape(), 1.0f);
+  conv.backward(x, y, ones, &dx);
+  const auto sum_of_outputs = [&] {
+    Tensor out;
+    conv.forward(x, out);
+    double s = 0;
+    for (float v : out.span()) s += v;
+    return s;
+  };
+  const float eps = 1e-3f;
+  Tensor& w = conv.weight();
+  const Tensor& dw = *conv.parameters()[0].grad;
+  for (int64_t i = 0; i < w.size(); ++i) {
+    const float saved = w[i];
+    w[i] = saved + eps;
+    const double plus = sum_of_outputs();
+    w[i] = saved - eps;
+    const double minus = sum_of_outputs();
+    w[i] = saved;
+    EXPECT_NEAR(dw[i], (plus - minus) / (2 * eps), 1e-2) << "weight " << i;
+  }
+  // Filter 0's gradient, computed independently with PyTorch's conv2d on the same case.
+  const float expected_filter0[27] = {5, 6, 5, 5, 7, 5, 5, 6, 5, 2, 1, 2, 9, 9, 9, 2, 1, 2, 4, 5, 4, 4, 9, 4, 4, 5, 4};
+  for (int i = 0; i < 27; ++i) EXPECT_FLOAT_EQ(dw[i], expected_filter0[i]) << "weight " << i;
+  EXPECT_FLOAT_EQ((*conv.parameters()[1].grad)[0], 9.0f);  // nine outputs per filter
+}
+
+// ---- Fast path against the reference loops --------------------------------------------
+
+struct Geometry {
+  int64_t c, o, h, w, kh, kw, sh, sw, ph, pw;
+};
+
+class ConvPaths : public ::testing::TestWithParam<Geometry> {};
+
+TEST_P(ConvPaths, Im2colGemmAgreesWithTheReferenceLoops) {
+  const Geometry p = GetParam();
+  const ConvGeometry g{.in_channels = p.c, .in_h = p.h, .in_w = p.w, .out_channels = p.o, .kernel_h = p.kh,
+                       .kernel_w = p.kw, .stride_h = p.sh, .stride_w = p.sw, .pad_h = p.ph, .pad_w = p.pw};
+  const int64_t n = 5;
+  const Tensor x = random_tensor({n, p.c, p.h, p.w}, 1);
+  const Tensor w = random_tensor({p.o, p.c, p.kh, p.kw}, 2);
+  const Tensor b = random_tensor({p.o}, 3);
+  const Tensor dy = random_tensor({n, p.o, g.out_h(), g.out_w()}, 4);
+  Tensor y_fast(dy.shape()), y_ref(dy.shape());
+  conv2d_forward(g, n, x.data(), w.data(), b.data(), y_fast.data());
+  conv2d_forward_reference(g, n, x.data(), w.data(), b.data(), y_ref.data());
+  // Gradients accumulate: start both from the same non-zero values.
+  Tensor dw_fast = random_tensor(w.shape(), 5), dw_ref = dw_fast, db_fast = random_tensor(b.shape(), 6),
+         db_ref = db_fast, dx_fast(x.shape()), dx_ref(x.shape());
+  conv2d_backward(g, n, x.data(), w.data(), dy.data(), dw_fast.data(), db_fast.data(), dx_fast.data());
+  conv2d_backward_reference(g, n, x.data(), w.data(), dy.data(), dw_ref.data(), db_ref.data(), dx_ref.data());
+  const auto expect_close = [](const Tensor& a, const Tensor& r, const char* what) {
+    for (int64_t i = 0; i < a.size(); ++i)
+      ASSERT_NEAR(a[i], r[i], 1e-4f * std::max(1.0f, std::abs(r[i]))) << what << " at " << i;
+  };
+  expect_close(y_fast, y_ref, "output");
+  expect_close(dw_fast, dw_ref, "weight gradient");
+  expect_close(db_fast, db_ref, "bias gradient");
+  expect_close(dx_fast, dx_ref, "input gradient");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    OddGeometries, ConvPaths,
+    ::testing::Values(Geometry{1, 16, 28, 28, 5, 5, 1, 1, 2, 2},   // seed 001's first layer
+                      Geometry{16, 32, 14, 14, 5, 5, 1, 1, 2, 2},  // and its second
+                      Geometry{3, 2, 5, 5, 3, 3, 2, 2, 1, 1},      // seed 002's case
+                      Geometry{2, 3, 9, 8, 3, 2, 2, 1, 1, 0},      // non-square kernel, mixed stride
+                      Geometry{4, 5, 7, 11, 1, 1, 1, 1, 0, 0},     // 1x1: no im2col copy
+                      Geometry{3, 4, 6, 6, 1, 1, 2, 2, 1, 1},      // 1x1 strided and padded
+                      Geometry{2, 2, 4, 4, 4, 4, 1, 1, 0, 0},      // kernel as big as the image
+                      Geometry{1, 3, 5, 7, 3, 5, 3, 2, 2, 3},      // padding wider than the stride
+                      Geometry{5, 1, 10, 10, 3, 3, 3, 3, 0, 0}));  // stride that skips pixels
+
+TEST(ConvPaths, SameBitsWhateverTheThreadCount) {
+  const ConvGeometry g{.in_channels = 6, .in_h = 14, .in_w = 14, .out_channels = 16, .kernel_h = 5, .kernel_w = 5,
+                       .pad_h = 2, .pad_w = 2};
+  const int64_t n = 23;  // not a multiple of the group size
+  const Tensor x = random_tensor({n, 6, 14, 14}, 1), w = random_tensor({16, 6, 5, 5}, 2),
+               b = random_tensor({16}, 3), dy = random_tensor({n, 16, 14, 14}, 4);
+  const auto run = [&](int threads) {
+    set_num_threads(threads);
+    Tensor y(dy.shape()), dw(w.shape()), db(b.shape()), dx(x.shape());
+    conv2d_forward(g, n, x.data(), w.data(), b.data(), y.data());
+    conv2d_backward(g, n, x.data(), w.data(), dy.data(), dw.data(), db.data(), dx.data());
+    return std::vector<Tensor>{y, dw, db, dx};
+  };
+  const auto one = run(1), two = run(2);
+  set_num_threads(2);
+  for (std::size_t t = 0; t < one.size(); ++t)
+    for (int64_t i = 0; i < one[t].size(); ++i) ASSERT_EQ(one[t][i], two[t][i]) << "tensor " << t << " at " << i;
+}
+
+// ---- Pooling ---------------------------------------------------------------------------
+
+TEST(MaxPool, PicksTheLargestAndRoutesTheGradientToIt) {
+  MaxPool2d pool({.kernel = {2, 2}});
+  const Tensor x = Tensor::from({1, 1, 4, 4}, {1, 5, 2, 0,  //
+                                               3, 4, 7, 7,  // a tie: the first 7 wins
+                                               0, 0, -1, -2,  //
+                                               9, 0, -3, -4});
+  Tensor y, dx;
+  pool.forward(x, y);
+  testing::expect_values(y, {1, 1, 2, 2}, {5, 7, 9, -1});
+  pool.backward(x, y, Tensor::from({1, 1, 2, 2}, {10, 20, 30, 40}), &dx);
+  testing::expect_values(dx, {1, 1, 4, 4}, {0, 10, 0, 0, 0, 0, 20, 0, 0, 0, 40, 0, 30, 0, 0, 0});
+}
+
+TEST(AvgPool, AveragesAndSpreadsTheGradientEvenly) {
+  AvgPool2d pool({.kernel = {2, 2}, .stride = {1, 1}});
+  const Tensor x = Tensor::from({1, 1, 2, 3}, {1, 2, 3, 4, 5, 6});
+  Tensor y, dx;
+  pool.forward(x, y);
+  testing::expect_values(y, {1, 1, 1, 2}, {3, 4});
+  pool.backward(x, y, Tensor::from({1, 1, 1, 2}, {4, 8}), &dx);
+  testing::expect_values(dx, {1, 1, 2, 3}, {1, 3, 2, 1, 3, 2});  // overlapping windows add up
+}
+
+TEST(Pooling, OutputSizeRoundsDownLikePyTorch) {
+  MaxPool2d pool({.kernel = {2, 2}});
+  EXPECT_EQ(pool.output_shape({3, 7, 5}), (Shape{3, 3, 2}));
+  AvgPool2d strided({.kernel = {3, 2}, .stride = {2, 3}});
+  EXPECT_EQ(strided.output_shape({1, 9, 8}), (Shape{1, 4, 3}));
+}
+
+// ---- Gradient checks of whole conv networks -------------------------------------------
+
+// Small random biases keep units away from ReLU's kink and max pooling's ties.
+void initialize(Network& net, uint64_t seed) {
+  Rng rng(seed, 3);
+  net.initialize({.kind = Initializer::Kind::Xavier}, rng);
+  for (Parameter& p : net.parameters())
+    if (p.name.ends_with(".bias"))
+      for (float& b : p.value->span()) b = static_cast<float>(rng.uniform(-0.3, 0.3));
+}
+
+struct GradCase {
+  const char* name;
+  Conv2dOptions first, second;
+  const char* pool;  // "maxpool2d" or "avgpool2d"
+  Size2 pool_kernel, pool_stride;
+  ActivationKind activation;
+};
+
+class ConvGradCheck : public ::testing::TestWithParam<GradCase> {};
+
+// input (2, 9, 8) -> conv -> activation -> pool -> conv -> flatten -> dense(3) -> softmax
+TEST_P(ConvGradCheck, BackpropMatchesNumericalGradient) {
+  const GradCase c = GetParam();
+  for (bool reference : {false, true}) {
+    Network net({2, 9, 8});
+    auto first = std::make_unique<Conv2d>(c.first);
+    auto second = std::make_unique<Conv2d>(c.second);
+    first->use_reference(reference);
+    second->use_reference(reference);
+    net.add(std::move(first));
+    net.add(std::make_unique<Activation>(c.activation));
+    const Pool2dOptions pool{.kernel = c.pool_kernel, .stride = c.pool_stride};
+    if (std::string(c.pool) == "maxpool2d") net.add(std::make_unique<MaxPool2d>(pool));
+    else net.add(std::make_unique<AvgPool2d>(pool));
+    net.add(std::move(second));
+    net.add(std::make_unique<Flatten>());
+    net.add(std::make_unique<Dense>(DenseOptions{.in = element_count(net.output_shape()), .out = 3}));
+    net.add(std::make_unique<Activation>(ActivationKind::Softmax));
+    initialize(net, 7);
+    const Tensor x = random_tensor({3, 2, 9, 8}, 11, 0.0f, 1.0f);
+    Tensor y({3, 3}, 0.0f);
+    for (int64_t i = 0; i < 3; ++i) y[i * 3 + i % 3] = 1.0f;
+    const auto cost = make_cost("log-likelihood");
+    const GradCheckReport report = gradient_check(net, *cost, x, y);
+    EXPECT_TRUE(report.passed) << c.name << (reference ? " (reference)" : " (fast)") << "\n" << report.describe();
+    EXPECT_EQ(report.entries.size(), 7u);  // 3 weights, 3 biases, the input
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Layers, ConvGradCheck,
+    ::testing::Values(
+        GradCase{"relu-maxpool", {.in_channels = 2, .out_channels = 3, .kernel = {3, 3}, .padding = {1, 1}},
+                 {.in_channels = 3, .out_channels = 2, .kernel = {2, 2}}, "maxpool2d", {2, 2}, {2, 2},
+                 ActivationKind::ReLU},
+        GradCase{"strided-nonsquare-avgpool",
+                 {.in_channels = 2, .out_channels = 4, .kernel = {3, 2}, .stride = {2, 1}, .padding = {1, 0}},
+                 {.in_channels = 4, .out_channels = 3, .kernel = {1, 2}, .stride = {1, 2}}, "avgpool2d", {2, 3},
+                 {1, 1}, ActivationKind::Tanh},
+        GradCase{"overlapping-maxpool-sigmoid",
+                 {.in_channels = 2, .out_channels = 3, .kernel = {2, 3}, .padding = {2, 1}},
+                 {.in_channels = 3, .out_channels = 2, .kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}},
+                 "maxpool2d", {3, 3}, {2, 1}, ActivationKind::Sigmoid}),
+    [](const auto& param_info) {
+      std::string name = param_info.param.name;
+      for (char& ch : name)
+        if (ch == '-') ch = '_';
+      return name;
+    });
+
+// The check must catch a wrong conv gradient: a layer whose backward drops one input channel's
+// contribution to the weight gradient fails, with the blame on that layer's weight.
+class BrokenConv : public Conv2d {
+ public:
+  using Conv2d::Conv2d;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override {
+    Conv2d::backward(x, y, dy, dx);
+    Tensor& dw = *parameters()[0].grad;
+    const int64_t per_filter = dw.size() / dw.dim(0);
+    for (int64_t i = 0; i < dw.size(); ++i)
+      if (i % per_filter == 1) dw[i] *= 1.05f;  // 5% off in one weight of every filter
+  }
+};
+
+TEST(ConvGradCheck, CatchesAWrongWeightGradient) {
+  Network net({1, 6, 6});
+  net.add(std::make_unique<BrokenConv>(Conv2dOptions{.in_channels = 1, .out_channels = 2, .kernel = {3, 3}}));
+  net.add(std::make_unique<Activation>(ActivationKind::Sigmoid));
+  net.add(std::make_unique<Flatten>());
+  net.add(std::make_unique<Dense>(DenseOptions{.in = 32, .out = 2}));
+  net.add(std::make_unique<Activation>(ActivationKind::Softmax));
+  initialize(net, 3);
+  const Tensor x = random_tensor({2, 1, 6, 6}, 5, 0.0f, 1.0f);
+  const Tensor y = Tensor::from({2, 2}, {1, 0, 0, 1});
+  const GradCheckReport report = gradient_check(net, *make_cost("log-likelihood"), x, y);
+  EXPECT_FALSE(report.passed);
+  for (const GradCheckEntry& e : report.entries) {
+    if (e.name == "0.weight") EXPECT_GT(e.max_error, 1e-2);
+    else EXPECT_LT(e.max_error, 1e-2) << e.name;
+  }
+}
+
+// ---- Shapes that do not fit -------------------------------------------------------------
+
+TEST(ConvShapes, MismatchesNameTheLayerAndBothShapes) {
+  Network net({1, 28, 28});
+  net.add(std::make_unique<Conv2d>(Conv2dOptions{.in_channels = 1, .out_channels = 6, .kernel = {5, 5}}));
+  const std::string channels = error_of([&] {
+    net.add(std::make_unique<Conv2d>(Conv2dOptions{.in_channels = 3, .out_channels = 4, .kernel = {3, 3}}));
+  });
+  EXPECT_NE(channels.find("layer 1 (conv2d)"), std::string::npos) << channels;
+  EXPECT_NE(channels.find("(6, 24, 24)"), std::string::npos) << channels;
+  const std::string dense = error_of([&] { net.add(std::make_unique<Dense>(DenseOptions{.in = 3456, .out = 10})); });
+  EXPECT_NE(dense.find("flatten"), std::string::npos) << dense;
+  const std::string too_small = error_of([&] {
+    net.add(std::make_unique<Conv2d>(Conv2dOptions{.in_channels = 6, .out_channels = 4, .kernel = {25, 25}}));
+  });
+  EXPECT_NE(too_small.find("smaller than the kernel"), std::string::npos) << too_small;
+}
+
+TEST(ConvShapes, BadOptionsAreRefused) {
+  EXPECT_NE(error_of([] { Conv2d({.in_channels = 1, .out_channels = 0, .kernel = {3, 3}}); }).find("out_channels=0"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { Conv2d({.kernel = {3, 3}, .stride = {0, 1}}); }).find("stride"), std::string::npos);
+  EXPECT_NE(error_of([] { Conv2d({.kernel = {3, 3}, .padding = {-1, 0}}); }).find("padding"), std::string::npos);
+  EXPECT_NE(error_of([] { MaxPool2d({.kernel = {0, 2}}); }).find("positive kernel"), std::string::npos);
+  EXPECT_NE(error_of([] { make_layer({{"type", "conv2d"}, {"in_channels", 1}, {"out_channels", 2}, {"kernel", "x"}}); })
+                .find("kernel"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { make_layer({{"type", "convolution"}}); }).find("unknown layer type 'convolution'"),
+            std::string::npos);
+}
+
+TEST(ConvConfig, RoundTripsThroughJson) {
+  Conv2d conv({.in_channels = 2, .out_channels = 3, .kernel = {3, 2}, .stride = {2, 1}, .padding = {1, 0},
+               .bias = false, .init = "he"});
+  const LayerPtr copy = make_layer(conv.config());
+  EXPECT_EQ(copy->config(), conv.config());
+  MaxPool2d pool({.kernel = {3, 3}, .stride = {2, 2}});
+  EXPECT_EQ(make_layer(pool.config())->config(), pool.config());
+  EXPECT_EQ(make_layer(Flatten().config())->type(), "flatten");
+}
+
+}  // namespace
+}  // namespace neurite
