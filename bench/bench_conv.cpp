@@ -16,7 +16,8 @@
 //     pass  forward | backward (weight, bias and input gradients) |
 //           backward_weights (no input gradient, as a network's first layer runs it)
 //   sgemm/<product>/<impl>/threads:<t>
-//     impl  neurite_blas (neurite::gemm, GemmBackend::Blas) | cblas_sgemm (OpenBLAS)
+//     impl  neurite_blas (neurite::gemm, GemmBackend::Blas) | neurite_kernel (our own kernel) |
+//           cblas_sgemm (OpenBLAS)
 // Counters: items_per_second = samples per second (conv rows); GFLOP/s = 2 * multiply-adds per
 // second, ConvGeometry::macs() per sample for each product (forward: 1 product, backward: 2, or
 // 1 without the input gradient). The reference loops run at batch 2 (they are slow); per sample
@@ -213,10 +214,10 @@ void run_gemm(benchmark::State& state, GemmOperands& op, const std::function<voi
       benchmark::Counter(op.flops() * static_cast<double>(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
 }
 
-void bm_neurite_blas(benchmark::State& state, GemmShape s, int threads) {
+void bm_neurite(benchmark::State& state, GemmShape s, int threads, GemmBackend backend) {
   GemmOperands op(s);
   neurite::set_num_threads(threads);
-  neurite::set_gemm_backend(GemmBackend::Blas);
+  neurite::set_gemm_backend(backend);
   run_gemm(state, op, [&] {
     neurite::gemm(tr(s.trans_a), tr(s.trans_b), s.M, s.N, s.K, 1.0f, op.A.data(), op.lda, op.B.data(), op.ldb,
                   0.0f, op.C.data(), op.ldc);
@@ -260,7 +261,10 @@ int main(int argc, char** argv) {
     for (int threads : {1, 2}) {
       const std::string stem = std::string("sgemm/") + s.name + "/";
       const std::string t = "/threads:" + std::to_string(threads);
-      configure(benchmark::RegisterBenchmark((stem + "neurite_blas" + t).c_str(), bm_neurite_blas, s, threads));
+      configure(benchmark::RegisterBenchmark((stem + "neurite_blas" + t).c_str(), bm_neurite, s, threads,
+                                             GemmBackend::Blas));
+      configure(benchmark::RegisterBenchmark((stem + "neurite_kernel" + t).c_str(), bm_neurite, s, threads,
+                                             GemmBackend::Kernel));
       configure(benchmark::RegisterBenchmark((stem + "cblas_sgemm" + t).c_str(), bm_cblas, s, threads));
     }
   }

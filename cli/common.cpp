@@ -61,10 +61,18 @@ TargetValues parse_targets(const std::string& text) {
 InputScale parse_scale(const std::string& text) {
   if (text == "unit") return InputScale::Unit;
   if (text == "rashid") return InputScale::Rashid;
-  throw Error("--scale " + text + ": expected unit ([0,1]) or rashid ([0.01,1])");
+  if (text == "standard") return InputScale::Standard;
+  throw Error("--scale " + text + ": expected unit ([0,1]), rashid ([0.01,1]) or standard (mean 0, deviation 1)");
 }
 
-std::string scale_name(InputScale scale) { return scale == InputScale::Unit ? "unit" : "rashid"; }
+std::string scale_name(InputScale scale) {
+  switch (scale) {
+    case InputScale::Unit: return "unit";
+    case InputScale::Rashid: return "rashid";
+    case InputScale::Standard: return "standard";
+  }
+  return "unit";
+}
 
 Initializer::Kind parse_init(const std::string& text) {
   try {

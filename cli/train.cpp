@@ -217,7 +217,7 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
   callbacks.on_batch = [&](int64_t done, int64_t total) { bar.update(done, total); };
   callbacks.on_epoch = [&](const EpochResult& r) {
     bar.clear();
-    print_epoch(r, previous_rate, s.schedule == "cosine");
+    print_epoch(r, previous_rate, s.schedule.starts_with("cosine"));
     previous_rate = r.rate;
     log.write("epoch", to_json(r));
   };
@@ -248,7 +248,7 @@ void add_setting_options(CLI::App* cmd, TrainSettings& s) {
   cmd->add_option("--dropout", s.dropout, "Dropout probability after each hidden layer")->capture_default_str();
   cmd->add_option("--input-dropout", s.input_dropout, "Dropout probability on the input pixels")->capture_default_str();
   cmd->add_option("--targets", s.targets, "One-hot off,on values: 0,1  0.1,0.9  0.01,0.99")->capture_default_str();
-  cmd->add_option("--scale", s.scale, "Pixel scaling: unit [0,1] or rashid [0.01,1]")->capture_default_str();
+  cmd->add_option("--scale", s.scale, "Pixel scaling: unit [0,1], rashid [0.01,1] or standard (mean 0, deviation 1)")->capture_default_str();
   cmd->add_option("--train-size", s.train_size, "Training images (the rest of 60,000 is validation)")->capture_default_str();
   cmd->add_option("--eval-on", s.eval_on, "The watched set: test or validation")->capture_default_str();
   cmd->add_option("--augment", s.augment, "On-the-fly augmentation, e.g. rotate=10,shift=1,scale=0.1,shear=0.1,p=0.5");
@@ -269,7 +269,7 @@ void add_setting_options(CLI::App* cmd, TrainSettings& s) {
   cmd->add_option("--seed", s.seed, "Seed for the weights, shuffles, dropout and augmentation")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_option("--eval-every", s.eval_every, "Evaluate every k epochs")->capture_default_str();
-  cmd->add_option("--schedule", s.schedule, "Learning-rate schedule: constant, step, plateau or cosine")->capture_default_str();
+  cmd->add_option("--schedule", s.schedule, "Learning-rate schedule: constant, step, plateau, cosine (per epoch) or cosine-steps (per mini-batch)")->capture_default_str();
   cmd->add_option("--step-every", s.step_every, "step: epochs between rate cuts")->capture_default_str();
   cmd->add_option("--step-factor", s.step_factor, "step: the rate's factor at each cut")->capture_default_str();
   cmd->add_option("--plateau-patience", s.plateau_patience, "plateau: evaluations without improvement before halving")
@@ -279,6 +279,10 @@ void add_setting_options(CLI::App* cmd, TrainSettings& s) {
   cmd->add_option("--patience", s.patience, "Early stopping: evaluations without a new best before stopping")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--stop-when-worse", s.stop_when_worse, "Stop when an evaluation is worse than the previous one (seed 002)");
+  cmd->add_option("--ema", s.ema,
+                  "Weight averaging: evaluate and save an exponential moving average of the weights with this "
+                  "decay per step (e.g. 0.999); 0: off")
+      ->capture_default_str();
   cmd->add_flag("--monitor", s.monitor, "Also measure cost and accuracy on the training and the other held-out set");
   cmd->add_flag("--grad-norms", s.grad_norms, "Record each layer's mean gradient norm per epoch");
 }

@@ -42,6 +42,7 @@ void validate_training(const TrainSettings& s) {
   require(s.eval_every > 0, "--eval-every must be positive, got " + std::to_string(s.eval_every));
   require(s.eval_on == "test" || s.eval_on == "validation", "--eval-on " + s.eval_on + ": expected test or validation");
   require(s.patience >= 0, "--patience must be positive (or 0 for no early stopping), got " + std::to_string(s.patience));
+  require(s.ema == 0 || (s.ema > 0 && s.ema < 1), "--ema must be 0 (off) or in (0, 1), got " + std::to_string(s.ema));
   require(!(s.patience > 0 && s.stop_when_worse), "--patience and --stop-when-worse are two forms of early stopping: give one");
 }
 
@@ -135,6 +136,7 @@ TrainOptions build_train_options(const TrainSettings& s) {
   o.background = scale_pixel(0, parse_scale(s.scale));
   o.monitor_training = s.monitor;
   o.gradient_norms = s.grad_norms;
+  o.average_decay = s.ema;
   return o;
 }
 

@@ -55,6 +55,7 @@ struct TrainSettings {
   double cosine_min_rate = 0;
   int patience = 0;             // early stopping on the watched accuracy; 0: off
   bool stop_when_worse = false; // seed 002: patience 1 against the previous evaluation
+  double ema = 0;               // weight averaging: evaluate (and save) a moving average; 0: off
   // Watching
   bool monitor = false;
   bool grad_norms = false;
@@ -68,7 +69,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainSettings, architecture, lay
                                                 nesterov, beta1, beta2, eps, weight_decay, l2, l1, max_norm, epochs,
                                                 batch, seed, eval_every, schedule, step_every, step_factor,
                                                 plateau_patience, plateau_factor, cosine_min_rate, patience,
-                                                stop_when_worse, monitor, grad_norms)
+                                                stop_when_worse, ema, monitor, grad_norms)
 // The same object with "train-size" style keys spelled "train_size", the JSON form.
 nlohmann::json with_json_keys(const nlohmann::json& j);
 // Settings from JSON, every key known and every value of the right type, else an Error that

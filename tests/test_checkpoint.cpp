@@ -29,7 +29,8 @@ Network network() {
   return net;
 }
 
-TrainOptions options() {
+// `averaging`: weight averaging on, with the per-batch cosine schedule.
+TrainOptions options(bool averaging = false) {
   TrainOptions o{.epochs = 6, .batch = 8, .seed = 9};
   o.regularization = {.l2 = 0.5, .max_norm = 3.0};
   o.schedule.kind = "cosine";
@@ -38,6 +39,10 @@ TrainOptions options() {
   o.image_height = 4;
   o.image_width = 4;
   o.gradient_norms = true;
+  if (averaging) {
+    o.average_decay = 0.9;
+    o.schedule.kind = "cosine-steps";
+  }
   return o;
 }
 
@@ -57,7 +62,7 @@ struct RunOutcome {
 
 // Trains for all epochs, or stops after `stop_after` epochs (having saved a checkpoint there)
 // and resumes in fresh objects from the file, as a killed and restarted process would.
-RunOutcome run_training(int stop_after, const std::string& dir) {
+RunOutcome run_training(int stop_after, const std::string& dir, bool averaging = false) {
   const Dataset train_set = images(64, 1), test_set = images(32, 2);
   const std::vector<EvaluationSet> sets{{"test", &test_set}};
   const LogLikelihoodCost cost;
@@ -72,7 +77,7 @@ RunOutcome run_training(int stop_after, const std::string& dir) {
     if (state.next_epoch == stop_after) throw Stop{};
   };
   try {
-    const TrainResult result = train(net, cost, *optimizer, train_set, sets, options(), callbacks);
+    const TrainResult result = train(net, cost, *optimizer, train_set, sets, options(averaging), callbacks);
     return {parameter_bytes(net), result};
   } catch (const Stop&) {
   }
@@ -81,7 +86,7 @@ RunOutcome run_training(int stop_after, const std::string& dir) {
   EXPECT_EQ(c.state.next_epoch, stop_after);
   std::unique_ptr<Optimizer> resumed = make_optimizer(adam);
   c.restore_optimizer(*resumed);
-  const TrainResult result = train(c.model.network, cost, *resumed, train_set, sets, options(), {}, &c.state);
+  const TrainResult result = train(c.model.network, cost, *resumed, train_set, sets, options(averaging), {}, &c.state);
   return {parameter_bytes(c.model.network), result};
 }
 
@@ -100,6 +105,24 @@ TEST(Checkpoint, ResumeAfterAnyEpochIsBitIdentical) {
     }
     EXPECT_EQ(resumed.result.best_epoch, straight.result.best_epoch);
   }
+}
+
+// Weight averaging keeps two copies of the weights; both must survive the checkpoint, and the
+// model in it (what eval would use) is the averaged one.
+TEST(Checkpoint, ResumeWithWeightAveragingIsBitIdentical) {
+  const std::string dir = testing::temp_dir();
+  const RunOutcome straight = run_training(-1, dir, true);
+  const RunOutcome plain = run_training(-1, dir, false);
+  EXPECT_FALSE(straight.weights == plain.weights) << "averaging changed nothing";
+  for (int stop_after : {2, 4}) {
+    const RunOutcome resumed = run_training(stop_after, dir, true);
+    EXPECT_TRUE(resumed.weights == straight.weights) << "resumed after epoch " << stop_after;
+    for (std::size_t e = 0; e < straight.result.epochs.size(); ++e)
+      EXPECT_EQ(resumed.result.epochs[e].correct, straight.result.epochs[e].correct) << e;
+  }
+  const Checkpoint c = load_checkpoint(dir + "/checkpoint.safetensors");
+  EXPECT_EQ(c.state.other_weights.size(), 4u);  // two weights, two biases
+  EXPECT_EQ(c.state.steps, 4 * 8);  // written when the last run stopped after epoch 4: 8 batches each
 }
 
 TEST(Checkpoint, WithoutTheOptimizerStateTheRunDiverges) {

@@ -152,6 +152,25 @@ TEST(ConvPaths, SameBitsWhateverTheThreadCount) {
     for (int64_t i = 0; i < one[t].size(); ++i) ASSERT_EQ(one[t][i], two[t][i]) << "tensor " << t << " at " << i;
 }
 
+// While training, forward keeps its im2col columns and backward reads them: the same bits as
+// building them again.
+TEST(ConvPaths, CachedColumnsGiveTheSameGradients) {
+  const auto run = [](bool training) {
+    Conv2d conv({.in_channels = 3, .out_channels = 4, .kernel = {3, 3}, .stride = {2, 1}, .padding = {1, 1}});
+    Rng rng(5, 0);
+    conv.initialize({.kind = Initializer::Kind::He}, rng);
+    conv.set_training(training);
+    const Tensor x = random_tensor({6, 3, 9, 7}, 8);
+    Tensor y, dx;
+    conv.forward(x, y);
+    conv.backward(x, y, random_tensor(y.shape(), 9), &dx);
+    return std::vector<Tensor>{y, dx, *conv.parameters()[0].grad, *conv.parameters()[1].grad};
+  };
+  const auto cached = run(true), rebuilt = run(false);
+  for (std::size_t t = 0; t < cached.size(); ++t)
+    for (int64_t i = 0; i < cached[t].size(); ++i) ASSERT_EQ(cached[t][i], rebuilt[t][i]) << "tensor " << t << " at " << i;
+}
+
 // ---- Pooling ---------------------------------------------------------------------------
 
 TEST(MaxPool, PicksTheLargestAndRoutesTheGradientToIt) {

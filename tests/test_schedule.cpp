@@ -53,6 +53,20 @@ TEST(RateSchedule, CosineFallsFromTheBaseToTheMinimum) {
 }
 
 // Base 0.8, patience 2, x0.5, floor 0.8/8 = 0.1. Only evaluated epochs count.
+TEST(RateSchedule, CosineStepsFollowsTheCurveWithinEachEpoch) {
+  const RateSchedule cosine_steps({.kind = "cosine-steps", .cosine_min_rate = 0.1}, 1.0, 2);
+  const RateSchedule per_epoch({.kind = "cosine", .cosine_min_rate = 0.1}, 1.0, 2);
+  EXPECT_TRUE(cosine_steps.changes_within_epochs());
+  EXPECT_FALSE(per_epoch.changes_within_epochs());
+  const auto curve = [](double epochs_done) { return 0.1 + 0.9 * (1 + std::cos(M_PI * epochs_done / 2)) / 2; };
+  EXPECT_DOUBLE_EQ(cosine_steps.rate_at(0, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(cosine_steps.rate_at(0, 0.5), curve(0.5));
+  EXPECT_DOUBLE_EQ(cosine_steps.rate_at(1, 0.75), curve(1.75));
+  EXPECT_DOUBLE_EQ(cosine_steps.rate_for_epoch(1), per_epoch.rate_for_epoch(1));  // the same curve at epoch starts
+  EXPECT_DOUBLE_EQ(per_epoch.rate_at(0, 0.5), 1.0);  // a per-epoch schedule ignores the fraction
+  EXPECT_THROW(cosine_steps.rate_at(0, 1.0), Error);
+}
+
 TEST(RateSchedule, PlateauHalvesAfterPatienceAndStopsBelowTheFloor) {
   RateSchedule schedule({.kind = "plateau", .plateau_patience = 2, .plateau_factor = 0.5, .plateau_min_fraction = 0.125},
                         0.8, 100);
@@ -115,7 +129,7 @@ TEST(RateSchedule, ResumingFromSavedStateGivesTheSameRates) {
 
 TEST(RateSchedule, RejectsBadValues) {
   const std::vector<std::pair<ScheduleOptions, std::string>> cases = {
-      {{.kind = "linear"}, "unknown learning-rate schedule 'linear' (expected constant, step, plateau or cosine)"},
+      {{.kind = "linear"}, "unknown learning-rate schedule 'linear' (expected constant, step, plateau, cosine or cosine-steps)"},
       {{.kind = "step", .step_every = 0}, "step_every must be positive, got 0"},
       {{.kind = "step", .step_factor = 1.5}, "step_factor must be in (0, 1], got 1.5"},
       {{.kind = "step", .step_factor = 0}, "step_factor must be in (0, 1], got 0"},

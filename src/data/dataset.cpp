@@ -43,7 +43,12 @@ void Dataset::gather(std::span<const int64_t> rows, Tensor& inputs_out, Tensor& 
 
 float scale_pixel(uint8_t value, InputScale scale) {
   const float unit = static_cast<float>(value) / 255.0f;
-  return scale == InputScale::Unit ? unit : unit * 0.99f + 0.01f;
+  switch (scale) {
+    case InputScale::Unit: return unit;
+    case InputScale::Rashid: return unit * 0.99f + 0.01f;
+    case InputScale::Standard: return (unit - 0.1307f) / 0.3081f;
+  }
+  return unit;
 }
 
 Dataset make_dataset(std::span<const uint8_t> pixels, std::span<const uint8_t> labels,

@@ -1,5 +1,7 @@
 #include "neurite/io/checkpoint.h"
 
+#include <algorithm>
+
 #include "neurite/error.h"
 #include "neurite/io/safetensors.h"
 
@@ -8,6 +10,9 @@ namespace neurite {
 namespace {
 constexpr const char* kKey = "neurite_checkpoint";
 constexpr const char* kOptimizerPrefix = "optimizer.";
+// With weight averaging the model tensors are the averaged weights (what eval and predict should
+// use) and these are the weights training goes on from.
+constexpr const char* kTrainingWeightsPrefix = "training.";
 
 nlohmann::json parse_description(const std::string& path, const SafetensorsFile& file) {
   const auto it = file.metadata.find(kKey);
@@ -22,6 +27,21 @@ nlohmann::json parse_description(const std::string& path, const SafetensorsFile&
     throw Error(path + ": corrupt checkpoint metadata: " + e.what());
   }
 }
+// The training weights saved beside averaged ones, in parameter order; none without averaging.
+void load_training_weights(const std::string& path, const SafetensorsFile& file, Checkpoint& c) {
+  const std::vector<Parameter> params = c.model.network.parameters();
+  for (const Parameter& p : params) {
+    const std::string name = kTrainingWeightsPrefix + p.name;
+    const auto it = std::find_if(file.tensors.begin(), file.tensors.end(), [&](const auto& t) { return t.first == name; });
+    if (it == file.tensors.end()) break;
+    require(it->second.shape() == p.value->shape(), path + ": " + name + " has shape " + to_string(it->second.shape()) +
+                                                         ", the network's " + p.name + " " + to_string(p.value->shape()));
+    c.state.other_weights.push_back(it->second);
+  }
+  require(c.state.other_weights.empty() || c.state.other_weights.size() == params.size(),
+          path + ": the checkpoint holds training weights for only some parameters");
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, Network& network, const nlohmann::json& training,
@@ -30,6 +50,11 @@ void save_checkpoint(const std::string& path, Network& network, const nlohmann::
   const std::vector<Parameter> params = network.parameters();
   for (const auto& [name, tensor] : optimizer.state_tensors(params))
     file.tensors.emplace_back(kOptimizerPrefix + name, *tensor);
+  if (!state.other_weights.empty()) {
+    require(state.other_weights.size() == params.size(), path + ": weight averaging does not match the network");
+    for (std::size_t i = 0; i < params.size(); ++i)
+      file.tensors.emplace_back(kTrainingWeightsPrefix + params[i].name, state.other_weights[i]);
+  }
   const nlohmann::json description = {{"version", kCheckpointFormatVersion},
                                       {"settings", settings},
                                       {"optimizer", optimizer.name()},
@@ -52,6 +77,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   }
   for (const auto& [name, tensor] : file.tensors)
     if (name.starts_with(kOptimizerPrefix)) c.optimizer_tensors.emplace_back(name.substr(10), tensor);
+  load_training_weights(path, file, c);
   return c;
 }
 

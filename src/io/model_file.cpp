@@ -70,7 +70,7 @@ Model model_from_safetensors(const std::string& path, const SafetensorsFile& fil
   }
   const bool checkpoint = file.metadata.count("neurite_checkpoint") == 1;
   for (const auto& [name, t] : file.tensors)
-    require(expected.count(name) == 1 || (checkpoint && name.starts_with("optimizer.")),
+    require(expected.count(name) == 1 || (checkpoint && (name.starts_with("optimizer.") || name.starts_with("training."))),
             path + ": unexpected tensor '" + name + "'");
   return model;
 }

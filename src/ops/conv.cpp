@@ -134,20 +134,30 @@ namespace {
 using Buffer = std::vector<float, AlignedAllocator<float>>;
 
 // The weight gradient is summed over fixed groups of this many samples, then group by group in
-// order: the same additions in the same order for any thread count.
-constexpr int64_t kGroup = 4;
+// order: the same additions in the same order for any thread count. Small groups keep two
+// threads evenly loaded at batch 50.
+constexpr int64_t kGroup = 2;
+
+// Backends per product, measured with bench_conv on the seed CNN's shapes: our kernel and
+// OpenBLAS are even on the forward and input-gradient products, but the weight gradient
+// (A B^T with a short K) runs 3x faster in OpenBLAS.
+constexpr GemmBackend kForwardBackend = GemmBackend::Kernel;
+constexpr GemmBackend kWeightGradBackend = GemmBackend::Blas;
+constexpr GemmBackend kInputGradBackend = GemmBackend::Kernel;
 
 // A 1x1 kernel with stride 1 and no padding reads the input as it is: no copy needed.
 bool im2col_is_identity(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 && g.pad_w == 0;
 }
 
-// One sample's receptive fields as a (patch, OH*OW) matrix, in `buffer` unless no copy is needed.
-const float* columns_of(const ConvGeometry& g, const float* x_sample, Buffer& buffer) {
-  if (im2col_is_identity(g)) return x_sample;
-  buffer.resize(static_cast<std::size_t>(g.patch_size() * g.out_h() * g.out_w()));
-  im2col(g, x_sample, buffer.data());
-  return buffer.data();
+// Sample n's receptive fields as a (patch, OH*OW) matrix: the input itself, the cached copy, or
+// one built now in `scratch`.
+const float* columns_of(const ConvGeometry& g, const float* x, int64_t n, const float* cached, Buffer& scratch) {
+  if (im2col_is_identity(g)) return x + n * g.in_size();
+  if (cached) return cached + n * columns_size(g);
+  scratch.resize(static_cast<std::size_t>(columns_size(g)));
+  im2col(g, x + n * g.in_size(), scratch.data());
+  return scratch.data();
 }
 
 // Threads for a loop over `items` samples or groups: one when there is too little to share.
@@ -157,30 +167,72 @@ int threads_for(int64_t items, const ConvGeometry& g, int64_t samples_per_item) 
   return static_cast<int>(std::min<int64_t>(items, num_threads()));
 }
 
+// One sample's share of the backward pass: its weight and bias gradient added into the group's
+// sums, and (when dx is given) its input gradient.
+struct SampleBackward {
+  const ConvGeometry& g;
+  const float* w;
+  float* group_dw;
+  float* group_db;
+
+  void operator()(const float* cols, const float* dyn, float* dxn, Buffer& dcols) const {
+    const int64_t spatial = g.out_h() * g.out_w(), patch = g.patch_size(), outs = g.out_channels;
+    // dW (O, patch) += dy_n (O, OH*OW) cols_n^T
+    gemm(kWeightGradBackend, Transpose::No, Transpose::Yes, outs, patch, spatial, 1.0f, dyn, spatial, cols, spatial,
+         1.0f, group_dw, patch);
+    for (int64_t o = 0; o < outs; ++o) {
+      float s = 0.0f;
+      for (int64_t k = 0; k < spatial; ++k) s += dyn[o * spatial + k];
+      group_db[o] += s;
+    }
+    if (!dxn) return;
+    // dcols (patch, OH*OW) = W^T dy_n; each entry goes back to the pixel it was copied from.
+    if (im2col_is_identity(g)) {
+      gemm(kInputGradBackend, Transpose::Yes, Transpose::No, patch, spatial, outs, 1.0f, w, patch, dyn, spatial, 0.0f,
+           dxn, spatial);
+      return;
+    }
+    dcols.resize(static_cast<std::size_t>(patch * spatial));
+    gemm(kInputGradBackend, Transpose::Yes, Transpose::No, patch, spatial, outs, 1.0f, w, patch, dyn, spatial, 0.0f,
+         dcols.data(), spatial);
+    std::fill(dxn, dxn + g.in_size(), 0.0f);
+    col2im_add(g, dcols.data(), dxn);
+  }
+};
+
 }  // namespace
 
+int64_t columns_size(const ConvGeometry& g) { return g.patch_size() * g.out_h() * g.out_w(); }
+
 void conv2d_forward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* b,
-                    float* y) {
+                    float* y, float* cols) {
   const int64_t spatial = g.out_h() * g.out_w();
   const int threads = threads_for(batch, g, 1);
 #pragma omp parallel num_threads(threads)
   {
-    Buffer cols;
+    Buffer scratch;
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < batch; ++n) {
+      const float* columns = nullptr;
+      if (cols && !im2col_is_identity(g)) {  // build straight into the cache backward will read
+        im2col(g, x + n * g.in_size(), cols + n * columns_size(g));
+        columns = cols + n * columns_size(g);
+      } else {
+        columns = columns_of(g, x, n, nullptr, scratch);
+      }
       // y_n (O, OH*OW) = W (O, patch) cols_n (patch, OH*OW) + b, b broadcast along each row.
       float* yn = y + n * g.out_size();
       if (b)
         for (int64_t o = 0; o < g.out_channels; ++o) std::fill(yn + o * spatial, yn + (o + 1) * spatial, b[o]);
-      gemm(Transpose::No, Transpose::No, g.out_channels, spatial, g.patch_size(), 1.0f, w, g.patch_size(),
-           columns_of(g, x + n * g.in_size(), cols), spatial, b ? 1.0f : 0.0f, yn, spatial);
+      gemm(kForwardBackend, Transpose::No, Transpose::No, g.out_channels, spatial, g.patch_size(), 1.0f, w,
+           g.patch_size(), columns, spatial, b ? 1.0f : 0.0f, yn, spatial);
     }
   }
 }
 
 void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* dy,
-                     float* dw, float* db, float* dx) {
-  const int64_t spatial = g.out_h() * g.out_w(), patch = g.patch_size(), outs = g.out_channels;
+                     float* dw, float* db, float* dx, const float* cols) {
+  const int64_t patch = g.patch_size(), outs = g.out_channels;
   const int64_t groups = (batch + kGroup - 1) / kGroup;
   // Per-group sums of the weight and bias gradients.
   Buffer group_dw(static_cast<std::size_t>(groups * outs * patch), 0.0f);
@@ -188,34 +240,12 @@ void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const
   const int threads = threads_for(groups, g, kGroup * (dx ? 2 : 1));
 #pragma omp parallel num_threads(threads)
   {
-    Buffer cols, dcols;
+    Buffer scratch, dcols;
 #pragma omp for schedule(static)
     for (int64_t group = 0; group < groups; ++group) {
-      float* gdw = group_dw.data() + group * outs * patch;
-      float* gdb = group_db.data() + group * outs;
-      for (int64_t n = group * kGroup; n < std::min(batch, (group + 1) * kGroup); ++n) {
-        const float* dyn = dy + n * g.out_size();
-        // dW (O, patch) += dy_n (O, OH*OW) cols_n^T
-        gemm(Transpose::No, Transpose::Yes, outs, patch, spatial, 1.0f, dyn, spatial,
-             columns_of(g, x + n * g.in_size(), cols), spatial, 1.0f, gdw, patch);
-        for (int64_t o = 0; o < outs; ++o) {
-          float s = 0.0f;
-          for (int64_t k = 0; k < spatial; ++k) s += dyn[o * spatial + k];
-          gdb[o] += s;
-        }
-        if (!dx) continue;
-        // dcols (patch, OH*OW) = W^T dy_n; each entry goes back to the pixel it was copied from.
-        float* dxn = dx + n * g.in_size();
-        if (im2col_is_identity(g)) {
-          gemm(Transpose::Yes, Transpose::No, patch, spatial, outs, 1.0f, w, patch, dyn, spatial, 0.0f, dxn, spatial);
-          continue;
-        }
-        dcols.resize(static_cast<std::size_t>(patch * spatial));
-        gemm(Transpose::Yes, Transpose::No, patch, spatial, outs, 1.0f, w, patch, dyn, spatial, 0.0f, dcols.data(),
-             spatial);
-        std::fill(dxn, dxn + g.in_size(), 0.0f);
-        col2im_add(g, dcols.data(), dxn);
-      }
+      const SampleBackward sample{g, w, group_dw.data() + group * outs * patch, group_db.data() + group * outs};
+      for (int64_t n = group * kGroup; n < std::min(batch, (group + 1) * kGroup); ++n)
+        sample(columns_of(g, x, n, cols, scratch), dy + n * g.out_size(), dx ? dx + n * g.in_size() : nullptr, dcols);
     }
   }
   for (int64_t group = 0; group < groups; ++group) {

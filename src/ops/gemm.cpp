@@ -94,9 +94,13 @@ int blas_parts(int64_t M, int64_t N) {
 void gemm(Transpose ta, Transpose tb, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
           int64_t ldc) {
+  gemm(g_backend.load(std::memory_order_relaxed), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void gemm(GemmBackend backend, Transpose ta, Transpose tb, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   const int64_t work = M * N * std::max<int64_t>(K, 1);
-  const GemmBackend backend = g_backend.load(std::memory_order_relaxed);
   const bool use_blas =
       backend == GemmBackend::Blas ||
       (backend == GemmBackend::Auto && work > kKernelLimit);

@@ -9,8 +9,12 @@ namespace {
 // float arrays.
 #if defined(__AVX512F__)
 constexpr int64_t kLanes = 16;
+// Rows of C per register block in rows_of_b: 6 rows x 4 vectors = 24 accumulators, plus 4 vectors
+// of B, fit AVX-512's 32 registers; AVX2's 16 registers hold 2 x 4.
+constexpr int64_t kRowBlock = 6;
 #else
 constexpr int64_t kLanes = 8;
+constexpr int64_t kRowBlock = 2;
 #endif
 typedef float Vec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
 
@@ -28,8 +32,9 @@ inline float sum_lanes(Vec v) {
 }
 
 // ---- rows_of_b: C[i, :] += alpha * sum_k a(i, k) B[k, :] ----
-// Register block: 2 rows of C by 4 vectors of columns, 8 accumulators; each k loads 4 vectors
-// of B and broadcasts 2 values of A for 8 fused multiply-adds.
+// Register block: kRowBlock rows of C by 4 vectors of columns; each k loads 4 vectors of B and
+// broadcasts kRowBlock values of A for 4 * kRowBlock fused multiply-adds. Every element sums
+// its k terms in the same order on every path, so the block shape never changes a result.
 
 template <bool TransA, int64_t Rows, int64_t Vecs>
 [[gnu::always_inline]] inline void rows_block(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
@@ -76,6 +81,8 @@ template <bool TransA>
 void rows_of_b_impl(const Block& b, int64_t K, float alpha, const float* A, int64_t lda,
                     const float* B, int64_t ldb, float* C, int64_t ldc) {
   int64_t i = b.i0;
+  if constexpr (kRowBlock > 2)
+    for (; i + kRowBlock <= b.i1; i += kRowBlock) rows_strip<TransA, kRowBlock>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
   for (; i + 2 <= b.i1; i += 2) rows_strip<TransA, 2>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
   for (; i < b.i1; ++i) rows_strip<TransA, 1>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
 }

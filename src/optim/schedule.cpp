@@ -22,8 +22,9 @@ void require_positive_count(int value, const std::string& name) {
 }
 
 void validate(const ScheduleOptions& o, double base_rate, int total_epochs) {
-  require(o.kind == "constant" || o.kind == "step" || o.kind == "plateau" || o.kind == "cosine",
-          "unknown learning-rate schedule '" + o.kind + "' (expected constant, step, plateau or cosine)");
+  require(o.kind == "constant" || o.kind == "step" || o.kind == "plateau" || o.kind == "cosine" ||
+              o.kind == "cosine-steps",
+          "unknown learning-rate schedule '" + o.kind + "' (expected constant, step, plateau, cosine or cosine-steps)");
   detail::require_positive(base_rate, "learning rate");
   require_positive_count(total_epochs, "epochs");
   if (o.kind == "step") {
@@ -33,7 +34,7 @@ void validate(const ScheduleOptions& o, double base_rate, int total_epochs) {
     require_positive_count(o.plateau_patience, "plateau_patience");
     require_factor(o.plateau_factor, "plateau_factor", false);
     require_factor(o.plateau_min_fraction, "plateau_min_fraction", true);
-  } else if (o.kind == "cosine") {
+  } else if (o.kind == "cosine" || o.kind == "cosine-steps") {
     require(o.cosine_epochs >= 0, "cosine_epochs must be non-negative, got " + std::to_string(o.cosine_epochs));
     require(o.cosine_min_rate >= 0 && o.cosine_min_rate <= base_rate,
             "cosine_min_rate must be in [0, " + detail::number_text(base_rate) + "] (the base rate), got " +
@@ -63,12 +64,22 @@ double RateSchedule::rate_for_epoch(int epoch) const {
   const std::string& kind = options_.kind;
   if (kind == "step") return base_rate_ * std::pow(options_.step_factor, epoch / options_.step_every);
   if (kind == "plateau") return plateau_rate();
-  if (kind == "cosine") {
-    const double progress = static_cast<double>(std::min(epoch, cosine_epochs_)) / cosine_epochs_;
-    const double min = options_.cosine_min_rate;
-    return min + (base_rate_ - min) * (1 + std::cos(std::numbers::pi * progress)) / 2;
-  }
+  if (kind == "cosine" || kind == "cosine-steps") return cosine_rate(epoch);
   return base_rate_;
+}
+
+double RateSchedule::rate_at(int epoch, double fraction) const {
+  if (!changes_within_epochs()) return rate_for_epoch(epoch);
+  require(epoch >= 0 && fraction >= 0 && fraction < 1,
+          "schedule position must be an epoch >= 0 and a fraction in [0, 1), got " + std::to_string(epoch) + " and " +
+              detail::number_text(fraction));
+  return cosine_rate(epoch + fraction);
+}
+
+double RateSchedule::cosine_rate(double epochs_done) const {
+  const double progress = std::min(epochs_done, static_cast<double>(cosine_epochs_)) / cosine_epochs_;
+  const double min = options_.cosine_min_rate;
+  return min + (base_rate_ - min) * (1 + std::cos(std::numbers::pi * progress)) / 2;
 }
 
 bool RateSchedule::end_epoch(int epoch, std::optional<double> accuracy) {
@@ -118,8 +129,8 @@ std::string RateSchedule::describe() const {
   if (o.kind == "plateau")
     return "plateau: x" + detail::number_text(o.plateau_factor) + " after " + std::to_string(o.plateau_patience) +
            " evaluations without improvement, stop below " + fraction_of_eta(o.plateau_min_fraction);
-  if (o.kind == "cosine")
-    return "cosine: from eta to " + detail::number_text(o.cosine_min_rate) + " over " +
+  if (o.kind == "cosine" || o.kind == "cosine-steps")
+    return o.kind + ": from eta to " + detail::number_text(o.cosine_min_rate) + " over " +
            std::to_string(cosine_epochs_) + " epochs";
   return "constant";
 }
@@ -151,7 +162,7 @@ nlohmann::json to_json(const ScheduleOptions& o) {
     json["plateau_patience"] = o.plateau_patience;
     json["plateau_factor"] = o.plateau_factor;
     json["plateau_min_fraction"] = o.plateau_min_fraction;
-  } else if (o.kind == "cosine") {
+  } else if (o.kind == "cosine" || o.kind == "cosine-steps") {
     json["cosine_epochs"] = o.cosine_epochs;
     json["cosine_min_rate"] = o.cosine_min_rate;
   }

@@ -52,6 +52,7 @@ nlohmann::json to_json(const TrainState& s) {
           {"best_correct", s.result.best_correct},
           {"stopped_early", s.result.stopped_early},
           {"stop_reason", s.result.stop_reason},
+          {"steps", s.steps},
           {"history", history}};
 }
 
@@ -62,11 +63,14 @@ TrainState train_state_from_json(const nlohmann::json& j) {
                  .augment_generator = j.at("augment_generator").get<Rng::State>(),
                  .schedule = j.at("schedule"),
                  .stopping = j.at("stopping"),
-                 .result = {}};
+                 .result = {},
+                 .steps = 0,
+                 .other_weights = {}};
     s.result.best_epoch = j.at("best_epoch").get<int>();
     s.result.best_correct = j.at("best_correct").get<int64_t>();
     s.result.stopped_early = j.at("stopped_early").get<bool>();
     s.result.stop_reason = j.at("stop_reason").get<std::string>();
+    s.steps = j.value("steps", int64_t{0});
     for (const nlohmann::json& r : j.at("history")) s.result.epochs.push_back(epoch_result_from_json(r));
     require(s.next_epoch >= 0 && static_cast<std::size_t>(s.next_epoch) == s.result.epochs.size(),
             "training state: next epoch " + std::to_string(s.next_epoch) + " does not match its history of " +

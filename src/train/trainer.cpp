@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "neurite/error.h"
+#include "neurite/train/averaging.h"
 
 namespace neurite {
 
@@ -18,6 +19,7 @@ void validate(const Network& net, const Dataset& training, std::span<const Evalu
   require(o.batch > 0, "batch size must be positive, got " + std::to_string(o.batch));
   require(o.eval_every > 0, "evaluation interval must be positive, got " + std::to_string(o.eval_every));
   validate(o.regularization);
+  validate_average_decay(o.average_decay);
   require(training.size() > 0, "the training set is empty");
   Shape sample(training.inputs.shape().begin() + 1, training.inputs.shape().end());
   require(sample == net.input_shape(), "training inputs " + to_string(sample) +
@@ -50,6 +52,8 @@ struct EpochContext {
   Augmenter* augmenter;  // nullptr: no augmentation
   Rng& augment_rng;
   const TrainCallbacks& callbacks;
+  const RateSchedule& schedule;
+  TrainState& state;  // step count and weight average
 };
 
 // One mini-batch: gradients, penalty, optimiser step, max-norm.
@@ -81,7 +85,12 @@ EpochSums run_epoch(Network& net, std::span<const int64_t> order, const EpochCon
     const int64_t count = std::min(c.options.batch, n - start);
     c.training.gather(order.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(count)), x, y);
     if (c.augmenter) c.augmenter->apply(x, c.augment_rng);
+    if (c.schedule.changes_within_epochs())
+      c.optimizer.set_rate(c.schedule.rate_at(epoch, static_cast<double>(start) / static_cast<double>(n)));
     run_batch(net, params, x, y, c, epoch, sums);
+    ++c.state.steps;
+    if (c.options.average_decay > 0)
+      update_average(c.state.other_weights, c.state.steps, c.options.average_decay, params);
     if (c.callbacks.on_batch) c.callbacks.on_batch(start + count, n);
   }
   net.set_training(false);
@@ -142,13 +151,17 @@ TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Da
 
   TrainResult& result = state.result;
   if (result.stopped_early) return result;  // a checkpoint of a run that had already stopped
-  const EpochContext context{cost, optimizer, training, options, augmenter ? &*augmenter : nullptr, augment_rng, callbacks};
+  const EpochContext context{cost, optimizer, training, options, augmenter ? &*augmenter : nullptr, augment_rng, callbacks,
+                              schedule, state};
   for (int epoch = state.next_epoch; epoch < options.epochs; ++epoch) {
     optimizer.set_rate(schedule.rate_for_epoch(epoch));
     shuffle_rng.shuffle(std::span<int64_t>(order));
     EpochResult r{.epoch = epoch, .rate = optimizer.rate()};
     const auto start = std::chrono::steady_clock::now();
+    // With weight averaging the network holds the average between epochs: train the real weights.
+    if (!state.other_weights.empty()) swap_weights(net.parameters(), state.other_weights);
     const EpochSums sums = run_epoch(net, order, context, epoch);
+    if (!state.other_weights.empty()) swap_weights(net.parameters(), state.other_weights);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     r.train_cost = sums.cost / static_cast<double>(sums.batches);
     if (options.gradient_norms) r.gradient_norms = mean_norms(net, sums);

@@ -24,6 +24,8 @@ struct Dataset {
 enum class InputScale {
   Unit,    // x / 255, in [0, 1] (Nielsen)
   Rashid,  // x / 255 * 0.99 + 0.01, in [0.01, 1.00] (seed 003: no input is exactly zero)
+  Standard,  // (x / 255 - 0.1307) / 0.3081: MNIST's mean 0 and standard deviation 1, as PyTorch's
+             // examples normalise it (helps deep and convolutional nets start well)
 };
 float scale_pixel(uint8_t value, InputScale scale);
 

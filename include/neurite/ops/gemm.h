@@ -23,6 +23,11 @@ enum class GemmBackend {
 void gemm(Transpose trans_a, Transpose trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
           int64_t ldc);
+// The same with the backend chosen by the caller, for layers that measured which one suits
+// their shapes (the global setting is ignored).
+void gemm(GemmBackend backend, Transpose trans_a, Transpose trans_b, int64_t M, int64_t N, int64_t K,
+          float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+          int64_t ldc);
 
 // The plain triple loop that the fast paths are tested against.
 void gemm_reference(Transpose trans_a, Transpose trans_b, int64_t M, int64_t N, int64_t K,

@@ -7,7 +7,7 @@
 namespace neurite {
 
 struct ScheduleOptions {
-  std::string kind = "constant";  // constant, step, plateau, cosine
+  std::string kind = "constant";  // constant, step, plateau, cosine, cosine-steps
   int step_every = 10;            // step: multiply by step_factor every step_every epochs
   double step_factor = 0.1;
   int plateau_patience = 10;      // plateau (Nielsen ch. 3): when the watched accuracy has not improved for
@@ -15,6 +15,8 @@ struct ScheduleOptions {
   double plateau_min_fraction = 1.0 / 128;  // ... and stop once rate < base * plateau_min_fraction
   int cosine_epochs = 0;          // cosine: rate = min + (base-min)(1+cos(pi e/E))/2 over E epochs (0: the run's epoch count)
   double cosine_min_rate = 0.0;
+  // cosine-steps: the same curve followed mini-batch by mini-batch (e = epochs done, fractional),
+  // so short runs of one or two epochs still end at a low rate.
 };
 
 class RateSchedule {
@@ -24,6 +26,10 @@ class RateSchedule {
 
   // The rate to use during this epoch (0-based). Cosine stays at its minimum after E epochs.
   double rate_for_epoch(int epoch) const;
+  // The rate for a mini-batch that starts `fraction` of the way through `epoch` (0 <= fraction < 1):
+  // rate_for_epoch(epoch) unless the schedule changes within epochs (cosine-steps).
+  double rate_at(int epoch, double fraction) const;
+  bool changes_within_epochs() const { return options_.kind == "cosine-steps"; }
   // Called after each epoch; `accuracy` is the watched set's accuracy when it was evaluated that
   // epoch. Returns false when the schedule ends training (plateau: the rate fell below the floor).
   bool end_epoch(int epoch, std::optional<double> accuracy);
@@ -37,6 +43,7 @@ class RateSchedule {
 
  private:
   double plateau_rate() const;
+  double cosine_rate(double epochs_done) const;
 
   ScheduleOptions options_;
   double base_rate_;

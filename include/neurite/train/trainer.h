@@ -33,6 +33,7 @@ struct TrainOptions {
   float background = 0;          // the pixel value of empty paper (0.01 with Rashid's scaling)
   bool monitor_training = false; // also measure cost and accuracy on the training set
   bool gradient_norms = false;   // record each parameter's mean gradient norm per epoch
+  double average_decay = 0;      // weight averaging (train/averaging.h) for evaluation; 0: off
 };
 
 // A dataset the trainer evaluates on. The first one is "watched": it picks the best epoch and
@@ -70,6 +71,11 @@ struct TrainState {
   Rng::State augment_generator{};
   nlohmann::json schedule, stopping;
   TrainResult result;  // the history so far
+  // Weight averaging: the optimiser steps taken, and the other copy of the weights. Between
+  // epochs (callbacks, checkpoints) the network holds the averaged weights, the ones evaluated,
+  // and `other_weights` the training weights; during an epoch it is the other way round.
+  int64_t steps = 0;
+  std::vector<Tensor> other_weights;
 };
 
 struct TrainCallbacks {

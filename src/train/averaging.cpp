@@ -1,0 +1,40 @@
+#include "neurite/train/averaging.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "neurite/error.h"
+
+namespace neurite {
+
+void validate_average_decay(double decay) {
+  require(decay == 0 || (decay > 0 && decay < 1),
+          "weight-averaging decay must be 0 (off) or in (0, 1), got " + std::to_string(decay));
+}
+
+void update_average(std::vector<Tensor>& average, int64_t step, double decay, std::span<const Parameter> params) {
+  if (average.empty())  // the first step starts the average at the weights
+    for (const Parameter& p : params) average.push_back(*p.value);
+  const auto d = static_cast<float>(std::min(decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step))));
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    float* avg = average[i].data();
+    const float* w = params[i].value->data();
+    const int64_t n = average[i].size();
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) avg[k] = d * avg[k] + (1.0f - d) * w[k];
+  }
+}
+
+void swap_weights(std::span<const Parameter> params, std::vector<Tensor>& other) {
+  require(other.size() == params.size(), "weight averaging holds " + std::to_string(other.size()) +
+                                             " tensors for a network with " + std::to_string(params.size()));
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    require(other[i].shape() == params[i].value->shape(),
+            "weight averaging: " + params[i].name + " is " + to_string(params[i].value->shape()) + ", its average " +
+                to_string(other[i].shape()));
+    std::swap(*params[i].value, other[i]);
+  }
+}
+
+}  // namespace neurite
