@@ -68,7 +68,9 @@ Digit digit_from_test_set(const InspectArgs& a) {
   require(a.index >= 0 && a.index < test.size(),
           "--index " + std::to_string(a.index) + " is outside the test set's 0.." + std::to_string(test.size() - 1));
   Digit digit{{kSide, kSide, {}}, test.labels[static_cast<std::size_t>(a.index)]};
-  const float* row = test.inputs.data() + a.index * kSide * kSide;
+  Tensor image;
+  test.read_inputs(a.index, 1, image);
+  const float* row = image.data();
   for (int64_t p = 0; p < kSide * kSide; ++p)
     digit.ink.pixels.push_back(static_cast<uint8_t>(std::lround(row[p] * 255)));
   return digit;

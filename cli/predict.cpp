@@ -42,9 +42,8 @@ Sample sample_from_test_set(const PredictArgs& a, const MnistOptions& options) {
   const Dataset test = load_mnist_test(a.data, options);
   require(a.index >= 0 && a.index < test.size(),
           "--index " + std::to_string(a.index) + " is outside the test set's 0.." + std::to_string(test.size() - 1));
-  const int64_t features = test.inputs.size() / test.size();
-  Sample s{Tensor({1, features}), test.labels[static_cast<std::size_t>(a.index)]};
-  std::copy_n(test.inputs.data() + a.index * features, features, s.input.data());
+  Sample s{Tensor(), test.labels[static_cast<std::size_t>(a.index)]};
+  test.read_inputs(a.index, 1, s.input);
   return s;
 }
 

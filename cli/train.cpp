@@ -145,7 +145,7 @@ class Checkpointer {
 };
 
 nlohmann::json test_evaluation(Network& net, const Dataset& test, int epoch) {
-  const std::vector<int> predicted = predict_classes(net, test.inputs);
+  const std::vector<int> predicted = predict_classes(net, test);
   const ConfusionMatrix confusion = confusion_matrix(predicted, test.labels);
   nlohmann::json wrong = nlohmann::json::array();
   for (std::size_t i = 0; i < predicted.size() && wrong.size() < 300; ++i)

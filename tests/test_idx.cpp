@@ -163,17 +163,31 @@ TEST(Idx, ADirectoryIsNotAFile) {
 
 // ---- datasets from IDX pairs ----
 
+// Every input as floats, whichever way the dataset holds them.
+Tensor all_inputs(const Dataset& d) {
+  Tensor t;
+  d.read_inputs(0, d.size(), t);
+  return t;
+}
+
 TEST(IdxPair, BuildsScaledInputsAndOneHotTargets) {
   const std::string dir = testing::temp_dir();
   write_bytes(dir + "/images", kImages);
   write_bytes(dir + "/labels", kLabels);
   const Dataset d = load_idx_pair(dir + "/images", dir + "/labels", {});
   EXPECT_EQ(d.size(), 2);
-  EXPECT_EQ(d.inputs.shape(), (Shape{2, 6}));  // images are flattened
+  EXPECT_TRUE(d.inputs.empty());  // kept as bytes by default
+  EXPECT_EQ(d.pixels.size(), 12u);
+  const Tensor x = all_inputs(d);
+  EXPECT_EQ(x.shape(), (Shape{2, 6}));  // images are flattened
   EXPECT_EQ(d.targets.shape(), (Shape{2, 10}));
-  EXPECT_EQ(d.inputs[6], 1.0f);              // 255
-  EXPECT_FLOAT_EQ(d.inputs[1], 1.0f / 255);  // 1
-  EXPECT_EQ(d.inputs[0], 0.0f);
+  EXPECT_EQ(x[6], 1.0f);              // 255
+  EXPECT_FLOAT_EQ(x[1], 1.0f / 255);  // 1
+  EXPECT_EQ(x[0], 0.0f);
+  // Held as floats instead: the same values.
+  const Dataset floats = load_idx_pair(dir + "/images", dir + "/labels", {.keep_pixels = false});
+  EXPECT_TRUE(floats.pixels.empty());
+  for (int64_t i = 0; i < x.size(); ++i) EXPECT_EQ(floats.inputs[i], x[i]);
   EXPECT_EQ(d.labels, (Bytes{7, 3}));
   for (int64_t k = 0; k < 10; ++k) {
     EXPECT_EQ(d.targets[k], k == 7 ? 1.0f : 0.0f);
@@ -181,8 +195,11 @@ TEST(IdxPair, BuildsScaledInputsAndOneHotTargets) {
   }
   const Dataset r = load_idx_pair(dir + "/images", dir + "/labels",
                                   {.scale = InputScale::Rashid, .targets = {0.01f, 0.99f}});
-  EXPECT_FLOAT_EQ(r.inputs[0], 0.01f);
-  EXPECT_FLOAT_EQ(r.inputs[6], 1.0f);
+  EXPECT_FLOAT_EQ(all_inputs(r)[0], 0.01f);
+  EXPECT_FLOAT_EQ(all_inputs(r)[6], 1.0f);
+  const Dataset shaped = load_idx_pair(dir + "/images", dir + "/labels", {.sample_shape = {1, 2, 3}});
+  EXPECT_EQ(all_inputs(shaped).shape(), (Shape{2, 1, 2, 3}));
+  EXPECT_THROW((void)load_idx_pair(dir + "/images", dir + "/labels", {.sample_shape = {1, 2, 2}}), Error);
   EXPECT_FLOAT_EQ(r.targets[7], 0.99f);
   EXPECT_FLOAT_EQ(r.targets[0], 0.01f);
 }
@@ -208,21 +225,23 @@ TEST(Dataset, SliceGatherAndScale) {
   const std::string dir = testing::temp_dir();
   write_bytes(dir + "/images", kImages);
   write_bytes(dir + "/labels", kLabels);
-  const Dataset d = load_idx_pair(dir + "/images", dir + "/labels", {});
-  const Dataset second = d.slice(1, 2);
-  EXPECT_EQ(second.size(), 1);
-  EXPECT_EQ(second.labels, Bytes{3});
-  EXPECT_EQ(second.inputs[0], 1.0f);
-  EXPECT_EQ(d.slice(2, 2).size(), 0);
-  EXPECT_THROW((void)d.slice(1, 3), Error);
-  Tensor x, y;
-  const int64_t rows[] = {1, 0, 1};
-  d.gather(rows, x, y);
-  EXPECT_EQ(x.shape(), (Shape{3, 6}));
-  EXPECT_EQ(y.shape(), (Shape{3, 10}));
-  EXPECT_EQ(x[0], 1.0f);
-  EXPECT_EQ(x[6], 0.0f);
-  EXPECT_EQ(y[10 + 7], 1.0f);
+  for (bool keep_pixels : {true, false}) {
+    const Dataset d = load_idx_pair(dir + "/images", dir + "/labels", {.keep_pixels = keep_pixels});
+    const Dataset second = d.slice(1, 2);
+    EXPECT_EQ(second.size(), 1);
+    EXPECT_EQ(second.labels, Bytes{3});
+    EXPECT_EQ(all_inputs(second)[0], 1.0f);
+    EXPECT_EQ(d.slice(2, 2).size(), 0);
+    EXPECT_THROW((void)d.slice(1, 3), Error);
+    Tensor x, y;
+    const int64_t rows[] = {1, 0, 1};
+    d.gather(rows, x, y);
+    EXPECT_EQ(x.shape(), (Shape{3, 6}));
+    EXPECT_EQ(y.shape(), (Shape{3, 10}));
+    EXPECT_EQ(x[0], 1.0f);
+    EXPECT_EQ(x[6], 0.0f);
+    EXPECT_EQ(y[10 + 7], 1.0f);
+  }
   EXPECT_EQ(scale_pixel(0, InputScale::Unit), 0.0f);
   EXPECT_EQ(scale_pixel(255, InputScale::Unit), 1.0f);
   EXPECT_FLOAT_EQ(scale_pixel(0, InputScale::Rashid), 0.01f);
@@ -261,9 +280,9 @@ TEST(Mnist, LoadsAndSplitsAFolder) {
     EXPECT_EQ(m.training.size(), 10);
     EXPECT_EQ(m.validation.size(), 2);
     EXPECT_EQ(m.test.size(), 5);
-    EXPECT_EQ(m.training.inputs.shape(), (Shape{10, 784}));
+    EXPECT_EQ(all_inputs(m.training).shape(), (Shape{10, 784}));
     EXPECT_EQ(m.validation.labels, (Bytes{0, 1}));  // samples 10 and 11
-    EXPECT_FLOAT_EQ(m.validation.inputs[784], 11.0f / 255);
+    EXPECT_FLOAT_EQ(all_inputs(m.validation)[784], 11.0f / 255);
     EXPECT_EQ(load_mnist_test(dir).size(), 5);
     EXPECT_THROW((void)load_mnist(dir, {.train_size = 13}), Error);
     EXPECT_THROW((void)load_mnist(dir, {.train_size = 0}), Error);

@@ -1,6 +1,7 @@
 #include "neurite/data/dataset.h"
 
 #include <algorithm>
+#include <array>
 
 #include "neurite/error.h"
 
@@ -11,18 +12,72 @@ Shape with_rows(Shape sample, int64_t rows) {
   sample.front() = rows;
   return sample;
 }
+
+
+bool holds_pixels(const Dataset& d) { return d.inputs.empty() && !d.pixel_shape.empty(); }
+
+// The 256 floats the pixel bytes stand for: one table per read instead of a branch per pixel.
+std::array<float, 256> pixel_table(InputScale scale) {
+  std::array<float, 256> table{};
+  for (int v = 0; v < 256; ++v) table[static_cast<std::size_t>(v)] = scale_pixel(static_cast<uint8_t>(v), scale);
+  return table;
+}
+
+// Copies one sample's inputs to `out` as floats.
+class RowReader {
+ public:
+  explicit RowReader(const Dataset& d) : d_(d), row_(d.sample_size()) {
+    if (holds_pixels(d)) table_ = pixel_table(d.scale);
+  }
+  int64_t row_size() const { return row_; }
+  void copy(int64_t sample, float* out) const {
+    if (!holds_pixels(d_)) {
+      std::copy_n(d_.inputs.data() + sample * row_, row_, out);
+      return;
+    }
+    const uint8_t* p = d_.pixels.data() + sample * row_;
+    for (int64_t i = 0; i < row_; ++i) out[i] = table_[p[i]];
+  }
+
+ private:
+  const Dataset& d_;
+  int64_t row_;
+  std::array<float, 256> table_{};
+};
 }  // namespace
+
+Shape Dataset::sample_shape() const {
+  if (holds_pixels(*this)) return pixel_shape;
+  return Shape(inputs.shape().begin() + (inputs.rank() > 0 ? 1 : 0), inputs.shape().end());
+}
+
+void Dataset::read_inputs(int64_t begin, int64_t count, Tensor& out) const {
+  require(0 <= begin && count >= 0 && begin + count <= size(),
+          "dataset rows [" + std::to_string(begin) + ", " + std::to_string(begin + count) + ") outside " +
+              std::to_string(size()) + " samples");
+  Shape shape = sample_shape();
+  shape.insert(shape.begin(), count);
+  out.resize(shape);
+  const RowReader reader(*this);
+  for (int64_t r = 0; r < count; ++r) reader.copy(begin + r, out.data() + r * reader.row_size());
+}
 
 Dataset Dataset::slice(int64_t begin, int64_t end) const {
   require(0 <= begin && begin <= end && end <= size(),
           "dataset slice [" + std::to_string(begin) + ", " + std::to_string(end) + ") outside " +
               std::to_string(size()) + " samples");
   Dataset out;
-  const int64_t in_row = inputs.size() / std::max<int64_t>(size(), 1);
+  const int64_t row = sample_size();
   const int64_t target_row = targets.size() / std::max<int64_t>(size(), 1);
-  out.inputs = Tensor(with_rows(inputs.shape(), end - begin));
+  if (holds_pixels(*this)) {
+    out.pixels.assign(pixels.begin() + begin * row, pixels.begin() + end * row);
+    out.pixel_shape = pixel_shape;
+    out.scale = scale;
+  } else {
+    out.inputs = Tensor(with_rows(inputs.shape(), end - begin));
+    std::copy(inputs.data() + begin * row, inputs.data() + end * row, out.inputs.data());
+  }
   out.targets = Tensor(with_rows(targets.shape(), end - begin));
-  std::copy(inputs.data() + begin * in_row, inputs.data() + end * in_row, out.inputs.data());
   std::copy(targets.data() + begin * target_row, targets.data() + end * target_row, out.targets.data());
   out.labels.assign(labels.begin() + begin, labels.begin() + end);
   return out;
@@ -30,13 +85,15 @@ Dataset Dataset::slice(int64_t begin, int64_t end) const {
 
 void Dataset::gather(std::span<const int64_t> rows, Tensor& inputs_out, Tensor& targets_out) const {
   const auto n = static_cast<int64_t>(rows.size());
-  const int64_t in_row = inputs.size() / size();
   const int64_t target_row = targets.size() / size();
-  inputs_out.resize(with_rows(inputs.shape(), n));
+  Shape shape = sample_shape();
+  shape.insert(shape.begin(), n);
+  inputs_out.resize(shape);
   targets_out.resize(with_rows(targets.shape(), n));
+  const RowReader reader(*this);
   for (int64_t r = 0; r < n; ++r) {
     const int64_t src = rows[static_cast<std::size_t>(r)];
-    std::copy_n(inputs.data() + src * in_row, in_row, inputs_out.data() + r * in_row);
+    reader.copy(src, inputs_out.data() + r * reader.row_size());
     std::copy_n(targets.data() + src * target_row, target_row, targets_out.data() + r * target_row);
   }
 }
@@ -52,17 +109,25 @@ float scale_pixel(uint8_t value, InputScale scale) {
 }
 
 Dataset make_dataset(std::span<const uint8_t> pixels, std::span<const uint8_t> labels,
-                     const Shape& sample_shape, int classes, InputScale scale, TargetValues targets) {
+                     const Shape& sample_shape, int classes, InputScale scale, TargetValues targets,
+                     bool keep_pixels) {
   const auto n = static_cast<int64_t>(labels.size());
   const int64_t per_sample = element_count(sample_shape);
   require(static_cast<int64_t>(pixels.size()) == n * per_sample,
           "dataset: " + std::to_string(pixels.size()) + " pixel values for " + std::to_string(n) +
               " samples of shape " + to_string(sample_shape));
   Dataset d;
-  Shape shape = sample_shape;
-  shape.insert(shape.begin(), n);
-  d.inputs = Tensor(shape);
-  for (std::size_t i = 0; i < pixels.size(); ++i) d.inputs[static_cast<int64_t>(i)] = scale_pixel(pixels[i], scale);
+  d.scale = scale;
+  if (keep_pixels) {
+    d.pixels.assign(pixels.begin(), pixels.end());
+    d.pixel_shape = sample_shape;
+  } else {
+    Shape shape = sample_shape;
+    shape.insert(shape.begin(), n);
+    d.inputs = Tensor(shape);
+    const std::array<float, 256> table = pixel_table(scale);
+    for (std::size_t i = 0; i < pixels.size(); ++i) d.inputs[static_cast<int64_t>(i)] = table[pixels[i]];
+  }
   d.targets = Tensor({n, classes}, targets.off);
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t label = labels[static_cast<std::size_t>(i)];

@@ -52,7 +52,8 @@ Dataset make_range(const RawDigits& raw, int64_t begin, int64_t end, const Mnist
           "the network takes inputs of shape " + to_string(sample) + ", but the images have " +
               std::to_string(raw.images.dims[1]) + "x" + std::to_string(raw.images.dims[2]) + " pixels");
   return make_dataset(span_of(raw.images.data, begin * raw.pixels_per_image, (end - begin) * raw.pixels_per_image),
-                      span_of(raw.labels.data, begin, end - begin), sample, 10, o.scale, o.targets);
+                      span_of(raw.labels.data, begin, end - begin), sample, 10, o.scale, o.targets,
+                      o.keep_pixels);
 }
 
 }  // namespace

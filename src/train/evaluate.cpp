@@ -42,7 +42,7 @@ SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const st
   double cost_sum = 0;
   for (int64_t start = 0; start < data.size(); start += batch) {
     const int64_t count = std::min(batch, data.size() - start);
-    copy_rows(data.inputs, start, count, x);
+    data.read_inputs(start, count, x);
     copy_rows(data.targets, start, count, y);
     cost_sum += net.cost_of(x, y, cost) * static_cast<double>(count);
     argmax_rows(net.output(), count, classes.data());  // the forward pass cost_of just ran
@@ -51,6 +51,19 @@ SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const st
   }
   m.cost = (data.size() ? cost_sum / static_cast<double>(data.size()) : 0.0) + penalty;
   return m;
+}
+
+std::vector<int> predict_classes(Network& net, const Dataset& data) {
+  const int64_t n = data.size(), batch = eval_batch(net);
+  std::vector<int> classes(static_cast<std::size_t>(n));
+  net.set_training(false);
+  Tensor x;
+  for (int64_t start = 0; start < n; start += batch) {
+    const int64_t count = std::min(batch, n - start);
+    data.read_inputs(start, count, x);
+    argmax_rows(net.forward(x), count, classes.data() + start);
+  }
+  return classes;
 }
 
 std::vector<int> predict_classes(Network& net, const Tensor& inputs, int64_t batch) {
@@ -68,7 +81,7 @@ std::vector<int> predict_classes(Network& net, const Tensor& inputs, int64_t bat
 }
 
 int64_t count_correct(Network& net, const Dataset& data) {
-  const std::vector<int> predicted = predict_classes(net, data.inputs);
+  const std::vector<int> predicted = predict_classes(net, data);
   int64_t correct = 0;
   for (std::size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == data.labels[i];
   return correct;
@@ -82,7 +95,7 @@ ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::v
 }
 
 ConfusionMatrix confusion_matrix(Network& net, const Dataset& data) {
-  return confusion_matrix(predict_classes(net, data.inputs), data.labels);
+  return confusion_matrix(predict_classes(net, data), data.labels);
 }
 
 }  // namespace neurite

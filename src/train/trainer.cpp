@@ -21,7 +21,7 @@ void validate(const Network& net, const Dataset& training, std::span<const Evalu
   validate(o.regularization);
   validate_average_decay(o.average_decay);
   require(training.size() > 0, "the training set is empty");
-  Shape sample(training.inputs.shape().begin() + 1, training.inputs.shape().end());
+  const Shape sample = training.sample_shape();
   require(sample == net.input_shape(), "training inputs " + to_string(sample) +
                                            " do not match the network input " + to_string(net.input_shape()));
   Shape target(training.targets.shape().begin() + 1, training.targets.shape().end());

@@ -142,7 +142,7 @@ ConfusionChart confusion_chart(const TrainingLog& log, const EvaluationRecord& e
 
 ImageGrid misclassified_grid(const TrainingLog& log, const EvaluationRecord& evaluation, const Dataset& images,
                              const std::string& log_name, std::size_t most) {
-  const int64_t pixels = images.inputs.rank() == 2 ? images.inputs.dim(1) : 0;
+  const int64_t pixels = images.sample_size();
   const int64_t side = square_side(pixels);
   require(side > 0, "the evaluated images of " + std::to_string(pixels) + " pixels are not square pictures");
   const std::size_t shown = std::min(most, evaluation.misclassified.size());
@@ -156,7 +156,9 @@ ImageGrid misclassified_grid(const TrainingLog& log, const EvaluationRecord& eva
     require(m.index < images.size(), log_name + ": misclassified index " + std::to_string(m.index) +
                                          " is outside the " + std::to_string(images.size()) + " images");
     std::vector<uint8_t> ink(static_cast<std::size_t>(pixels));
-    const float* row = images.inputs.data() + m.index * pixels;
+    Tensor digit;
+    images.read_inputs(m.index, 1, digit);  // unit scale: pixel / 255
+    const float* row = digit.data();
     for (int64_t p = 0; p < pixels; ++p)
       ink[static_cast<std::size_t>(p)] = static_cast<uint8_t>(std::lround(std::clamp(row[p], 0.0f, 1.0f) * 255));
     grid.images.push_back(digit_picture(ink, side, side));

@@ -15,6 +15,8 @@ struct MnistOptions {
   // One image's shape as the network wants it: (784) for dense networks, (1, 28, 28) for
   // convolutional ones; empty means flat. The pixels are the same either way.
   Shape sample_shape = {};
+  // Keep the images as bytes and convert each batch as it is read (Dataset): a quarter of the memory.
+  bool keep_pixels = true;
 };
 
 struct Mnist {

@@ -28,6 +28,7 @@ SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const st
 // Index of the largest output in each row: the predicted class.
 // batch 0: as many samples at once as keep the activations small (up to 1000).
 std::vector<int> predict_classes(Network& net, const Tensor& inputs, int64_t batch = 0);
+std::vector<int> predict_classes(Network& net, const Dataset& data);
 int64_t count_correct(Network& net, const Dataset& data);
 // confusion[label][predicted]
 using ConfusionMatrix = std::array<std::array<int64_t, 10>, 10>;
