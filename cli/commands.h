@@ -11,6 +11,7 @@ void add_backquery_command(CLI::App& app);
 void add_gradcheck_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
+void add_ensemble_command(CLI::App& app);
 void add_seed_commands(CLI::App& app);  // perceptron, linear-unit, rashid-example, csv
 
 }  // namespace neurite::cli
