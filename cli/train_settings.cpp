@@ -170,6 +170,9 @@ ModelSpec read_model_spec(const std::string& path) {
       const std::string type = layer.is_object() ? layer.value("type", "") : "";
       const Shape& in = net.output_shape();
       if (type == "dense" && !layer.contains("in") && in.size() == 1) layer["in"] = in[0];
+      if (type == "dense" && !layer.contains("in"))
+        throw Error("layer " + std::to_string(i) + " (dense): takes a flat input, but the layers before it give " +
+                    to_string(in) + " (put a flatten layer before it)");
       if (type == "conv2d" && !layer.contains("in_channels") && in.size() == 3) layer["in_channels"] = in[0];
       LayerPtr built;
       try {

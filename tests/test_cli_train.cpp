@@ -75,6 +75,32 @@ TEST(CliTrain, BadSpecFilesAreNamed) {
   expect_one_line_error("train --checkpoint-dir " + dir + "/file/sub --data /nonexistent", "cannot create the checkpoint folder");
 }
 
+// Convolutional specs: each mistake is named with its layer and the shapes involved.
+TEST(CliTrain, BadConvSpecsNameTheLayerAndTheShapes) {
+  const std::string dir = testing::temp_dir();
+  const auto spec = [&](const std::string& name, const std::string& layers) {
+    write_text(dir + "/" + name, R"({"input": [1, 28, 28], "layers": [)" + layers + "]}");
+    return "train --model " + dir + "/" + name + " --data /nonexistent";
+  };
+  expect_one_line_error(spec("flat.json", R"({"type": "conv2d", "out_channels": 6, "kernel": 5}, {"type": "dense", "out": 10})"),
+                        "layer 1 (dense): takes a flat input, but the layers before it give (6, 24, 24) (put a flatten");
+  expect_one_line_error(spec("unknown.json", R"({"type": "convolution", "out_channels": 6, "kernel": 5})"),
+                        "layer 0 (convolution): unknown layer type 'convolution'");
+  expect_one_line_error(spec("missing.json", R"({"type": "conv2d", "kernel": 5})"),
+                        "layer 0 (conv2d): bad options for layer 'conv2d'");
+  expect_one_line_error(spec("missing.json", R"({"type": "conv2d", "kernel": 5})"), "key 'out_channels' not found");
+  expect_one_line_error(spec("channels.json", R"({"type": "conv2d", "out_channels": 6, "kernel": 5},
+                                                 {"type": "conv2d", "in_channels": 3, "out_channels": 4, "kernel": 3})"),
+                        "layer 1 (conv2d): conv2d(3 -> 4, kernel 3x3) cannot take input (6, 24, 24)");
+  expect_one_line_error(spec("small.json", R"({"type": "maxpool2d", "kernel": 2}, {"type": "conv2d", "out_channels": 4, "kernel": 15})"),
+                        "cannot take input (1, 14, 14): the padded image is smaller than the kernel");
+  expect_one_line_error(spec("stride.json", R"({"type": "conv2d", "out_channels": 4, "kernel": 3, "stride": 0})"),
+                        "conv2d stride must be positive");
+  expect_one_line_error(spec("out.json", R"({"type": "conv2d", "out_channels": 4, "kernel": 3}, {"type": "flatten"},
+                                             {"type": "dense", "out": 7})"),
+                        "10 outputs");
+}
+
 TEST(CliTrain, ResumeRefusesMissingTruncatedAndForeignFiles) {
   const std::string dir = testing::temp_dir();
   expect_one_line_error("train --resume " + dir + "/none.safetensors", "none.safetensors");

@@ -50,7 +50,11 @@ LayerPtr make_layer(const nlohmann::json& config) {
                 "' (expected dense, conv2d, maxpool2d, avgpool2d, flatten, dropout, or an activation: step, "
                 "identity, sigmoid, tanh, relu, softmax)");
   } catch (const nlohmann::json::exception& e) {
-    throw Error("bad options for layer '" + type + "' in " + config.dump() + ": " + e.what());
+    // "[json.exception.out_of_range.403] key 'in' not found": the part after the bracket says it.
+    const std::string what = e.what();
+    const std::size_t bracket = what.find("] ");
+    throw Error("bad options for layer '" + type + "' in " + config.dump() + ": " +
+                (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
 }
 
