@@ -171,6 +171,28 @@ TEST(ConvPaths, CachedColumnsGiveTheSameGradients) {
     for (int64_t i = 0; i < cached[t].size(); ++i) ASSERT_EQ(cached[t][i], rebuilt[t][i]) << "tensor " << t << " at " << i;
 }
 
+// Feature maps are big enough for activations to split between threads: the same bits anyway,
+// including exp's and tanh's vector and scalar paths at the pieces' edges.
+TEST(ConvPaths, ActivationsOnBigFeatureMapsGiveTheSameBitsOnAnyThreadCount) {
+  const Tensor x = random_tensor({7, 16, 37, 41}, 3, -4.0f, 4.0f);  // 170,016 values: not a multiple of 64
+  const Tensor dy = random_tensor(x.shape(), 4);
+  for (ActivationKind kind : {ActivationKind::Sigmoid, ActivationKind::Tanh, ActivationKind::ReLU}) {
+    const auto run = [&](int threads) {
+      set_num_threads(threads);
+      Activation act(kind);
+      Tensor y, dx;
+      act.forward(x, y);
+      act.backward(x, y, dy, &dx);
+      return std::vector<Tensor>{y, dx};
+    };
+    const auto one = run(1), two = run(2);
+    set_num_threads(2);
+    for (std::size_t t = 0; t < 2; ++t)
+      for (int64_t i = 0; i < x.size(); ++i)
+        ASSERT_EQ(one[t][i], two[t][i]) << activation_name(kind) << " tensor " << t << " at " << i;
+  }
+}
+
 // ---- Pooling ---------------------------------------------------------------------------
 
 TEST(MaxPool, PicksTheLargestAndRoutesTheGradientToIt) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "neurite/error.h"
+#include "neurite/ops/gemm.h"
 
 namespace neurite {
 
@@ -36,35 +37,54 @@ bool is_activation(const std::string& name) {
 float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
 float logit(float a) { return std::log(a / (1.0f - a)); }
 
+namespace {
+
+// Element-wise work over [0, n), split between threads when it is big (a conv layer's feature
+// maps: 627,000 values per batch of seed 001's CNN). Pieces start at multiples of 64 elements, so
+// each element falls in the same place of the vector loop whatever the split: same bits.
+template <class Body>
+void for_each_piece(int64_t n, Body body) {
+  constexpr int64_t kMinParallel = int64_t{1} << 17, kAlign = 64;
+  const int threads = n >= kMinParallel ? num_threads() : 1;
+  if (threads == 1) return body(int64_t{0}, n);
+  const int64_t piece = (n / threads + kAlign - 1) / kAlign * kAlign;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int t = 0; t < threads; ++t) body(std::min(n, t * piece), std::min(n, (t + 1) * piece));
+}
+
+}  // namespace
+
 void Activation::forward(const Tensor& x, Tensor& y) {
   if (kind_ == ActivationKind::Softmax) return softmax_forward(x, y);
   y.resize(x.shape());
   const float* in = x.data();
   float* out = y.data();
-  const int64_t n = x.size();
-  switch (kind_) {
-    case ActivationKind::Step:  // the perceptron's: 1 when z > 0
+  const ActivationKind kind = kind_;
+  for_each_piece(x.size(), [=](int64_t begin, int64_t end) {
+    switch (kind) {
+      case ActivationKind::Step:  // the perceptron's: 1 when z > 0
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? 1.0f : 0.0f;
-      break;
-    case ActivationKind::Identity:
-      std::copy(in, in + n, out);
-      break;
-    case ActivationKind::Sigmoid:
+        for (int64_t i = begin; i < end; ++i) out[i] = in[i] > 0.0f ? 1.0f : 0.0f;
+        break;
+      case ActivationKind::Identity:
+        std::copy(in + begin, in + end, out + begin);
+        break;
+      case ActivationKind::Sigmoid:
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) out[i] = 1.0f / (1.0f + std::exp(-in[i]));
-      break;
-    case ActivationKind::Tanh:
+        for (int64_t i = begin; i < end; ++i) out[i] = 1.0f / (1.0f + std::exp(-in[i]));
+        break;
+      case ActivationKind::Tanh:
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) out[i] = std::tanh(in[i]);
-      break;
-    case ActivationKind::ReLU:
+        for (int64_t i = begin; i < end; ++i) out[i] = std::tanh(in[i]);
+        break;
+      case ActivationKind::ReLU:
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
-      break;
-    case ActivationKind::Softmax:
-      break;  // handled above: it is not element-wise
-  }
+        for (int64_t i = begin; i < end; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+        break;
+      case ActivationKind::Softmax:
+        break;  // handled above: it is not element-wise
+    }
+  });
 }
 
 void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
@@ -76,29 +96,31 @@ void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Te
   const float* out = y.data();
   const float* g = dy.data();
   float* d = dx->data();
-  const int64_t n = x.size();
-  switch (kind_) {
-    case ActivationKind::Step:  // flat almost everywhere: no gradient flows
-      dx->fill(0.0f);
-      break;
-    case ActivationKind::Identity:
-      std::copy(g, g + n, d);
-      break;
-    case ActivationKind::Sigmoid:  // sigma' = y (1 - y)
+  const ActivationKind kind = kind_;
+  for_each_piece(x.size(), [=](int64_t begin, int64_t end) {
+    switch (kind) {
+      case ActivationKind::Step:  // flat almost everywhere: no gradient flows
+        std::fill(d + begin, d + end, 0.0f);
+        break;
+      case ActivationKind::Identity:
+        std::copy(g + begin, g + end, d + begin);
+        break;
+      case ActivationKind::Sigmoid:  // sigma' = y (1 - y)
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) d[i] = g[i] * out[i] * (1.0f - out[i]);
-      break;
-    case ActivationKind::Tanh:  // tanh' = 1 - y^2
+        for (int64_t i = begin; i < end; ++i) d[i] = g[i] * out[i] * (1.0f - out[i]);
+        break;
+      case ActivationKind::Tanh:  // tanh' = 1 - y^2
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) d[i] = g[i] * (1.0f - out[i] * out[i]);
-      break;
-    case ActivationKind::ReLU:
+        for (int64_t i = begin; i < end; ++i) d[i] = g[i] * (1.0f - out[i] * out[i]);
+        break;
+      case ActivationKind::ReLU:
 #pragma omp simd
-      for (int64_t i = 0; i < n; ++i) d[i] = in[i] > 0.0f ? g[i] : 0.0f;
-      break;
-    case ActivationKind::Softmax:
-      break;  // handled above
-  }
+        for (int64_t i = begin; i < end; ++i) d[i] = in[i] > 0.0f ? g[i] : 0.0f;
+        break;
+      case ActivationKind::Softmax:
+        break;  // handled above
+    }
+  });
 }
 
 // y_k = exp(z_k - max z) / sum_j exp(z_j - max z): subtracting the row's maximum changes nothing

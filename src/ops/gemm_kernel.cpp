@@ -45,7 +45,9 @@ template <bool TransA, int64_t Rows, int64_t Vecs>
     Vec bv[Vecs];
     for (int64_t v = 0; v < Vecs; ++v) bv[v] = load(b + v * kLanes);
     for (int64_t r = 0; r < Rows; ++r) {
-      const Vec a = splat(TransA ? A[k * lda + i + r] : A[(i + r) * lda + k]);
+      // A scalar times a vector broadcasts it inside the multiply-add (an embedded broadcast
+      // operand): no register and no extra instruction per broadcast, unlike splat().
+      const float a = TransA ? A[k * lda + i + r] : A[(i + r) * lda + k];
       for (int64_t v = 0; v < Vecs; ++v) acc[r][v] += a * bv[v];
     }
   }
