@@ -59,15 +59,7 @@ fi
 # (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE included) is left as it is, the same for both.
 export OPENBLAS_NUM_THREADS=1
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-# run NAME COMMAND...: runs it under GNU time, echoing its output; leaves NAME.out and NAME.rss.
-run() {
-  local name=$1; shift
-  echo "== $name: $*" >&2
-  /usr/bin/time -f %M -o "$work/$name.rss" "$@" | tee "$work/$name.out" >&2
-}
+source "$repo/bench/side_by_side_lib.sh"  # $work and run()
 
 size_args=()
 ((train_size == 60000)) || size_args=(--train-size "$train_size")

@@ -61,15 +61,7 @@ fi
 # environment (OPENBLAS_CORETYPE included) is left as the machine sets it, the same for all three.
 export OPENBLAS_NUM_THREADS=1
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-# run NAME COMMAND...: runs it under GNU time, echoing its output; leaves NAME.out and NAME.rss.
-run() {
-  local name=$1; shift
-  echo "== $name: $*" >&2
-  /usr/bin/time -f %M -o "$work/$name.rss" "$@" | tee "$work/$name.out" >&2
-}
+source "$repo/bench/side_by_side_lib.sh"  # $work and run()
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
