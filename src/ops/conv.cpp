@@ -5,6 +5,7 @@
 
 #include "neurite/ops/gemm.h"
 #include "neurite/tensor.h"
+#include "simd.h"
 
 namespace neurite {
 
@@ -77,6 +78,30 @@ ColumnRange inside_columns(const ConvGeometry& g, int64_t j) {
   const int64_t hi = last < 0 ? 0 : std::min(g.out_w(), last / g.stride_w + 1);
   return {std::min(lo, hi), hi};
 }
+
+// Stride 1 with masked vectors: out[ox] = in[ox + shift] for ox in [r.lo, r.hi), 0 for the rest
+// of the row's `width` columns. A masked load touches only the lanes inside the image, and the
+// lanes it skips read as 0: the padding. One load and one store per 16 (or 8) columns.
+void copy_row_masked(const float* in, int64_t shift, ColumnRange r, int64_t width, float* out) {
+  using simd::kLanes;
+  for (int64_t c0 = 0; c0 < width; c0 += kLanes) {
+    const int64_t n = std::min(kLanes, width - c0);
+    const int64_t lo = std::clamp(r.lo - c0, int64_t{0}, n), hi = std::clamp(r.hi - c0, lo, n);
+    const simd::Vec v = simd::load(in + (shift + c0), simd::Lanes(lo, hi));
+    simd::store(out + c0, v, simd::Lanes(0, n));
+  }
+}
+
+// The reverse: out[ox + shift] += in[ox] for ox in [r.lo, r.hi), the same additions as scalar code.
+void add_row_masked(const float* in, int64_t shift, ColumnRange r, float* out) {
+  using simd::kLanes;
+  for (int64_t c0 = r.lo - r.lo % kLanes; c0 < r.hi; c0 += kLanes) {
+    const simd::Lanes m(std::max(r.lo - c0, int64_t{0}), std::min(r.hi - c0, kLanes));
+    float* dst = out + (shift + c0);
+    simd::store(dst, simd::load(dst, m) + simd::load(in + c0, m), m);
+  }
+}
+
 }  // namespace
 
 void im2col(const ConvGeometry& g, const float* x, float* cols) {
@@ -95,6 +120,10 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
           }
           const float* in = x + (c * g.in_h + iy) * g.in_w;
           const int64_t shift = j - g.pad_w;  // output column ox reads in[ox * S + shift]
+          if (simd::kHasMasks && sw == 1) {
+            copy_row_masked(in, shift, r, ow, out);
+            continue;
+          }
           std::fill(out, out + r.lo, 0.0f);
           if (sw == 1 && r.lo < r.hi) std::copy(in + r.lo + shift, in + r.hi + shift, out + r.lo);
           else
@@ -117,7 +146,9 @@ void col2im_add(const ConvGeometry& g, const float* cols, float* dx) {
           const float* in = row + oy * ow;
           float* out = dx + (c * g.in_h + iy) * g.in_w;
           const int64_t shift = j - g.pad_w;
-          if (sw == 1) {
+          if (simd::kHasMasks && sw == 1) {
+            add_row_masked(in, shift, r, out);
+          } else if (sw == 1) {
 #pragma omp simd
             for (int64_t ox = r.lo; ox < r.hi; ++ox) out[ox + shift] += in[ox];
           } else {

@@ -1,26 +1,20 @@
 #include "gemm_kernel.h"
 
+#include "simd.h"
+
 namespace neurite::kernel {
 
 namespace {
 
-// The widest float vector the target has: 8 lanes with AVX2, 16 with AVX-512. GCC's vector
-// extension keeps the code portable; aligned(4) allows unaligned rows, may_alias lets it read
-// float arrays.
-#if defined(__AVX512F__)
-constexpr int64_t kLanes = 16;
+using simd::kLanes;
+using simd::load;
+using simd::splat;
+using simd::store;
+using simd::Vec;
+
 // Rows of C per register block in rows_of_b: 6 rows x 4 vectors = 24 accumulators, plus 4 vectors
 // of B, fit AVX-512's 32 registers; AVX2's 16 registers hold 2 x 4.
-constexpr int64_t kRowBlock = 6;
-#else
-constexpr int64_t kLanes = 8;
-constexpr int64_t kRowBlock = 2;
-#endif
-typedef float Vec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
-
-inline Vec load(const float* p) { return *reinterpret_cast<const Vec*>(p); }
-inline void store(float* p, Vec v) { *reinterpret_cast<Vec*>(p) = v; }
-inline Vec splat(float x) { return x - Vec{}; }  // x - 0 == x for every x, even -0
+constexpr int64_t kRowBlock = kLanes == 16 ? 6 : 2;
 
 // Sum of the lanes in a fixed order (pairwise halves).
 inline float sum_lanes(Vec v) {
@@ -59,6 +53,24 @@ template <bool TransA, int64_t Rows, int64_t Vecs>
     }
 }
 
+// The same for the last `count` (< kLanes) columns of a strip, in one masked vector per row.
+template <bool TransA, int64_t Rows>
+[[gnu::always_inline]] inline void rows_block_tail(int64_t i, int64_t j, int64_t count, int64_t K, float alpha,
+                                                   const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                                                   int64_t ldc) {
+  const simd::Lanes mask(0, count);
+  Vec acc[Rows] = {};
+  for (int64_t k = 0; k < K; ++k) {
+    const Vec bv = load(B + k * ldb + j, mask);
+    for (int64_t r = 0; r < Rows; ++r) acc[r] += (TransA ? A[k * lda + i + r] : A[(i + r) * lda + k]) * bv;
+  }
+  const Vec alpha_v = splat(alpha);
+  for (int64_t r = 0; r < Rows; ++r) {
+    float* c = C + (i + r) * ldc + j;
+    store(c, load(c, mask) + alpha_v * acc[r], mask);
+  }
+}
+
 template <bool TransA>
 inline void rows_scalar(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
                         const float* B, int64_t ldb, float* C, int64_t ldc) {
@@ -75,6 +87,7 @@ void rows_strip(int64_t i, const Block& b, int64_t K, float alpha, const float* 
     rows_block<TransA, Rows, 4>(i, j, K, alpha, A, lda, B, ldb, C, ldc);
   for (; j + kLanes <= b.j1; j += kLanes)
     rows_block<TransA, Rows, 1>(i, j, K, alpha, A, lda, B, ldb, C, ldc);
+  if (simd::kHasMasks && j < b.j1) return rows_block_tail<TransA, Rows>(i, j, b.j1 - j, K, alpha, A, lda, B, ldb, C, ldc);
   for (; j < b.j1; ++j)
     for (int64_t r = 0; r < Rows; ++r) rows_scalar<TransA>(i + r, j, K, alpha, A, lda, B, ldb, C, ldc);
 }

@@ -1,0 +1,56 @@
+// The widest float vector the target has, for neurite's own kernels (private to src/ops).
+// GCC's vector extension keeps most code portable; masked loads and stores need intrinsics and
+// exist only with AVX2 or AVX-512 (kHasMasks says which build has them).
+#pragma once
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace neurite::simd {
+
+#if defined(__AVX512F__)
+constexpr int64_t kLanes = 16;
+#else
+constexpr int64_t kLanes = 8;
+#endif
+// aligned(4) allows unaligned rows, may_alias lets it read float arrays.
+typedef float Vec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
+
+inline Vec load(const float* p) { return *reinterpret_cast<const Vec*>(p); }
+inline void store(float* p, Vec v) { *reinterpret_cast<Vec*>(p) = v; }
+inline Vec splat(float x) { return x - Vec{}; }  // x - 0 == x for every x, even -0
+
+// Lanes [lo, hi) of a vector (0 <= lo <= hi <= kLanes). A masked load reads only those lanes
+// (the others are 0, and their addresses are never touched, so a row may end or begin inside
+// the vector); a masked store writes only those lanes. A lane does the same arithmetic as scalar
+// code would, so results keep their bits.
+#if defined(__AVX512F__)
+constexpr bool kHasMasks = true;
+struct Lanes {
+  __mmask16 bits;
+  Lanes(int64_t lo, int64_t hi) : bits(static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1))) {}
+};
+inline Vec load(const float* p, Lanes m) { return reinterpret_cast<Vec>(_mm512_maskz_loadu_ps(m.bits, p)); }
+inline void store(float* p, Vec v, Lanes m) { _mm512_mask_storeu_ps(p, m.bits, reinterpret_cast<__m512>(v)); }
+#elif defined(__AVX2__)
+constexpr bool kHasMasks = true;
+struct Lanes {
+  __m256i on;
+  Lanes(int64_t lo, int64_t hi) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    on = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lo)), lane),
+                             _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(hi)), lane));
+  }
+};
+inline Vec load(const float* p, Lanes m) { return reinterpret_cast<Vec>(_mm256_maskload_ps(p, m.on)); }
+inline void store(float* p, Vec v, Lanes m) { _mm256_maskstore_ps(p, m.on, reinterpret_cast<__m256>(v)); }
+#else
+constexpr bool kHasMasks = false;  // callers take their scalar paths instead
+struct Lanes {
+  Lanes(int64_t, int64_t) {}
+};
+inline Vec load(const float*, Lanes) { return Vec{}; }
+inline void store(float*, Vec, Lanes) {}
+#endif
+
+}  // namespace neurite::simd
