@@ -79,27 +79,63 @@ ColumnRange inside_columns(const ConvGeometry& g, int64_t j) {
   return {std::min(lo, hi), hi};
 }
 
-// Stride 1 with masked vectors: out[ox] = in[ox + shift] for ox in [r.lo, r.hi), 0 for the rest
-// of the row's `width` columns. A masked load touches only the lanes inside the image, and the
-// lanes it skips read as 0: the padding. One load and one store per 16 (or 8) columns.
-void copy_row_masked(const float* in, int64_t shift, ColumnRange r, int64_t width, float* out) {
+// Stride 1 with masked vectors: one row of cols, kernel offset (i, j) of channel `in` (its
+// plane). Each vector of kLanes output columns is one masked load and one masked store per output
+// row: the load touches only the lanes inside the image, and the lanes it skips read as 0 (the
+// padding). The masks depend only on the column chunk, so they are built once per chunk.
+void im2col_row_masked(const ConvGeometry& g, int64_t i, int64_t j, const float* in, float* row) {
   using simd::kLanes;
-  for (int64_t c0 = 0; c0 < width; c0 += kLanes) {
-    const int64_t n = std::min(kLanes, width - c0);
+  const int64_t oh = g.out_h(), ow = g.out_w(), shift = j - g.pad_w;
+  const ColumnRange r = inside_columns(g, j);
+  for (int64_t c0 = 0; c0 < ow; c0 += kLanes) {
+    const int64_t n = std::min(kLanes, ow - c0);
     const int64_t lo = std::clamp(r.lo - c0, int64_t{0}, n), hi = std::clamp(r.hi - c0, lo, n);
-    const simd::Vec v = simd::load(in + (shift + c0), simd::Lanes(lo, hi));
-    simd::store(out + c0, v, simd::Lanes(0, n));
+    const simd::Lanes inside(lo, hi), whole(0, n);
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      const int64_t iy = oy * g.stride_h - g.pad_h + i;
+      const bool in_image = iy >= 0 && iy < g.in_h;
+      const simd::Vec v = in_image ? simd::load(in + (iy * g.in_w + shift + c0), inside) : simd::Vec{};
+      simd::store(row + oy * ow + c0, v, whole);
+    }
   }
 }
 
-// The reverse: out[ox + shift] += in[ox] for ox in [r.lo, r.hi), the same additions as scalar code.
-void add_row_masked(const float* in, int64_t shift, ColumnRange r, float* out) {
+// col2im for stride 1 with masked vectors, for one channel: `rows` are its kh*kw rows of cols,
+// `out` its plane of dx. For each output row oy and kernel row i, a vector of dx is loaded once,
+// gets the kw shifted rows of cols added in register (j in order), and is stored once: the same
+// additions in the same order as the plain loops (i, then j), without re-reading what was just
+// stored at an overlapping, shifted address.
+void col2im_channel_masked(const ConvGeometry& g, const float* rows, float* out) {
   using simd::kLanes;
-  for (int64_t c0 = r.lo - r.lo % kLanes; c0 < r.hi; c0 += kLanes) {
-    const simd::Lanes m(std::max(r.lo - c0, int64_t{0}), std::min(r.hi - c0, kLanes));
-    float* dst = out + (shift + c0);
-    simd::store(dst, simd::load(dst, m) + simd::load(in + c0, m), m);
+  const int64_t oh = g.out_h(), ow = g.out_w(), kw = g.kernel_w;
+  const int64_t chunks = (g.in_w + kLanes - 1) / kLanes;
+  // lanes[j * chunks + chunk]: the lanes of that dx chunk that column offset j reaches.
+  std::vector<simd::Lanes> lanes;
+  lanes.reserve(static_cast<std::size_t>(kw * chunks));
+  for (int64_t j = 0; j < kw; ++j) {
+    const ColumnRange r = inside_columns(g, j);
+    const int64_t shift = j - g.pad_w;  // cols column ox lands on dx column ox + shift
+    for (int64_t x0 = 0; x0 < g.in_w; x0 += kLanes) {
+      const int64_t n = std::min(kLanes, g.in_w - x0);
+      const int64_t lo = std::clamp(r.lo + shift - x0, int64_t{0}, n);
+      lanes.emplace_back(lo, std::clamp(r.hi + shift - x0, lo, n));
+    }
   }
+  for (int64_t i = 0; i < g.kernel_h; ++i)
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      const int64_t iy = oy - g.pad_h + i;
+      if (iy < 0 || iy >= g.in_h) continue;
+      for (int64_t chunk = 0, x0 = 0; chunk < chunks; ++chunk, x0 += kLanes) {
+        const simd::Lanes whole(0, std::min(kLanes, g.in_w - x0));
+        float* dst = out + iy * g.in_w + x0;
+        simd::Vec acc = simd::load(dst, whole);
+        for (int64_t j = 0; j < kw; ++j) {
+          const float* src = rows + (i * kw + j) * oh * ow + oy * ow + (x0 - (j - g.pad_w));
+          acc += simd::load(src, lanes[static_cast<std::size_t>(j * chunks + chunk)]);
+        }
+        simd::store(dst, acc, whole);
+      }
+    }
 }
 
 }  // namespace
@@ -110,6 +146,10 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
     for (int64_t i = 0; i < g.kernel_h; ++i)
       for (int64_t j = 0; j < g.kernel_w; ++j) {
         float* row = cols + ((c * g.kernel_h + i) * g.kernel_w + j) * oh * ow;
+        if (simd::kHasMasks && sw == 1) {
+          im2col_row_masked(g, i, j, x + c * g.in_h * g.in_w, row);
+          continue;
+        }
         const ColumnRange r = inside_columns(g, j);
         for (int64_t oy = 0; oy < oh; ++oy) {
           float* out = row + oy * ow;
@@ -120,10 +160,6 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
           }
           const float* in = x + (c * g.in_h + iy) * g.in_w;
           const int64_t shift = j - g.pad_w;  // output column ox reads in[ox * S + shift]
-          if (simd::kHasMasks && sw == 1) {
-            copy_row_masked(in, shift, r, ow, out);
-            continue;
-          }
           std::fill(out, out + r.lo, 0.0f);
           if (sw == 1 && r.lo < r.hi) std::copy(in + r.lo + shift, in + r.hi + shift, out + r.lo);
           else
@@ -135,7 +171,12 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
 
 void col2im_add(const ConvGeometry& g, const float* cols, float* dx) {
   const int64_t oh = g.out_h(), ow = g.out_w(), sw = g.stride_w;
-  for (int64_t c = 0; c < g.in_channels; ++c)
+  const int64_t rows_per_channel = g.kernel_h * g.kernel_w;
+  for (int64_t c = 0; c < g.in_channels; ++c) {
+    if (simd::kHasMasks && sw == 1 && g.stride_h == 1) {
+      col2im_channel_masked(g, cols + c * rows_per_channel * oh * ow, dx + c * g.in_h * g.in_w);
+      continue;
+    }
     for (int64_t i = 0; i < g.kernel_h; ++i)
       for (int64_t j = 0; j < g.kernel_w; ++j) {
         const float* row = cols + ((c * g.kernel_h + i) * g.kernel_w + j) * oh * ow;
@@ -146,9 +187,7 @@ void col2im_add(const ConvGeometry& g, const float* cols, float* dx) {
           const float* in = row + oy * ow;
           float* out = dx + (c * g.in_h + iy) * g.in_w;
           const int64_t shift = j - g.pad_w;
-          if (simd::kHasMasks && sw == 1) {
-            add_row_masked(in, shift, r, out);
-          } else if (sw == 1) {
+          if (sw == 1) {
 #pragma omp simd
             for (int64_t ox = r.lo; ox < r.hi; ++ox) out[ox + shift] += in[ox];
           } else {
@@ -156,6 +195,7 @@ void col2im_add(const ConvGeometry& g, const float* cols, float* dx) {
           }
         }
       }
+  }
 }
 
 // ---- Fast path -------------------------------------------------------------------------
@@ -169,11 +209,11 @@ using Buffer = std::vector<float, AlignedAllocator<float>>;
 // threads evenly loaded at batch 50.
 constexpr int64_t kGroup = 2;
 
-// Backends per product, measured with bench_conv on the seed CNN's shapes: our kernel and
-// OpenBLAS are even on the forward and input-gradient products, but the weight gradient
-// (A B^T with a short K) runs 3x faster in OpenBLAS.
+// All three products run in our kernel, which beats OpenBLAS on the seed CNN's shapes (bench_conv).
+// The weight gradient dW = dy cols^T would be an A B^T product, which our kernel does poorly;
+// it is computed transposed instead, dW^T = cols dy^T, after a small transpose of dy.
 constexpr GemmBackend kForwardBackend = GemmBackend::Kernel;
-constexpr GemmBackend kWeightGradBackend = GemmBackend::Blas;
+constexpr GemmBackend kWeightGradBackend = GemmBackend::Kernel;
 constexpr GemmBackend kInputGradBackend = GemmBackend::Kernel;
 
 // A 1x1 kernel with stride 1 and no padding reads the input as it is: no copy needed.
@@ -203,14 +243,17 @@ int threads_for(int64_t items, const ConvGeometry& g, int64_t samples_per_item) 
 struct SampleBackward {
   const ConvGeometry& g;
   const float* w;
-  float* group_dw;
+  float* group_dw_t;  // the group's dW^T, (patch, O)
   float* group_db;
 
-  void operator()(const float* cols, const float* dyn, float* dxn, Buffer& dcols) const {
+  void operator()(const float* cols, const float* dyn, float* dxn, Buffer& dcols, Buffer& dy_t) const {
     const int64_t spatial = g.out_h() * g.out_w(), patch = g.patch_size(), outs = g.out_channels;
-    // dW (O, patch) += dy_n (O, OH*OW) cols_n^T
-    gemm(kWeightGradBackend, Transpose::No, Transpose::Yes, outs, patch, spatial, 1.0f, dyn, spatial, cols, spatial,
-         1.0f, group_dw, patch);
+    // dW^T (patch, O) += cols_n (patch, OH*OW) dy_n^T (OH*OW, O)
+    dy_t.resize(static_cast<std::size_t>(spatial * outs));
+    for (int64_t o = 0; o < outs; ++o)
+      for (int64_t k = 0; k < spatial; ++k) dy_t[static_cast<std::size_t>(k * outs + o)] = dyn[o * spatial + k];
+    gemm(kWeightGradBackend, Transpose::No, Transpose::No, patch, outs, spatial, 1.0f, cols, spatial, dy_t.data(), outs,
+         1.0f, group_dw_t, outs);
     for (int64_t o = 0; o < outs; ++o) {
       float s = 0.0f;
       for (int64_t k = 0; k < spatial; ++k) s += dyn[o * spatial + k];
@@ -265,27 +308,32 @@ void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const
                      float* dw, float* db, float* dx, const float* cols) {
   const int64_t patch = g.patch_size(), outs = g.out_channels;
   const int64_t groups = (batch + kGroup - 1) / kGroup;
-  // Per-group sums of the weight and bias gradients.
-  Buffer group_dw(static_cast<std::size_t>(groups * outs * patch), 0.0f);
+  // Per-group sums of the weight gradient (transposed) and the bias gradient.
+  Buffer group_dw_t(static_cast<std::size_t>(groups * outs * patch), 0.0f);
   Buffer group_db(static_cast<std::size_t>(groups * outs), 0.0f);
   const int threads = threads_for(groups, g, kGroup * (dx ? 2 : 1));
 #pragma omp parallel num_threads(threads)
   {
-    Buffer scratch, dcols;
+    Buffer scratch, dcols, dy_t;
 #pragma omp for schedule(static)
     for (int64_t group = 0; group < groups; ++group) {
-      const SampleBackward sample{g, w, group_dw.data() + group * outs * patch, group_db.data() + group * outs};
+      const SampleBackward sample{g, w, group_dw_t.data() + group * outs * patch, group_db.data() + group * outs};
       for (int64_t n = group * kGroup; n < std::min(batch, (group + 1) * kGroup); ++n)
-        sample(columns_of(g, x, n, cols, scratch), dy + n * g.out_size(), dx ? dx + n * g.in_size() : nullptr, dcols);
+        sample(columns_of(g, x, n, cols, scratch), dy + n * g.out_size(), dx ? dx + n * g.in_size() : nullptr, dcols, dy_t);
     }
   }
-  for (int64_t group = 0; group < groups; ++group) {
-    const float* gdw = group_dw.data() + group * outs * patch;
+  // The groups' sums, added in group order into group 0's, then transposed into dW.
+  float* dw_t = group_dw_t.data();
+  for (int64_t group = 1; group < groups; ++group) {
+    const float* gdw_t = dw_t + group * outs * patch;
 #pragma omp simd
-    for (int64_t i = 0; i < outs * patch; ++i) dw[i] += gdw[i];
-    if (db)
-      for (int64_t o = 0; o < outs; ++o) db[o] += group_db[static_cast<std::size_t>(group * outs + o)];
+    for (int64_t i = 0; i < outs * patch; ++i) dw_t[i] += gdw_t[i];
   }
+  for (int64_t o = 0; o < outs; ++o)
+    for (int64_t p = 0; p < patch; ++p) dw[o * patch + p] += dw_t[p * outs + o];
+  if (db)
+    for (int64_t group = 0; group < groups; ++group)
+      for (int64_t o = 0; o < outs; ++o) db[o] += group_db[static_cast<std::size_t>(group * outs + o)];
 }
 
 }  // namespace neurite

@@ -85,6 +85,8 @@ void rows_strip(int64_t i, const Block& b, int64_t K, float alpha, const float* 
   int64_t j = b.j0;
   for (; j + 4 * kLanes <= b.j1; j += 4 * kLanes)
     rows_block<TransA, Rows, 4>(i, j, K, alpha, A, lda, B, ldb, C, ldc);
+  for (; j + 2 * kLanes <= b.j1; j += 2 * kLanes)  // half blocks keep narrow products fed
+    rows_block<TransA, Rows, 2>(i, j, K, alpha, A, lda, B, ldb, C, ldc);
   for (; j + kLanes <= b.j1; j += kLanes)
     rows_block<TransA, Rows, 1>(i, j, K, alpha, A, lda, B, ldb, C, ldc);
   if (simd::kHasMasks && j < b.j1) return rows_block_tail<TransA, Rows>(i, j, b.j1 - j, K, alpha, A, lda, B, ldb, C, ldc);
