@@ -95,16 +95,8 @@ void Conv2d::forward(const Tensor& x, Tensor& y) {
   const ConvGeometry g = geometry(x.dim(2), x.dim(3));
   y.resize({x.dim(0), out[0], out[1], out[2]});
   const float* b = options_.bias ? bias_.data() : nullptr;
-  columns_of_ = nullptr;
-  if (reference_) {
-    conv2d_forward_reference(g, x.dim(0), x.data(), weight_.data(), b, y.data());
-  } else if (training_) {
-    columns_.resize({x.dim(0), columns_size(g)});
-    conv2d_forward(g, x.dim(0), x.data(), weight_.data(), b, y.data(), columns_.data());
-    columns_of_ = x.data();
-  } else {
-    conv2d_forward(g, x.dim(0), x.data(), weight_.data(), b, y.data());
-  }
+  if (reference_) conv2d_forward_reference(g, x.dim(0), x.data(), weight_.data(), b, y.data());
+  else conv2d_forward(g, x.dim(0), x.data(), weight_.data(), b, y.data());
 }
 
 void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
@@ -121,8 +113,7 @@ void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
   if (reference_)
     conv2d_backward_reference(g, x.dim(0), x.data(), weight_.data(), dy.data(), weight_grad_.data(), db, dx_data);
   else
-    conv2d_backward(g, x.dim(0), x.data(), weight_.data(), dy.data(), weight_grad_.data(), db, dx_data,
-                    columns_of_ == x.data() ? columns_.data() : nullptr);
+    conv2d_backward(g, x.dim(0), x.data(), weight_.data(), dy.data(), weight_grad_.data(), db, dx_data);
 }
 
 std::vector<Parameter> Conv2d::parameters() {

@@ -221,11 +221,10 @@ bool im2col_is_identity(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 && g.pad_w == 0;
 }
 
-// Sample n's receptive fields as a (patch, OH*OW) matrix: the input itself, the cached copy, or
-// one built now in `scratch`.
-const float* columns_of(const ConvGeometry& g, const float* x, int64_t n, const float* cached, Buffer& scratch) {
+// Sample n's receptive fields as a (patch, OH*OW) matrix: the input itself, or one built now in
+// `scratch`.
+const float* columns_of(const ConvGeometry& g, const float* x, int64_t n, Buffer& scratch) {
   if (im2col_is_identity(g)) return x + n * g.in_size();
-  if (cached) return cached + n * columns_size(g);
   scratch.resize(static_cast<std::size_t>(columns_size(g)));
   im2col(g, x + n * g.in_size(), scratch.data());
   return scratch.data();
@@ -279,7 +278,7 @@ struct SampleBackward {
 int64_t columns_size(const ConvGeometry& g) { return g.patch_size() * g.out_h() * g.out_w(); }
 
 void conv2d_forward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* b,
-                    float* y, float* cols) {
+                    float* y) {
   const int64_t spatial = g.out_h() * g.out_w();
   const int threads = threads_for(batch, g, 1);
 #pragma omp parallel num_threads(threads)
@@ -287,13 +286,7 @@ void conv2d_forward(const ConvGeometry& g, int64_t batch, const float* x, const 
     Buffer scratch;
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < batch; ++n) {
-      const float* columns = nullptr;
-      if (cols && !im2col_is_identity(g)) {  // build straight into the cache backward will read
-        im2col(g, x + n * g.in_size(), cols + n * columns_size(g));
-        columns = cols + n * columns_size(g);
-      } else {
-        columns = columns_of(g, x, n, nullptr, scratch);
-      }
+      const float* columns = columns_of(g, x, n, scratch);
       // y_n (O, OH*OW) = W (O, patch) cols_n (patch, OH*OW) + b, b broadcast along each row.
       float* yn = y + n * g.out_size();
       if (b)
@@ -305,7 +298,7 @@ void conv2d_forward(const ConvGeometry& g, int64_t batch, const float* x, const 
 }
 
 void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* dy,
-                     float* dw, float* db, float* dx, const float* cols) {
+                     float* dw, float* db, float* dx) {
   const int64_t patch = g.patch_size(), outs = g.out_channels;
   const int64_t groups = (batch + kGroup - 1) / kGroup;
   // Per-group sums of the weight gradient (transposed) and the bias gradient.
@@ -319,7 +312,7 @@ void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const
     for (int64_t group = 0; group < groups; ++group) {
       const SampleBackward sample{g, w, group_dw_t.data() + group * outs * patch, group_db.data() + group * outs};
       for (int64_t n = group * kGroup; n < std::min(batch, (group + 1) * kGroup); ++n)
-        sample(columns_of(g, x, n, cols, scratch), dy + n * g.out_size(), dx ? dx + n * g.in_size() : nullptr, dcols, dy_t);
+        sample(columns_of(g, x, n, scratch), dy + n * g.out_size(), dx ? dx + n * g.in_size() : nullptr, dcols, dy_t);
     }
   }
   // The groups' sums, added in group order into group 0's, then transposed into dW.

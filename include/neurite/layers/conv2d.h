@@ -37,7 +37,6 @@ class Conv2d : public Layer {
   std::vector<Parameter> parameters() override;
   void initialize(const Initializer& init, Rng& rng) override;
   // While training, forward keeps its im2col columns for backward (memory for speed).
-  void set_training(bool training) override { training_ = training; }
 
   Tensor& weight() { return weight_; }
   Tensor& bias() { return bias_; }
@@ -51,9 +50,6 @@ class Conv2d : public Layer {
  private:
   Conv2dOptions options_;
   bool reference_ = false;
-  bool training_ = false;
-  Tensor columns_;                      // (N, patch, OH*OW) from the last training forward
-  const float* columns_of_ = nullptr;   // the input those columns were built from
   Tensor weight_, weight_grad_;  // (O, C, KH, KW)
   Tensor bias_, bias_grad_;      // (O), empty without bias
 };
