@@ -80,11 +80,11 @@ void MaxPool2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Ten
   require_shape(dy, y.shape(), "maxpool2d backward gradient");
   if (!dx) return;
   dx->resize(x.shape());
-  dx->fill(0.0f);
   const int64_t planes = x.dim(0) * x.dim(1), plane_in = x.dim(2) * x.dim(3), plane_out = y.dim(2) * y.dim(3);
 #pragma omp parallel for num_threads(threads_for(x)) schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     float* d = dx->data() + p * plane_in;
+    std::fill(d, d + plane_in, 0.0f);
     for (int64_t o = p * plane_out; o < (p + 1) * plane_out; ++o) d[argmax_[static_cast<std::size_t>(o)]] += dy[o];
   }
 }
@@ -115,13 +115,13 @@ void AvgPool2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Ten
   require_shape(dy, y.shape(), "avgpool2d backward gradient");
   if (!dx) return;
   dx->resize(x.shape());
-  dx->fill(0.0f);
   const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
   const Size2 k = options_.kernel, s = options_.stride;
   const float scale = 1.0f / static_cast<float>(k.h * k.w);
 #pragma omp parallel for num_threads(threads_for(x)) schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     float* d = dx->data() + p * h * w;
+    std::fill(d, d + h * w, 0.0f);
     for (int64_t oy = 0; oy < oh; ++oy)
       for (int64_t ox = 0; ox < ow; ++ox) {
         const float share = dy[(p * oh + oy) * ow + ox] * scale;

@@ -204,10 +204,15 @@ namespace {
 
 using Buffer = std::vector<float, AlignedAllocator<float>>;
 
-// The weight gradient is summed over fixed groups of this many samples, then group by group in
-// order: the same additions in the same order for any thread count. Small groups keep two
-// threads evenly loaded at batch 50.
-constexpr int64_t kGroup = 2;
+// The weight gradient is summed over fixed groups of samples, then group by group in order: the
+// same additions in the same order for any thread count. The group size depends on the batch
+// only: the largest of 5..2 that splits it into an even number of whole groups (50 -> 10 groups
+// of 5, 64 -> 16 of 4), so two threads get equal shares; otherwise 2.
+int64_t group_size(int64_t batch) {
+  for (int64_t size = 5; size >= 2; --size)
+    if (batch % (2 * size) == 0) return size;
+  return 2;
+}
 
 // All three products run in our kernel, which beats OpenBLAS on the seed CNN's shapes (bench_conv).
 // The weight gradient dW = dy cols^T would be an A B^T product, which our kernel does poorly;
@@ -300,33 +305,36 @@ void conv2d_forward(const ConvGeometry& g, int64_t batch, const float* x, const 
 void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* dy,
                      float* dw, float* db, float* dx) {
   const int64_t patch = g.patch_size(), outs = g.out_channels;
-  const int64_t groups = (batch + kGroup - 1) / kGroup;
+  const int64_t group = group_size(batch), groups = (batch + group - 1) / group;
   // Per-group sums of the weight gradient (transposed) and the bias gradient.
   Buffer group_dw_t(static_cast<std::size_t>(groups * outs * patch), 0.0f);
   Buffer group_db(static_cast<std::size_t>(groups * outs), 0.0f);
-  const int threads = threads_for(groups, g, kGroup * (dx ? 2 : 1));
+  const int threads = threads_for(groups, g, group * (dx ? 2 : 1));
 #pragma omp parallel num_threads(threads)
   {
     Buffer scratch, dcols, dy_t;
 #pragma omp for schedule(static)
-    for (int64_t group = 0; group < groups; ++group) {
-      const SampleBackward sample{g, w, group_dw_t.data() + group * outs * patch, group_db.data() + group * outs};
-      for (int64_t n = group * kGroup; n < std::min(batch, (group + 1) * kGroup); ++n)
+    for (int64_t k = 0; k < groups; ++k) {
+      const SampleBackward sample{g, w, group_dw_t.data() + k * outs * patch, group_db.data() + k * outs};
+      for (int64_t n = k * group; n < std::min(batch, (k + 1) * group); ++n)
         sample(columns_of(g, x, n, scratch), dy + n * g.out_size(), dx ? dx + n * g.in_size() : nullptr, dcols, dy_t);
     }
   }
-  // The groups' sums, added in group order into group 0's, then transposed into dW.
-  float* dw_t = group_dw_t.data();
-  for (int64_t group = 1; group < groups; ++group) {
-    const float* gdw_t = dw_t + group * outs * patch;
-#pragma omp simd
-    for (int64_t i = 0; i < outs * patch; ++i) dw_t[i] += gdw_t[i];
+  // The groups' sums, added in group order, transposed into dW; threads split the filters.
+  const float* dw_t = group_dw_t.data();
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t o = 0; o < outs; ++o) {
+    for (int64_t p = 0; p < patch; ++p) {
+      float sum = dw_t[p * outs + o];
+      for (int64_t k = 1; k < groups; ++k) sum += dw_t[(k * patch + p) * outs + o];
+      dw[o * patch + p] += sum;
+    }
+    if (db) {
+      float sum = group_db[static_cast<std::size_t>(o)];
+      for (int64_t k = 1; k < groups; ++k) sum += group_db[static_cast<std::size_t>(k * outs + o)];
+      db[o] += sum;
+    }
   }
-  for (int64_t o = 0; o < outs; ++o)
-    for (int64_t p = 0; p < patch; ++p) dw[o * patch + p] += dw_t[p * outs + o];
-  if (db)
-    for (int64_t group = 0; group < groups; ++group)
-      for (int64_t o = 0; o < outs; ++o) db[o] += group_db[static_cast<std::size_t>(group * outs + o)];
 }
 
 }  // namespace neurite
