@@ -52,6 +52,62 @@ void for_each_piece(int64_t n, Body body) {
   for (int t = 0; t < threads; ++t) body(std::min(n, t * piece), std::min(n, (t + 1) * piece));
 }
 
+// The element-wise formulas over [begin, end). Plain functions with restrict pointers, so the
+// compiler knows the arrays do not overlap and turns every case into vector code without
+// branches (a branch per ReLU element mispredicts on half of them).
+void forward_range(ActivationKind kind, const float* __restrict in, float* __restrict out, int64_t begin,
+                   int64_t end) {
+  switch (kind) {
+    case ActivationKind::Step:  // the perceptron's: 1 when z > 0
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) out[i] = in[i] > 0.0f ? 1.0f : 0.0f;
+      break;
+    case ActivationKind::Identity:
+      std::copy(in + begin, in + end, out + begin);
+      break;
+    case ActivationKind::Sigmoid:
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) out[i] = 1.0f / (1.0f + std::exp(-in[i]));
+      break;
+    case ActivationKind::Tanh:
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) out[i] = std::tanh(in[i]);
+      break;
+    case ActivationKind::ReLU:
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+      break;
+    case ActivationKind::Softmax:
+      break;  // not element-wise: handled by the callers
+  }
+}
+
+void backward_range(ActivationKind kind, const float* __restrict in, const float* __restrict out,
+                    const float* __restrict g, float* __restrict d, int64_t begin, int64_t end) {
+  switch (kind) {
+    case ActivationKind::Step:  // flat almost everywhere: no gradient flows
+      std::fill(d + begin, d + end, 0.0f);
+      break;
+    case ActivationKind::Identity:
+      std::copy(g + begin, g + end, d + begin);
+      break;
+    case ActivationKind::Sigmoid:  // sigma' = y (1 - y)
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) d[i] = g[i] * out[i] * (1.0f - out[i]);
+      break;
+    case ActivationKind::Tanh:  // tanh' = 1 - y^2
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) d[i] = g[i] * (1.0f - out[i] * out[i]);
+      break;
+    case ActivationKind::ReLU:
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) d[i] = in[i] > 0.0f ? g[i] : 0.0f;
+      break;
+    case ActivationKind::Softmax:
+      break;  // not element-wise: handled by the callers
+  }
+}
+
 }  // namespace
 
 void Activation::forward(const Tensor& x, Tensor& y) {
@@ -60,31 +116,7 @@ void Activation::forward(const Tensor& x, Tensor& y) {
   const float* in = x.data();
   float* out = y.data();
   const ActivationKind kind = kind_;
-  for_each_piece(x.size(), [=](int64_t begin, int64_t end) {
-    switch (kind) {
-      case ActivationKind::Step:  // the perceptron's: 1 when z > 0
-#pragma omp simd
-        for (int64_t i = begin; i < end; ++i) out[i] = in[i] > 0.0f ? 1.0f : 0.0f;
-        break;
-      case ActivationKind::Identity:
-        std::copy(in + begin, in + end, out + begin);
-        break;
-      case ActivationKind::Sigmoid:
-#pragma omp simd
-        for (int64_t i = begin; i < end; ++i) out[i] = 1.0f / (1.0f + std::exp(-in[i]));
-        break;
-      case ActivationKind::Tanh:
-#pragma omp simd
-        for (int64_t i = begin; i < end; ++i) out[i] = std::tanh(in[i]);
-        break;
-      case ActivationKind::ReLU:
-#pragma omp simd
-        for (int64_t i = begin; i < end; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
-        break;
-      case ActivationKind::Softmax:
-        break;  // handled above: it is not element-wise
-    }
-  });
+  for_each_piece(x.size(), [=](int64_t begin, int64_t end) { forward_range(kind, in, out, begin, end); });
 }
 
 void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
@@ -97,30 +129,7 @@ void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Te
   const float* g = dy.data();
   float* d = dx->data();
   const ActivationKind kind = kind_;
-  for_each_piece(x.size(), [=](int64_t begin, int64_t end) {
-    switch (kind) {
-      case ActivationKind::Step:  // flat almost everywhere: no gradient flows
-        std::fill(d + begin, d + end, 0.0f);
-        break;
-      case ActivationKind::Identity:
-        std::copy(g + begin, g + end, d + begin);
-        break;
-      case ActivationKind::Sigmoid:  // sigma' = y (1 - y)
-#pragma omp simd
-        for (int64_t i = begin; i < end; ++i) d[i] = g[i] * out[i] * (1.0f - out[i]);
-        break;
-      case ActivationKind::Tanh:  // tanh' = 1 - y^2
-#pragma omp simd
-        for (int64_t i = begin; i < end; ++i) d[i] = g[i] * (1.0f - out[i] * out[i]);
-        break;
-      case ActivationKind::ReLU:
-#pragma omp simd
-        for (int64_t i = begin; i < end; ++i) d[i] = in[i] > 0.0f ? g[i] : 0.0f;
-        break;
-      case ActivationKind::Softmax:
-        break;  // handled above
-    }
-  });
+  for_each_piece(x.size(), [=](int64_t begin, int64_t end) { backward_range(kind, in, out, g, d, begin, end); });
 }
 
 // y_k = exp(z_k - max z) / sum_j exp(z_j - max z): subtracting the row's maximum changes nothing

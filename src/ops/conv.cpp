@@ -208,6 +208,8 @@ using Buffer = std::vector<float, AlignedAllocator<float>>;
 // same additions in the same order for any thread count. The group size depends on the batch
 // only: the largest of 5..2 that splits it into an even number of whole groups (50 -> 10 groups
 // of 5, 64 -> 16 of 4), so two threads get equal shares; otherwise 2.
+constexpr int64_t kMaxFilters = 256;  // filters summed at once in the group reduction
+
 int64_t group_size(int64_t batch) {
   for (int64_t size = 5; size >= 2; --size)
     if (batch % (2 * size) == 0) return size;
@@ -320,21 +322,29 @@ void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const
         sample(columns_of(g, x, n, scratch), dy + n * g.out_size(), dx ? dx + n * g.in_size() : nullptr, dcols, dy_t);
     }
   }
-  // The groups' sums, added in group order, transposed into dW; threads split the filters.
+  // The groups' sums, added in group order and transposed into dW. Each thread takes a range of
+  // patch positions and reads the groups' rows (p, :) contiguously.
   const float* dw_t = group_dw_t.data();
 #pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t o = 0; o < outs; ++o) {
-    for (int64_t p = 0; p < patch; ++p) {
-      float sum = dw_t[p * outs + o];
-      for (int64_t k = 1; k < groups; ++k) sum += dw_t[(k * patch + p) * outs + o];
-      dw[o * patch + p] += sum;
+  for (int64_t p = 0; p < patch; ++p) {
+    float sum[kMaxFilters];
+    for (int64_t o0 = 0; o0 < outs; o0 += kMaxFilters) {
+      const int64_t width = std::min(kMaxFilters, outs - o0);
+      std::copy_n(dw_t + p * outs + o0, width, sum);
+      for (int64_t k = 1; k < groups; ++k) {
+        const float* row = dw_t + (k * patch + p) * outs + o0;
+#pragma omp simd
+        for (int64_t o = 0; o < width; ++o) sum[o] += row[o];
+      }
+      for (int64_t o = 0; o < width; ++o) dw[(o0 + o) * patch + p] += sum[o];
     }
-    if (db) {
+  }
+  if (db)
+    for (int64_t o = 0; o < outs; ++o) {
       float sum = group_db[static_cast<std::size_t>(o)];
       for (int64_t k = 1; k < groups; ++k) sum += group_db[static_cast<std::size_t>(k * outs + o)];
       db[o] += sum;
     }
-  }
 }
 
 }  // namespace neurite
