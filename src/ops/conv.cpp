@@ -244,6 +244,19 @@ int threads_for(int64_t items, const ConvGeometry& g, int64_t samples_per_item) 
   return static_cast<int>(std::min<int64_t>(items, num_threads()));
 }
 
+// t (cols, rows) = m^T for m (rows, cols), and sums[r] += the entries of row r, added in order.
+// Going down t's rows keeps the sums in vector registers, one lane per row of m.
+void transpose_and_sum_rows(const float* __restrict m, int64_t rows, int64_t cols, float* __restrict t,
+                            float* __restrict sums) {
+  for (int64_t k = 0; k < cols; ++k)
+#pragma omp simd
+    for (int64_t r = 0; r < rows; ++r) {
+      const float v = m[r * cols + k];
+      t[k * rows + r] = v;
+      sums[r] += v;
+    }
+}
+
 // One sample's share of the backward pass: its weight and bias gradient added into the group's
 // sums, and (when dx is given) its input gradient.
 struct SampleBackward {
@@ -256,15 +269,9 @@ struct SampleBackward {
     const int64_t spatial = g.out_h() * g.out_w(), patch = g.patch_size(), outs = g.out_channels;
     // dW^T (patch, O) += cols_n (patch, OH*OW) dy_n^T (OH*OW, O)
     dy_t.resize(static_cast<std::size_t>(spatial * outs));
-    for (int64_t o = 0; o < outs; ++o)
-      for (int64_t k = 0; k < spatial; ++k) dy_t[static_cast<std::size_t>(k * outs + o)] = dyn[o * spatial + k];
+    transpose_and_sum_rows(dyn, outs, spatial, dy_t.data(), group_db);
     gemm(kWeightGradBackend, Transpose::No, Transpose::No, patch, outs, spatial, 1.0f, cols, spatial, dy_t.data(), outs,
          1.0f, group_dw_t, outs);
-    for (int64_t o = 0; o < outs; ++o) {
-      float s = 0.0f;
-      for (int64_t k = 0; k < spatial; ++k) s += dyn[o * spatial + k];
-      group_db[o] += s;
-    }
     if (!dxn) return;
     // dcols (patch, OH*OW) = W^T dy_n; each entry goes back to the pixel it was copied from.
     if (im2col_is_identity(g)) {
