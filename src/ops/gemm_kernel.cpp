@@ -31,7 +31,7 @@ inline float sum_lanes(Vec v) {
 // its k terms in the same order on every path, so the block shape never changes a result.
 
 template <bool TransA, int64_t Rows, int64_t Vecs>
-[[gnu::always_inline]] inline void rows_block(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
+[[gnu::noinline]] void rows_block(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
                        const float* B, int64_t ldb, float* C, int64_t ldc) {
   Vec acc[Rows][Vecs] = {};
   for (int64_t k = 0; k < K; ++k) {
