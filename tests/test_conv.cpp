@@ -208,6 +208,36 @@ TEST(MaxPool, PicksTheLargestAndRoutesTheGradientToIt) {
   testing::expect_values(dx, {1, 1, 4, 4}, {0, 10, 0, 0, 0, 0, 20, 0, 0, 0, 40, 0, 30, 0, 0, 0});
 }
 
+// The vectorised 2x2 path against a plain scan: values from a small set make ties common, and the
+// widths cross vector boundaries (35 inputs -> 17 outputs) and leave an odd column over.
+TEST(MaxPool, TwoByTwoRowsMatchAPlainScanWithTies) {
+  Rng rng(7, 1);
+  for (const Shape& shape : {Shape{2, 3, 37, 35}, Shape{1, 1, 5, 4}, Shape{1, 2, 2, 67}}) {
+    Tensor x(shape);
+    for (float& v : x.span()) v = static_cast<float>(static_cast<int>(rng.uniform(0.0, 4.0)) - 2);
+    MaxPool2d pool({.kernel = {2, 2}});
+    Tensor y, dx;
+    pool.forward(x, y);
+    Tensor dy(y.shape());
+    for (int64_t i = 0; i < dy.size(); ++i) dy[i] = static_cast<float>(i + 1);
+    pool.backward(x, y, dy, &dx);
+    const int64_t h = shape[2], w = shape[3], oh = h / 2, ow = w / 2;
+    Tensor expected_dx(shape);
+    for (int64_t p = 0; p < shape[0] * shape[1]; ++p)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          int64_t best = (2 * oy) * w + 2 * ox;
+          for (int64_t i = 0; i < 2; ++i)
+            for (int64_t j = 0; j < 2; ++j)
+              if (x[p * h * w + (2 * oy + i) * w + 2 * ox + j] > x[p * h * w + best]) best = (2 * oy + i) * w + 2 * ox + j;
+          const int64_t out = (p * oh + oy) * ow + ox;
+          ASSERT_EQ(y[out], x[p * h * w + best]) << to_string(shape) << " output " << out;
+          expected_dx[p * h * w + best] += dy[out];
+        }
+    for (int64_t i = 0; i < dx.size(); ++i) ASSERT_EQ(dx[i], expected_dx[i]) << to_string(shape) << " input " << i;
+  }
+}
+
 TEST(AvgPool, AveragesAndSpreadsTheGradientEvenly) {
   AvgPool2d pool({.kernel = {2, 2}, .stride = {1, 1}});
   const Tensor x = Tensor::from({1, 1, 2, 3}, {1, 2, 3, 4, 5, 6});

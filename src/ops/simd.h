@@ -16,9 +16,22 @@ constexpr int64_t kLanes = 8;
 // aligned(4) allows unaligned rows, may_alias lets it read float arrays.
 typedef float Vec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
 
+typedef int32_t IntVec __attribute__((vector_size(kLanes * sizeof(int32_t))));
+
 inline Vec load(const float* p) { return *reinterpret_cast<const Vec*>(p); }
 inline void store(float* p, Vec v) { *reinterpret_cast<Vec*>(p) = v; }
 inline Vec splat(float x) { return x - Vec{}; }  // x - 0 == x for every x, even -0
+
+// {0, 1, ..., kLanes - 1}
+inline IntVec lane_index() {
+  IntVec v{};
+  for (int32_t l = 0; l < static_cast<int32_t>(kLanes); ++l) v[l] = l;
+  return v;
+}
+
+// The even and the odd elements of the 2 * kLanes floats lo, hi (GCC's generic shuffle).
+inline Vec even_lanes(Vec lo, Vec hi) { return __builtin_shuffle(lo, hi, 2 * lane_index()); }
+inline Vec odd_lanes(Vec lo, Vec hi) { return __builtin_shuffle(lo, hi, 2 * lane_index() + 1); }
 
 // Lanes [lo, hi) of a vector (0 <= lo <= hi <= kLanes). A masked load reads only those lanes
 // (the others are 0, and their addresses are never touched, so a row may end or begin inside
@@ -32,6 +45,7 @@ struct Lanes {
 };
 inline Vec load(const float* p, Lanes m) { return reinterpret_cast<Vec>(_mm512_maskz_loadu_ps(m.bits, p)); }
 inline void store(float* p, Vec v, Lanes m) { _mm512_mask_storeu_ps(p, m.bits, reinterpret_cast<__m512>(v)); }
+inline void store(int32_t* p, IntVec v, Lanes m) { _mm512_mask_storeu_epi32(p, m.bits, reinterpret_cast<__m512i>(v)); }
 #elif defined(__AVX2__)
 constexpr bool kHasMasks = true;
 struct Lanes {
@@ -44,6 +58,7 @@ struct Lanes {
 };
 inline Vec load(const float* p, Lanes m) { return reinterpret_cast<Vec>(_mm256_maskload_ps(p, m.on)); }
 inline void store(float* p, Vec v, Lanes m) { _mm256_maskstore_ps(p, m.on, reinterpret_cast<__m256>(v)); }
+inline void store(int32_t* p, IntVec v, Lanes m) { _mm256_maskstore_epi32(p, m.on, reinterpret_cast<__m256i>(v)); }
 #else
 constexpr bool kHasMasks = false;  // callers take their scalar paths instead
 struct Lanes {
@@ -51,6 +66,7 @@ struct Lanes {
 };
 inline Vec load(const float*, Lanes) { return Vec{}; }
 inline void store(float*, Vec, Lanes) {}
+inline void store(int32_t*, IntVec, Lanes) {}
 #endif
 
 }  // namespace neurite::simd
