@@ -160,7 +160,7 @@ ModelSpec read_model_spec(const std::string& path) {
           path + ": a model spec needs a \"layers\" list");
   ModelSpec spec{.architecture = {{"input", j.value("input", nlohmann::json::array({784}))}, {"layers", j["layers"]}}};
   if (j.contains("training")) spec.training = j["training"];
-  // Fill in each layer's input size ("in" of dense, "in_channels" of conv2d) from the shape the
+  // Fill in each layer's input size ("in" of dense and recurrent layers, "in_channels" of conv2d) from the shape the
   // layers before it produce, so a spec only says what each layer outputs.
   try {
     Network net(spec.architecture["input"].get<Shape>());
@@ -169,7 +169,13 @@ ModelSpec read_model_spec(const std::string& path) {
       nlohmann::json& layer = layers[i];
       const std::string type = layer.is_object() ? layer.value("type", "") : "";
       const Shape& in = net.output_shape();
-      if (type == "dense" && !layer.contains("in") && in.size() == 1) layer["in"] = in[0];
+      const bool recurrent = type == "rnn" || type == "lstm" || type == "gru";
+      // dense takes a flat input, or a sequence (steps, features) and acts on every step
+      if ((type == "dense" || recurrent) && !layer.contains("in") && (in.size() == 1 || in.size() == 2))
+        layer["in"] = in.back();
+      if (recurrent && (in.size() != 2))
+        throw Error("layer " + std::to_string(i) + " (" + type + "): takes a sequence (steps, features), but the layers before it give " +
+                    to_string(in));
       if (type == "dense" && !layer.contains("in"))
         throw Error("layer " + std::to_string(i) + " (dense): takes a flat input, but the layers before it give " +
                     to_string(in) + " (put a flatten layer before it)");

@@ -86,19 +86,28 @@ double CrossEntropyCost::fused_value(ActivationKind activation, const Tensor& z,
   return sum / batch_size(z);
 }
 
+namespace {
+// Softmax rows: every sample, or every step of every sample for sequences (N, T, classes). The
+// log-likelihood is averaged over them, as PyTorch's CrossEntropyLoss does over (N*T, classes).
+int64_t softmax_rows(const Tensor& a) {
+  const int64_t cols = a.rank() ? a.dim(a.rank() - 1) : 0;
+  return cols ? std::max<int64_t>(a.size() / cols, 1) : 1;
+}
+}  // namespace
+
 double LogLikelihoodCost::value(const Tensor& a, const Tensor& y) const {
   require_same(a, y, "log-likelihood");
   constexpr double tiny = 1e-30;  // a softmax output that underflowed to 0 costs -ln(1e-30), not inf
   double sum = 0;
   for (int64_t i = 0; i < a.size(); ++i)
     if (y[i] != 0.0f) sum -= y[i] * std::log(std::max(static_cast<double>(a[i]), tiny));
-  return sum / batch_size(a);
+  return sum / static_cast<double>(softmax_rows(a));
 }
 
 void LogLikelihoodCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const {
   require_same(a, y, "log-likelihood");
   da.resize(a.shape());
-  const double scale = 1.0 / batch_size(a);
+  const double scale = 1.0 / static_cast<double>(softmax_rows(a));
   constexpr double tiny = 1e-30;
   for (int64_t i = 0; i < a.size(); ++i)
     da[i] = static_cast<float>(-scale * y[i] / std::max(static_cast<double>(a[i]), tiny));
@@ -111,8 +120,8 @@ bool LogLikelihoodCost::fused_gradient(ActivationKind activation, const Tensor& 
   if (activation != ActivationKind::Softmax) return false;
   require_same(a, y, "log-likelihood");
   dz.resize(a.shape());
-  const int64_t rows = a.rank() > 1 ? a.dim(0) : 1, cols = rows ? a.size() / rows : 0;
-  const float scale = static_cast<float>(1.0 / static_cast<double>(std::max<int64_t>(rows, 1)));
+  const int64_t rows = softmax_rows(a), cols = a.size() / rows;
+  const float scale = static_cast<float>(1.0 / static_cast<double>(rows));
   for (int64_t r = 0; r < rows; ++r) {
     const float* ar = a.data() + r * cols;
     const float* yr = y.data() + r * cols;
@@ -128,7 +137,7 @@ double LogLikelihoodCost::fused_value(ActivationKind activation, const Tensor& z
                                       const Tensor& y) const {
   if (activation != ActivationKind::Softmax) return value(a, y);
   require_same(z, y, "log-likelihood");
-  const int64_t rows = z.rank() > 1 ? z.dim(0) : 1, cols = rows ? z.size() / rows : 0;
+  const int64_t rows = softmax_rows(z), cols = z.size() / rows;
   double sum = 0;
   for (int64_t r = 0; r < rows; ++r) {
     const float* zr = z.data() + r * cols;
@@ -139,7 +148,7 @@ double LogLikelihoodCost::fused_value(ActivationKind activation, const Tensor& z
     const double log_sum_exp = top + std::log(exp_sum);
     for (int64_t k = 0; k < cols; ++k) sum += yr[k] * (log_sum_exp - zr[k]);
   }
-  return sum / static_cast<double>(std::max<int64_t>(rows, 1));
+  return sum / static_cast<double>(rows);
 }
 
 std::unique_ptr<Cost> make_cost(const std::string& name) {

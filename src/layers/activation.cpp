@@ -132,11 +132,12 @@ void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Te
   for_each_piece(x.size(), [=](int64_t begin, int64_t end) { backward_range(kind, in, out, g, d, begin, end); });
 }
 
-// y_k = exp(z_k - max z) / sum_j exp(z_j - max z): subtracting the row's maximum changes nothing
-// mathematically and keeps exp from overflowing, so large logits give 1, never NaN.
+// y_k = exp(z_k - max z) / sum_j exp(z_j - max z) over the last axis (each sample, or each step
+// of a sequence): subtracting the row's maximum changes nothing mathematically and keeps exp
+// from overflowing, so large logits give 1, never NaN.
 void Activation::softmax_forward(const Tensor& x, Tensor& y) const {
   y.resize(x.shape());
-  const int64_t rows = x.rank() > 1 ? x.dim(0) : 1, cols = rows ? x.size() / rows : 0;
+  const int64_t cols = x.rank() ? x.dim(x.rank() - 1) : 0, rows = cols ? x.size() / cols : 0;
   for (int64_t r = 0; r < rows; ++r) {
     const float* z = x.data() + r * cols;
     float* a = y.data() + r * cols;
@@ -150,7 +151,7 @@ void Activation::softmax_forward(const Tensor& x, Tensor& y) const {
 
 // dz_k = y_k (dy_k - sum_j dy_j y_j), the Jacobian of softmax applied row by row.
 void Activation::softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx) const {
-  const int64_t rows = y.rank() > 1 ? y.dim(0) : 1, cols = rows ? y.size() / rows : 0;
+  const int64_t cols = y.rank() ? y.dim(y.rank() - 1) : 0, rows = cols ? y.size() / cols : 0;
   for (int64_t r = 0; r < rows; ++r) {
     const float* a = y.data() + r * cols;
     const float* g = dy.data() + r * cols;

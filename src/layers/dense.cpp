@@ -31,6 +31,8 @@ nlohmann::json Dense::config() const {
 }
 
 Shape Dense::output_shape(const Shape& sample_input) const {
+  // A sequence (steps, features) is taken step by step: the same weights on every step.
+  if (sample_input.size() == 2 && sample_input[1] == options_.in) return {sample_input[0], options_.out};
   if (sample_input != Shape{options_.in})
     throw Error("dense layer expects input " + to_string({options_.in}) + ", got " + to_string(sample_input) +
                 (sample_input.size() > 1 ? " (put a flatten layer before it)" : ""));
@@ -38,10 +40,14 @@ Shape Dense::output_shape(const Shape& sample_input) const {
 }
 
 void Dense::forward(const Tensor& x, Tensor& y) {
-  // x (N, F) -> y (N, O)
-  const int64_t n = x.dim(0), f = options_.in, o = options_.out;
-  require_shape(x, {n, f}, "dense forward input");
-  y.resize({n, o});
+  // x (N, F) -> y (N, O), or x (N, T, F) -> y (N, T, O) as N*T rows
+  const int64_t f = options_.in, o = options_.out;
+  if (x.rank() == 3) require_shape(x, {x.dim(0), x.dim(1), f}, "dense forward input");
+  else require_shape(x, {x.rank() ? x.dim(0) : 0, f}, "dense forward input");
+  const int64_t n = x.size() / f;
+  Shape out = x.shape();
+  out.back() = o;
+  y.resize(out);
   float beta = 0.0f;
   if (options_.bias) {  // start every row at b, then add x W^T on top
     for (int64_t row = 0; row < n; ++row) std::copy(bias_.data(), bias_.data() + o, y.data() + row * o);
@@ -51,9 +57,11 @@ void Dense::forward(const Tensor& x, Tensor& y) {
 }
 
 void Dense::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
-  // dy (N, O); dW (O, F) += dy^T x; db (O) += sum over N of dy; dx (N, F) = dy W
-  const int64_t n = x.dim(0), f = options_.in, o = options_.out;
-  require_shape(dy, {n, o}, "dense backward gradient");
+  // dy (N, O); dW (O, F) += dy^T x; db (O) += sum over N of dy; dx (N, F) = dy W (N: all rows)
+  const int64_t f = options_.in, o = options_.out, n = x.size() / f;
+  Shape out = x.shape();
+  out.back() = o;
+  require_shape(dy, out, "dense backward gradient");
   gemm(Transpose::Yes, Transpose::No, o, f, n, 1.0f, dy.data(), o, x.data(), f, 1.0f,
        weight_grad_.data(), f);
   if (options_.bias) {
@@ -65,7 +73,7 @@ void Dense::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* d
     }
   }
   if (dx) {
-    dx->resize({n, f});
+    dx->resize(x.shape());
     gemm(Transpose::No, Transpose::No, n, f, o, 1.0f, dy.data(), o, weight_.data(), f, 0.0f,
          dx->data(), f);
   }

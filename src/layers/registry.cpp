@@ -5,6 +5,7 @@
 #include "neurite/layers/dense.h"
 #include "neurite/layers/dropout.h"
 #include "neurite/layers/pool2d.h"
+#include "neurite/layers/recurrent.h"
 
 namespace neurite {
 
@@ -45,9 +46,10 @@ LayerPtr make_layer(const nlohmann::json& config) {
     if (type == "maxpool2d") return std::make_unique<MaxPool2d>(pool2d_options(config));
     if (type == "avgpool2d") return std::make_unique<AvgPool2d>(pool2d_options(config));
     if (type == "flatten") return std::make_unique<Flatten>();
+    if (type == "rnn" || type == "lstm" || type == "gru") return make_recurrent(config);
     if (is_activation(type)) return std::make_unique<Activation>(parse_activation(type));
     throw Error("unknown layer type '" + type +
-                "' (expected dense, conv2d, maxpool2d, avgpool2d, flatten, dropout, or an activation: step, "
+                "' (expected dense, conv2d, maxpool2d, avgpool2d, flatten, dropout, rnn, lstm, gru, or an activation: step, "
                 "identity, sigmoid, tanh, relu, softmax)");
   } catch (const nlohmann::json::exception& e) {
     // "[json.exception.out_of_range.403] key 'in' not found": the part after the bracket says it.

@@ -1,0 +1,440 @@
+#include "neurite/layers/recurrent.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "neurite/error.h"
+#include "neurite/ops/gemm.h"
+
+namespace neurite {
+
+std::string cell_name(CellKind kind) {
+  switch (kind) {
+    case CellKind::Rnn: return "rnn";
+    case CellKind::Lstm: return "lstm";
+    case CellKind::Gru: return "gru";
+  }
+  return "?";
+}
+
+namespace {
+
+float sigmoid_of(float a) { return 1.0f / (1.0f + std::exp(-a)); }
+
+// (rows, cols) -> (cols, rows)
+void transpose_into(const Tensor& m, Tensor& t) {
+  const int64_t rows = m.dim(0), cols = m.dim(1);
+  t.resize({cols, rows});
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) t[c * rows + r] = m[r * cols + c];
+}
+
+}  // namespace
+
+// ---- Construction ----------------------------------------------------------------------
+
+Recurrent::Recurrent(RecurrentOptions options) : options_(options) {
+  const std::string name = cell_name(options.cell);
+  require(options.in > 0 && options.hidden > 0, name + " layer needs positive sizes, got in=" +
+                                                    std::to_string(options.in) + " hidden=" +
+                                                    std::to_string(options.hidden));
+  require(options.hidden <= (int64_t{1} << 16) && options.in <= (int64_t{1} << 24),
+          name + " layer " + std::to_string(options.in) + " -> " + std::to_string(options.hidden) +
+              " is implausibly large");
+  require(options.bptt >= 0, name + " layer: bptt must be 0 (full) or a positive window, got " +
+                                 std::to_string(options.bptt));
+  const ActivationKind f = options.activation;
+  require(options.cell != CellKind::Rnn || f == ActivationKind::Tanh || f == ActivationKind::ReLU ||
+              f == ActivationKind::Identity,
+          "rnn layer activation must be tanh, relu or identity, got " + activation_name(f));
+  const int64_t g = gates() * options.hidden;
+  for (Tensor* t : {&weight_ih_, &weight_ih_grad_}) *t = Tensor({g, options.in});
+  for (Tensor* t : {&weight_hh_, &weight_hh_grad_}) *t = Tensor({g, options.hidden});
+  for (Tensor* t : {&bias_ih_, &bias_ih_grad_, &bias_hh_, &bias_hh_grad_}) *t = Tensor({g});
+}
+
+int64_t Recurrent::gates() const {
+  switch (options_.cell) {
+    case CellKind::Rnn: return 1;
+    case CellKind::Lstm: return 4;
+    case CellKind::Gru: return 3;
+  }
+  return 1;
+}
+
+nlohmann::json Recurrent::config() const {
+  nlohmann::json config = {{"type", type()},
+                           {"in", options_.in},
+                           {"hidden", options_.hidden},
+                           {"sequences", options_.sequences},
+                           {"bptt", options_.bptt}};
+  if (options_.cell == CellKind::Rnn) config["activation"] = activation_name(options_.activation);
+  if (options_.cell == CellKind::Lstm) config["forget_bias"] = options_.forget_bias;
+  if (options_.reverse) config["reverse"] = true;
+  return config;
+}
+
+std::string Recurrent::summary() const {
+  std::string s = type() + "(" + std::to_string(options_.hidden);
+  if (options_.cell == CellKind::Rnn) s += ", " + activation_name(options_.activation);
+  if (!options_.sequences) s += ", last step";
+  if (options_.bptt) s += ", bptt " + std::to_string(options_.bptt);
+  return s + ")";
+}
+
+Shape Recurrent::output_shape(const Shape& sample_input) const {
+  if (sample_input.size() != 2 || sample_input[1] != options_.in)
+    throw Error(type() + " layer expects input (steps, " + std::to_string(options_.in) + "), got " +
+                to_string(sample_input));
+  if (options_.sequences) return {sample_input[0], options_.hidden};
+  return {options_.hidden};
+}
+
+std::vector<Parameter> Recurrent::parameters() {
+  return {{"weight_ih", &weight_ih_, &weight_ih_grad_},
+          {"weight_hh", &weight_hh_, &weight_hh_grad_},
+          {"bias_ih", &bias_ih_, &bias_ih_grad_, /*decay=*/false},
+          {"bias_hh", &bias_hh_, &bias_hh_grad_, /*decay=*/false}};
+}
+
+void Recurrent::initialize(const Initializer&, Rng& rng) {
+  const double limit = 1.0 / std::sqrt(static_cast<double>(options_.hidden));
+  for (Tensor* t : {&weight_ih_, &weight_hh_, &bias_ih_, &bias_hh_})
+    for (float& v : t->span()) v = static_cast<float>(rng.uniform(-limit, limit));
+  if (options_.cell == CellKind::Lstm)  // gate order i, f, g, o: the forget slice is the second
+    for (int64_t j = options_.hidden; j < 2 * options_.hidden; ++j) bias_ih_[j] += options_.forget_bias;
+}
+
+void Recurrent::reset_state() {
+  carried_h_ = Tensor();
+  carried_c_ = Tensor();
+}
+
+void Recurrent::check_input(const Tensor& x) const {
+  require(x.rank() == 3 && x.dim(2) == options_.in && x.dim(1) > 0,
+          type() + " forward input must be (N, T, " + std::to_string(options_.in) + ") with T > 0, got " +
+              to_string(x.shape()));
+}
+
+// ---- Forward ---------------------------------------------------------------------------
+
+void Recurrent::forward(const Tensor& x, Tensor& y) {
+  check_input(x);
+  const int64_t n = x.dim(0), t_len = x.dim(1), h = options_.hidden;
+  run_forward(x.data(), n, t_len);
+  if (options_.sequences) {
+    y.resize({n, t_len, h});
+    for (int64_t s = 0; s < t_len; ++s) {
+      const int64_t t = input_step(s, t_len);
+      for (int64_t i = 0; i < n; ++i)
+        std::copy_n(h_.data() + ((s + 1) * n + i) * h, h, y.data() + (i * t_len + t) * h);
+    }
+  } else {
+    y.resize({n, h});
+    std::copy_n(h_.data() + t_len * n * h, n * h, y.data());
+  }
+}
+
+void Recurrent::run_forward(const float* x, int64_t n, int64_t t_len) {
+  const int64_t h = options_.hidden, g = gates() * h, f = options_.in;
+  transpose_into(weight_ih_, ih_t_);
+  transpose_into(weight_hh_, hh_t_);
+  for (Tensor* t : {&gates_x_, &gates_h_, &acts_}) t->resize({t_len, n, g});
+  h_.resize({t_len + 1, n, h});
+  if (options_.cell == CellKind::Lstm) c_.resize({t_len + 1, n, h});
+  // The starting state: zeros, or where the previous forward ended when keeping state.
+  const bool carry = keep_state_ && carried_h_.size() == n * h;
+  std::fill_n(h_.data(), n * h, 0.0f);
+  if (carry) std::copy_n(carried_h_.data(), n * h, h_.data());
+  if (options_.cell == CellKind::Lstm) {
+    std::fill_n(c_.data(), n * h, 0.0f);
+    if (carry && carried_c_.size() == n * h) std::copy_n(carried_c_.data(), n * h, c_.data());
+  }
+  for (int64_t s = 0; s < t_len; ++s) {
+    // gates_x[s] (N, G*H) = x_t (N, F; rows T*F apart) weight_ih^T + bias_ih
+    float* gx = gates_x_.data() + s * n * g;
+    for (int64_t i = 0; i < n; ++i) std::copy_n(bias_ih_.data(), g, gx + i * g);
+    gemm(Transpose::No, Transpose::No, n, g, f, 1.0f, x + input_step(s, t_len) * f, t_len * f, ih_t_.data(), g, 1.0f,
+         gx, g);
+    step_forward(s, n);
+  }
+  if (keep_state_) {
+    carried_h_ = Tensor({n, h});
+    std::copy_n(h_.data() + t_len * n * h, n * h, carried_h_.data());
+    if (options_.cell == CellKind::Lstm) {
+      carried_c_ = Tensor({n, h});
+      std::copy_n(c_.data() + t_len * n * h, n * h, carried_c_.data());
+    }
+  }
+}
+
+// One step s for the batch: gates_h[s] = h_{s} weight_hh^T + bias_hh, then the cell's formulas.
+void Recurrent::step_forward(int64_t s, int64_t n) {
+  const int64_t h = options_.hidden, g = gates() * h;
+  const float* h_prev = h_.data() + s * n * h;
+  float* h_next = h_.data() + (s + 1) * n * h;
+  float* gh = gates_h_.data() + s * n * g;
+  for (int64_t i = 0; i < n; ++i) std::copy_n(bias_hh_.data(), g, gh + i * g);
+  gemm(Transpose::No, Transpose::No, n, g, h, 1.0f, h_prev, h, hh_t_.data(), g, 1.0f, gh, g);
+  const float* gx = gates_x_.data() + s * n * g;
+  float* act = acts_.data() + s * n * g;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* ax = gx + i * g;
+    const float* ah = gh + i * g;
+    float* a = act + i * g;
+    const float* hp = h_prev + i * h;
+    float* hn = h_next + i * h;
+    switch (options_.cell) {
+      case CellKind::Rnn:
+        for (int64_t j = 0; j < h; ++j) {
+          const float z = ax[j] + ah[j];
+          switch (options_.activation) {
+            case ActivationKind::Tanh: hn[j] = std::tanh(z); break;
+            case ActivationKind::ReLU: hn[j] = z > 0.0f ? z : 0.0f; break;
+            default: hn[j] = z; break;  // identity
+          }
+          a[j] = hn[j];
+        }
+        break;
+      case CellKind::Lstm: {
+        const float* cp = c_.data() + (s * n + i) * h;
+        float* cn = c_.data() + ((s + 1) * n + i) * h;
+        for (int64_t j = 0; j < h; ++j) {
+          const float in_gate = sigmoid_of(ax[j] + ah[j]);
+          const float forget = sigmoid_of(ax[h + j] + ah[h + j]);
+          const float cand = std::tanh(ax[2 * h + j] + ah[2 * h + j]);
+          const float out_gate = sigmoid_of(ax[3 * h + j] + ah[3 * h + j]);
+          cn[j] = forget * cp[j] + in_gate * cand;
+          hn[j] = out_gate * std::tanh(cn[j]);
+          a[j] = in_gate, a[h + j] = forget, a[2 * h + j] = cand, a[3 * h + j] = out_gate;
+        }
+        break;
+      }
+      case CellKind::Gru:
+        for (int64_t j = 0; j < h; ++j) {
+          const float reset = sigmoid_of(ax[j] + ah[j]);
+          const float update = sigmoid_of(ax[h + j] + ah[h + j]);
+          const float cand = std::tanh(ax[2 * h + j] + reset * ah[2 * h + j]);
+          hn[j] = (1.0f - update) * cand + update * hp[j];
+          a[j] = reset, a[h + j] = update, a[2 * h + j] = cand;
+        }
+        break;
+    }
+  }
+}
+
+// ---- Backward (BPTT) -------------------------------------------------------------------
+
+void Recurrent::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
+  require_shape(dy, y.shape(), (type() + " backward gradient").c_str());
+  const int64_t n = x.dim(0), t_len = x.dim(1), h = options_.hidden, g = gates() * h;
+  require(h_.dim(0) == t_len + 1 && h_.dim(1) == n, type() + " backward without a matching forward");
+  dgates_x_.resize({t_len, n, g});
+  dgates_h_.resize({t_len, n, g});
+  state_grads_.resize({t_len, n, h});
+  // dh, dc: the gradient reaching the state after step s; *_prev: what flows to the step before.
+  Tensor dh({n, h}), dc({n, h}), dh_prev({n, h}), dc_prev({n, h});
+  if (!options_.sequences) std::copy_n(dy.data(), n * h, dh.data());
+  for (int64_t s = t_len - 1; s >= 0; --s) {
+    if (options_.sequences) {
+      const int64_t t = input_step(s, t_len);
+      for (int64_t i = 0; i < n; ++i) {
+        const float* d = dy.data() + (i * t_len + t) * h;
+        for (int64_t j = 0; j < h; ++j) dh[i * h + j] += d[j];
+      }
+    }
+    std::copy_n(dh.data(), n * h, state_grads_.data() + s * n * h);
+    step_backward(s, n, dh.data(), dc.data(), dh_prev.data(), dc_prev.data());
+    // Truncated BPTT: nothing crosses back over the start of a window.
+    const bool window_start = options_.bptt > 0 && s % options_.bptt == 0;
+    if (window_start) {
+      dh_prev.fill(0.0f);
+      dc_prev.fill(0.0f);
+    }
+    std::swap(dh, dh_prev);
+    std::swap(dc, dc_prev);
+  }
+  if (dx) dx->resize(x.shape());
+  accumulate_gradients(x.data(), n, t_len, dx ? dx->data() : nullptr);
+}
+
+// From dL/dh (and dL/dc) after step s: the gate pre-activation gradients of step s, and
+// dL/dh, dL/dc before it (dh_prev = direct part + dgates_h weight_hh).
+void Recurrent::step_backward(int64_t s, int64_t n, float* dh, float* dc, float* dh_prev, float* dc_prev) {
+  const int64_t h = options_.hidden, g = gates() * h;
+  const float* act = acts_.data() + s * n * g;
+  const float* gh = gates_h_.data() + s * n * g;
+  float* dgx = dgates_x_.data() + s * n * g;
+  float* dgh = dgates_h_.data() + s * n * g;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* a = act + i * g;
+    const float* d = dh + i * h;
+    float* dax = dgx + i * g;
+    float* dah = dgh + i * g;
+    float* dhp = dh_prev + i * h;
+    switch (options_.cell) {
+      case CellKind::Rnn:
+        for (int64_t j = 0; j < h; ++j) {
+          float slope = 1.0f;  // identity
+          if (options_.activation == ActivationKind::Tanh) slope = 1.0f - a[j] * a[j];
+          if (options_.activation == ActivationKind::ReLU) slope = a[j] > 0.0f ? 1.0f : 0.0f;
+          dax[j] = dah[j] = d[j] * slope;
+          dhp[j] = 0.0f;
+        }
+        break;
+      case CellKind::Lstm: {
+        const float* cp = c_.data() + (s * n + i) * h;
+        const float* cn = c_.data() + ((s + 1) * n + i) * h;
+        float* dcn = dc + i * h;
+        float* dcp = dc_prev + i * h;
+        for (int64_t j = 0; j < h; ++j) {
+          const float in_gate = a[j], forget = a[h + j], cand = a[2 * h + j], out_gate = a[3 * h + j];
+          const float tc = std::tanh(cn[j]);
+          const float dcell = dcn[j] + d[j] * out_gate * (1.0f - tc * tc);
+          dax[j] = dcell * cand * in_gate * (1.0f - in_gate);
+          dax[h + j] = dcell * cp[j] * forget * (1.0f - forget);
+          dax[2 * h + j] = dcell * in_gate * (1.0f - cand * cand);
+          dax[3 * h + j] = d[j] * tc * out_gate * (1.0f - out_gate);
+          for (int64_t k = 0; k < 4; ++k) dah[k * h + j] = dax[k * h + j];
+          dcp[j] = dcell * forget;
+          dhp[j] = 0.0f;
+        }
+        break;
+      }
+      case CellKind::Gru: {
+        const float* hp = h_.data() + (s * n + i) * h;
+        const float* ah = gh + i * g;
+        for (int64_t j = 0; j < h; ++j) {
+          const float reset = a[j], update = a[h + j], cand = a[2 * h + j];
+          const float dcand = d[j] * (1.0f - update) * (1.0f - cand * cand);
+          const float dreset = dcand * ah[2 * h + j];
+          dax[j] = dah[j] = dreset * reset * (1.0f - reset);
+          dax[h + j] = dah[h + j] = d[j] * (hp[j] - cand) * update * (1.0f - update);
+          dax[2 * h + j] = dcand;
+          dah[2 * h + j] = dcand * reset;
+          dhp[j] = d[j] * update;
+        }
+        break;
+      }
+    }
+  }
+  // dh_prev (N, H) += dgates_h (N, G*H) weight_hh (G*H, H)
+  gemm(Transpose::No, Transpose::No, n, h, g, 1.0f, dgh, g, weight_hh_.data(), h, 1.0f, dh_prev, h);
+}
+
+// The weight and bias gradients summed over all steps, and dL/dx, from the per-step gate
+// gradients: a few large products instead of one small one per step.
+void Recurrent::accumulate_gradients(const float* x, int64_t n, int64_t t_len, float* dx) {
+  const int64_t h = options_.hidden, g = gates() * h, f = options_.in;
+  // weight_hh: sum over steps of dgates_h[s]^T h_s, the steps stacked as rows (T*N, .)
+  gemm(Transpose::Yes, Transpose::No, g, h, t_len * n, 1.0f, dgates_h_.data(), g, h_.data(), h, 1.0f,
+       weight_hh_grad_.data(), h);
+  for (int64_t s = 0; s < t_len; ++s) {
+    const float* dgx = dgates_x_.data() + s * n * g;
+    const int64_t t = input_step(s, t_len);
+    // weight_ih += dgates_x[s]^T x_t; x_t's rows are T*F apart
+    gemm(Transpose::Yes, Transpose::No, g, f, n, 1.0f, dgx, g, x + t * f, t_len * f, 1.0f, weight_ih_grad_.data(), f);
+    if (dx)  // dx_t (N, F) = dgates_x[s] weight_ih
+      gemm(Transpose::No, Transpose::No, n, f, g, 1.0f, dgx, g, weight_ih_.data(), f, 0.0f, dx + t * f, t_len * f);
+  }
+  for (int64_t row = 0; row < t_len * n; ++row)
+    for (int64_t j = 0; j < g; ++j) {
+      bias_ih_grad_[j] += dgates_x_[row * g + j];
+      bias_hh_grad_[j] += dgates_h_[row * g + j];
+    }
+}
+
+// ---- Bidirectional ---------------------------------------------------------------------
+
+namespace {
+RecurrentOptions reversed(RecurrentOptions options) {
+  options.reverse = true;
+  return options;
+}
+}  // namespace
+
+Bidirectional::Bidirectional(RecurrentOptions options) : forward_(options), backward_(reversed(options)) {}
+
+nlohmann::json Bidirectional::config() const {
+  nlohmann::json config = forward_.config();
+  config["bidirectional"] = true;
+  return config;
+}
+
+std::string Bidirectional::summary() const { return "bidirectional " + forward_.summary(); }
+
+Shape Bidirectional::output_shape(const Shape& sample_input) const {
+  Shape out = forward_.output_shape(sample_input);
+  out.back() *= 2;
+  return out;
+}
+
+namespace {
+// Rows of `a` and `b` (each `width` wide) side by side in `out`: (rows, 2 * width).
+void concat_rows(const Tensor& a, const Tensor& b, int64_t width, float* out) {
+  const int64_t rows = a.size() / width;
+  for (int64_t r = 0; r < rows; ++r) {
+    std::copy_n(a.data() + r * width, width, out + r * 2 * width);
+    std::copy_n(b.data() + r * width, width, out + r * 2 * width + width);
+  }
+}
+// One half (offset 0 or width) of rows that are 2 * width wide.
+void half_of_rows(const Tensor& both, int64_t width, int64_t offset, Tensor& half) {
+  Shape shape = both.shape();
+  shape.back() = width;
+  half.resize(shape);
+  const int64_t rows = half.size() / width;
+  for (int64_t r = 0; r < rows; ++r) std::copy_n(both.data() + r * 2 * width + offset, width, half.data() + r * width);
+}
+}  // namespace
+
+void Bidirectional::forward(const Tensor& x, Tensor& y) {
+  forward_.forward(x, y_forward_);
+  backward_.forward(x, y_backward_);
+  Shape shape = y_forward_.shape();
+  shape.back() *= 2;
+  y.resize(shape);
+  concat_rows(y_forward_, y_backward_, forward_.options().hidden, y.data());
+}
+
+void Bidirectional::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
+  const int64_t h = forward_.options().hidden;
+  half_of_rows(dy, h, 0, dy_half_);
+  forward_.backward(x, y_forward_, dy_half_, dx);
+  half_of_rows(dy, h, h, dy_half_);
+  backward_.backward(x, y_backward_, dy_half_, dx ? &dx_half_ : nullptr);
+  if (dx)
+    for (int64_t i = 0; i < dx->size(); ++i) (*dx)[i] += dx_half_[i];
+}
+
+std::vector<Parameter> Bidirectional::parameters() {
+  std::vector<Parameter> params = forward_.parameters();
+  for (Parameter p : backward_.parameters()) {
+    p.name += "_reverse";  // PyTorch's suffix for the backward direction
+    params.push_back(p);
+  }
+  return params;
+}
+
+void Bidirectional::initialize(const Initializer& init, Rng& rng) {
+  forward_.initialize(init, rng);
+  backward_.initialize(init, rng);
+}
+
+// ---- From JSON -------------------------------------------------------------------------
+
+LayerPtr make_recurrent(const nlohmann::json& config) {
+  const std::string type = config.at("type");
+  RecurrentOptions options{.cell = type == "rnn" ? CellKind::Rnn : type == "gru" ? CellKind::Gru : CellKind::Lstm,
+                           .in = config.at("in").get<int64_t>(),
+                           .hidden = config.at("hidden").get<int64_t>(),
+                           .activation = parse_activation(config.value("activation", std::string("tanh"))),
+                           .sequences = config.value("sequences", true),
+                           .bptt = config.value("bptt", int64_t{0}),
+                           .forget_bias = config.value("forget_bias", 1.0f),
+                           .reverse = config.value("reverse", false)};
+  if (config.value("bidirectional", false)) return std::make_unique<Bidirectional>(options);
+  return std::make_unique<Recurrent>(options);
+}
+
+}  // namespace neurite
