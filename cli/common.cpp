@@ -138,3 +138,21 @@ void ProgressBar::clear() {
 }
 
 }  // namespace neurite::cli
+
+namespace neurite::cli {
+
+CLI::Validator positive_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double v = std::stod(text, &used);
+          if (used == text.size() && std::isfinite(v) && v > 0) return {};
+        } catch (const std::exception&) {
+        }
+        return "must be a positive number, got " + text;
+      },
+      "POSITIVE");
+}
+
+}  // namespace neurite::cli

@@ -1,6 +1,7 @@
 // Helpers shared by the subcommands: parsing list-valued flags, the progress bar, reading the
 // data settings a model was trained with, and reading a digit someone drew.
 #pragma once
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 namespace neurite::cli {
 
 std::vector<int64_t> parse_sizes(const std::string& text);      // "784,30,10"
+// A CLI11 check: the option's value is a finite number > 0 ("must be a positive number, got 0").
+CLI::Validator positive_number();
 TargetValues parse_targets(const std::string& text);            // "0.1,0.9"
 InputScale parse_scale(const std::string& text);                // "unit" | "rashid"
 std::string scale_name(InputScale scale);

@@ -264,6 +264,9 @@ void add_setting_options(CLI::App* cmd, TrainSettings& s) {
   cmd->add_option("--l2", s.l2, "L2 regularisation lambda (Nielsen's, divided by the training-set size)")->capture_default_str();
   cmd->add_option("--l1", s.l1, "L1 regularisation lambda")->capture_default_str();
   cmd->add_option("--max-norm", s.max_norm, "Clip each unit's incoming weight vector to this norm")->capture_default_str();
+  cmd->add_option("--clip-norm", s.clip_norm, "Rescale the gradients when their global L2 norm exceeds this")
+      ->check(positive_number());
+  cmd->add_option("--clip-value", s.clip_value, "Clamp every gradient entry to [-v, v]")->check(positive_number());
   cmd->add_option("--epochs", s.epochs, "Passes over the training set")->capture_default_str();
   cmd->add_option("--batch", s.batch, "Mini-batch size")->capture_default_str();
   cmd->add_option("--seed", s.seed, "Seed for the weights, shuffles, dropout and augmentation")
@@ -277,7 +280,7 @@ void add_setting_options(CLI::App* cmd, TrainSettings& s) {
   cmd->add_option("--plateau-factor", s.plateau_factor, "plateau: the rate's factor at each cut")->capture_default_str();
   cmd->add_option("--cosine-min-rate", s.cosine_min_rate, "cosine: the final rate")->capture_default_str();
   cmd->add_option("--patience", s.patience, "Early stopping: evaluations without a new best before stopping")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_flag("--stop-when-worse", s.stop_when_worse, "Stop when an evaluation is worse than the previous one (seed 002)");
   cmd->add_option("--ema", s.ema,
                   "Weight averaging: evaluate and save an exponential moving average of the weights with this "

@@ -85,6 +85,10 @@ void validate(const TrainSettings& s) {
   require(std::isfinite(s.l1) && s.l1 >= 0, "--l1 must be zero or positive, got " + std::to_string(s.l1));
   require(std::isfinite(s.max_norm) && s.max_norm >= 0,
           "--max-norm must be zero (off) or positive, got " + std::to_string(s.max_norm));
+  require(std::isfinite(s.clip_norm) && s.clip_norm >= 0,
+          "--clip-norm must be zero (off) or positive, got " + std::to_string(s.clip_norm));
+  require(std::isfinite(s.clip_value) && s.clip_value >= 0,
+          "--clip-value must be zero (off) or positive, got " + std::to_string(s.clip_value));
   // The schedule and early stopping check their own values when built.
   RateSchedule(build_train_options(s).schedule, s.rate, s.epochs);
   EarlyStopping{build_train_options(s).early_stopping};
@@ -124,6 +128,7 @@ std::unique_ptr<Optimizer> build_optimizer(const TrainSettings& s) {
 TrainOptions build_train_options(const TrainSettings& s) {
   TrainOptions o{.epochs = s.epochs, .batch = s.batch, .seed = s.seed, .eval_every = s.eval_every};
   o.regularization = {.l2 = s.l2, .l1 = s.l1, .max_norm = s.max_norm};
+  o.clipping = {.norm = s.clip_norm, .value = s.clip_value};
   o.schedule.kind = s.schedule;
   o.schedule.step_every = s.step_every;
   o.schedule.step_factor = s.step_factor;

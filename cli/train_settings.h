@@ -42,6 +42,7 @@ struct TrainSettings {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   double weight_decay = 0.01;
   double l2 = 0, l1 = 0, max_norm = 0;
+  double clip_norm = 0, clip_value = 0;  // gradient clipping (recurrent networks); 0: off
   // Schedule and stopping
   int epochs = 30;
   int64_t batch = 10;
@@ -66,7 +67,7 @@ struct TrainSettings {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainSettings, architecture, layers, activation, output, init,
                                                 uniform_limit, no_bias, dropout, input_dropout, targets, scale,
                                                 train_size, eval_on, augment, cost, optimizer, rate, momentum,
-                                                nesterov, beta1, beta2, eps, weight_decay, l2, l1, max_norm, epochs,
+                                                nesterov, beta1, beta2, eps, weight_decay, l2, l1, max_norm, clip_norm, clip_value, epochs,
                                                 batch, seed, eval_every, schedule, step_every, step_factor,
                                                 plateau_patience, plateau_factor, cosine_min_rate, patience,
                                                 stop_when_worse, ema, monitor, grad_norms)

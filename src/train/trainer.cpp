@@ -19,6 +19,7 @@ void validate(const Network& net, const Dataset& training, std::span<const Evalu
   require(o.batch > 0, "batch size must be positive, got " + std::to_string(o.batch));
   require(o.eval_every > 0, "evaluation interval must be positive, got " + std::to_string(o.eval_every));
   validate(o.regularization);
+  validate(o.clipping);
   validate_average_decay(o.average_decay);
   require(training.size() > 0, "the training set is empty");
   const Shape sample = training.sample_shape();
@@ -69,6 +70,7 @@ void run_batch(Network& net, std::span<Parameter> params, const Tensor& x, const
     for (std::size_t i = 0; i < norms.size(); ++i) sums.norms[i] += norms[i];
   }
   add_penalty_gradient(params, c.options.regularization, c.training.size());
+  if (c.options.clipping.active()) clip_gradients(params, c.options.clipping);
   c.optimizer.step(params);
   apply_max_norm(params, c.options.regularization.max_norm);
   sums.cost += cost;

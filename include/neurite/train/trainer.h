@@ -15,6 +15,7 @@
 #include "neurite/optim/optimizer.h"
 #include "neurite/optim/schedule.h"
 #include "neurite/train/evaluate.h"
+#include "neurite/train/clipping.h"
 #include "neurite/train/regularization.h"
 #include "neurite/train/stopping.h"
 
@@ -26,6 +27,7 @@ struct TrainOptions {
   uint64_t seed = 1;
   int eval_every = 1;            // evaluate after every k-th epoch (and after the last)
   Regularization regularization = {};
+  Clipping clipping = {};        // gradient clipping before each step (recurrent networks)
   ScheduleOptions schedule = {}; // the optimiser's rate at the start is the base rate
   EarlyStoppingOptions early_stopping = {};  // watches the first evaluation set's accuracy
   AugmentOptions augment = {};   // applied to every training batch, images of the shape below
