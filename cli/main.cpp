@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   neurite::cli::add_plot_command(app);
   neurite::cli::add_inspect_command(app);
   neurite::cli::add_ensemble_command(app);
+  neurite::cli::add_lm_command(app);
   neurite::cli::add_seed_commands(app);
   try {
     app.parse(argc, argv);

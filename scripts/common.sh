@@ -62,6 +62,29 @@ fetch_mnist() {
   mnist_verified
 }
 
+# The King James Bible as plain text, for the character language model: Debian's bible-kjv
+# (its program `bible` prints the verses from the package's compressed data) extracts every verse
+# from Genesis 1:1 to Revelation 22:21 at a fixed line width of 80 columns, checked by SHA-256.
+KJV_TEXT="$NEURITE_ROOT/data/kjv.txt"
+KJV_SHA256=ba7c84a755b5ecc052222311dc2d785cd6cf9c0875ca26fc31de1138501496d5
+
+fetch_corpus() {
+  if [ -f "$KJV_TEXT" ] && echo "$KJV_SHA256  $KJV_TEXT" | sha256sum --check --status; then return 0; fi
+  install_packages bible-kjv
+  echo "extracting the King James Bible from Debian's bible-kjv"
+  mkdir -p "$(dirname "$KJV_TEXT")"
+  local tmp="$KJV_TEXT.tmp"
+  bible -l80 "gen1:1-rev22:21" > "$tmp"
+  local got
+  got="$(sha256sum "$tmp" | cut -d' ' -f1)"
+  if [ "$got" != "$KJV_SHA256" ]; then
+    echo "error: the extracted text has SHA-256 $got, expected $KJV_SHA256; refusing it" >&2
+    rm -f "$tmp"
+    return 1
+  fi
+  mv -f "$tmp" "$KJV_TEXT"
+}
+
 # build_neurite DIR [cmake options...]
 build_neurite() {
   local dir="$1"

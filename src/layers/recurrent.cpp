@@ -19,14 +19,113 @@ std::string cell_name(CellKind kind) {
 
 namespace {
 
-float sigmoid_of(float a) { return 1.0f / (1.0f + std::exp(-a)); }
-
 // (rows, cols) -> (cols, rows)
 void transpose_into(const Tensor& m, Tensor& t) {
   const int64_t rows = m.dim(0), cols = m.dim(1);
   t.resize({cols, rows});
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) t[c * rows + r] = m[r * cols + c];
+}
+
+// Every product here is a plain or A^T B one, where our kernel beats OpenBLAS's (bench_gemm).
+constexpr GemmBackend kBackend = GemmBackend::Kernel;
+
+// Below this many gate values per step, a second thread costs more than it saves.
+int threads_for(int64_t n, int64_t g) { return n * g >= 8192 ? num_threads() : 1; }
+
+// ---- The cells: one sample's step, forward and backward side by side -----------------
+// ax, ah: the gate pre-activations from x and from h (bias included); a: the gates after their
+// nonlinearities. Written as plain loops over the state with restrict pointers, so that the
+// compiler vectorises them, exp and tanh included.
+
+void rnn_forward(ActivationKind f, const float* __restrict ax, const float* __restrict ah, int64_t h,
+                 float* __restrict a, float* __restrict hn) {
+#pragma omp simd
+  for (int64_t j = 0; j < h; ++j) {
+    const float z = ax[j] + ah[j];
+    const float out = f == ActivationKind::Tanh ? std::tanh(z) : f == ActivationKind::ReLU ? (z > 0.0f ? z : 0.0f) : z;
+    hn[j] = out;
+    a[j] = out;
+  }
+}
+
+// dL/dz = dL/dh f'(z), from h = f(z): tanh' = 1 - h^2, relu' = [h > 0], identity' = 1.
+void rnn_backward(ActivationKind f, const float* __restrict a, const float* __restrict d, int64_t h,
+                  float* __restrict dax, float* __restrict dah, float* __restrict dhp) {
+#pragma omp simd
+  for (int64_t j = 0; j < h; ++j) {
+    const float slope = f == ActivationKind::Tanh ? 1.0f - a[j] * a[j] : f == ActivationKind::ReLU ? (a[j] > 0.0f ? 1.0f : 0.0f) : 1.0f;
+    dax[j] = dah[j] = d[j] * slope;
+    dhp[j] = 0.0f;  // all of dL/dh_prev comes through weight_hh
+  }
+}
+
+// Gates i, f, g, o (in that order, as PyTorch): c = f c_prev + i g, h = o tanh(c).
+void lstm_forward(const float* __restrict ax, const float* __restrict ah, int64_t h, const float* __restrict cp,
+                  float* __restrict a, float* __restrict cn, float* __restrict hn) {
+#pragma omp simd
+  for (int64_t j = 0; j < 4 * h; ++j) a[j] = ax[j] + ah[j];
+#pragma omp simd
+  for (int64_t j = 0; j < 2 * h; ++j) a[j] = 1.0f / (1.0f + std::exp(-a[j]));  // i, f
+#pragma omp simd
+  for (int64_t j = 2 * h; j < 3 * h; ++j) a[j] = std::tanh(a[j]);  // g
+#pragma omp simd
+  for (int64_t j = 3 * h; j < 4 * h; ++j) a[j] = 1.0f / (1.0f + std::exp(-a[j]));  // o
+#pragma omp simd
+  for (int64_t j = 0; j < h; ++j) {
+    cn[j] = a[h + j] * cp[j] + a[j] * a[2 * h + j];
+    hn[j] = a[3 * h + j] * std::tanh(cn[j]);
+  }
+}
+
+void lstm_backward(const float* __restrict a, const float* __restrict d, const float* __restrict cp,
+                   const float* __restrict cn, const float* __restrict dcn, int64_t h, float* __restrict dax,
+                   float* __restrict dah, float* __restrict dcp, float* __restrict dhp) {
+#pragma omp simd
+  for (int64_t j = 0; j < h; ++j) {
+    const float in_gate = a[j], forget = a[h + j], cand = a[2 * h + j], out_gate = a[3 * h + j];
+    const float tc = std::tanh(cn[j]);
+    const float dcell = dcn[j] + d[j] * out_gate * (1.0f - tc * tc);  // through h = o tanh(c), and from c_next
+    dax[j] = dcell * cand * in_gate * (1.0f - in_gate);
+    dax[h + j] = dcell * cp[j] * forget * (1.0f - forget);
+    dax[2 * h + j] = dcell * in_gate * (1.0f - cand * cand);
+    dax[3 * h + j] = d[j] * tc * out_gate * (1.0f - out_gate);
+    dcp[j] = dcell * forget;
+    dhp[j] = 0.0f;
+  }
+#pragma omp simd
+  for (int64_t j = 0; j < 4 * h; ++j) dah[j] = dax[j];
+}
+
+// Gates r, z, n: n = tanh(ax_n + r ah_n), h = (1 - z) n + z h_prev (PyTorch's GRU).
+void gru_forward(const float* __restrict ax, const float* __restrict ah, const float* __restrict hp, int64_t h,
+                 float* __restrict a, float* __restrict hn) {
+#pragma omp simd
+  for (int64_t j = 0; j < 2 * h; ++j) a[j] = 1.0f / (1.0f + std::exp(-(ax[j] + ah[j])));  // r, z
+#pragma omp simd
+  for (int64_t j = 0; j < h; ++j) {
+    const float reset = a[j], update = a[h + j];
+    const float cand = std::tanh(ax[2 * h + j] + reset * ah[2 * h + j]);
+    hn[j] = (1.0f - update) * cand + update * hp[j];
+    a[2 * h + j] = cand;
+  }
+}
+
+// The reset gate multiplies ah_n, so the h side of n's gradient is r times the x side.
+void gru_backward(const float* __restrict a, const float* __restrict d, const float* __restrict hp,
+                  const float* __restrict ah, int64_t h, float* __restrict dax, float* __restrict dah,
+                  float* __restrict dhp) {
+#pragma omp simd
+  for (int64_t j = 0; j < h; ++j) {
+    const float reset = a[j], update = a[h + j], cand = a[2 * h + j];
+    const float dcand = d[j] * (1.0f - update) * (1.0f - cand * cand);
+    const float dreset = dcand * ah[2 * h + j];
+    dax[j] = dah[j] = dreset * reset * (1.0f - reset);
+    dax[h + j] = dah[h + j] = d[j] * (hp[j] - cand) * update * (1.0f - update);
+    dax[2 * h + j] = dcand;
+    dah[2 * h + j] = dcand * reset;
+    dhp[j] = d[j] * update;  // h_prev also reaches h directly, through z
+  }
 }
 
 }  // namespace
@@ -154,7 +253,7 @@ void Recurrent::run_forward(const float* x, int64_t n, int64_t t_len) {
     // gates_x[s] (N, G*H) = x_t (N, F; rows T*F apart) weight_ih^T + bias_ih
     float* gx = gates_x_.data() + s * n * g;
     for (int64_t i = 0; i < n; ++i) std::copy_n(bias_ih_.data(), g, gx + i * g);
-    gemm(Transpose::No, Transpose::No, n, g, f, 1.0f, x + input_step(s, t_len) * f, t_len * f, ih_t_.data(), g, 1.0f,
+    gemm(kBackend, Transpose::No, Transpose::No, n, g, f, 1.0f, x + input_step(s, t_len) * f, t_len * f, ih_t_.data(), g, 1.0f,
          gx, g);
     step_forward(s, n);
   }
@@ -175,9 +274,10 @@ void Recurrent::step_forward(int64_t s, int64_t n) {
   float* h_next = h_.data() + (s + 1) * n * h;
   float* gh = gates_h_.data() + s * n * g;
   for (int64_t i = 0; i < n; ++i) std::copy_n(bias_hh_.data(), g, gh + i * g);
-  gemm(Transpose::No, Transpose::No, n, g, h, 1.0f, h_prev, h, hh_t_.data(), g, 1.0f, gh, g);
+  gemm(kBackend, Transpose::No, Transpose::No, n, g, h, 1.0f, h_prev, h, hh_t_.data(), g, 1.0f, gh, g);
   const float* gx = gates_x_.data() + s * n * g;
   float* act = acts_.data() + s * n * g;
+#pragma omp parallel for num_threads(threads_for(n, g)) schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     const float* ax = gx + i * g;
     const float* ah = gh + i * g;
@@ -185,40 +285,11 @@ void Recurrent::step_forward(int64_t s, int64_t n) {
     const float* hp = h_prev + i * h;
     float* hn = h_next + i * h;
     switch (options_.cell) {
-      case CellKind::Rnn:
-        for (int64_t j = 0; j < h; ++j) {
-          const float z = ax[j] + ah[j];
-          switch (options_.activation) {
-            case ActivationKind::Tanh: hn[j] = std::tanh(z); break;
-            case ActivationKind::ReLU: hn[j] = z > 0.0f ? z : 0.0f; break;
-            default: hn[j] = z; break;  // identity
-          }
-          a[j] = hn[j];
-        }
+      case CellKind::Rnn: rnn_forward(options_.activation, ax, ah, h, a, hn); break;
+      case CellKind::Lstm:
+        lstm_forward(ax, ah, h, c_.data() + (s * n + i) * h, a, c_.data() + ((s + 1) * n + i) * h, hn);
         break;
-      case CellKind::Lstm: {
-        const float* cp = c_.data() + (s * n + i) * h;
-        float* cn = c_.data() + ((s + 1) * n + i) * h;
-        for (int64_t j = 0; j < h; ++j) {
-          const float in_gate = sigmoid_of(ax[j] + ah[j]);
-          const float forget = sigmoid_of(ax[h + j] + ah[h + j]);
-          const float cand = std::tanh(ax[2 * h + j] + ah[2 * h + j]);
-          const float out_gate = sigmoid_of(ax[3 * h + j] + ah[3 * h + j]);
-          cn[j] = forget * cp[j] + in_gate * cand;
-          hn[j] = out_gate * std::tanh(cn[j]);
-          a[j] = in_gate, a[h + j] = forget, a[2 * h + j] = cand, a[3 * h + j] = out_gate;
-        }
-        break;
-      }
-      case CellKind::Gru:
-        for (int64_t j = 0; j < h; ++j) {
-          const float reset = sigmoid_of(ax[j] + ah[j]);
-          const float update = sigmoid_of(ax[h + j] + ah[h + j]);
-          const float cand = std::tanh(ax[2 * h + j] + reset * ah[2 * h + j]);
-          hn[j] = (1.0f - update) * cand + update * hp[j];
-          a[j] = reset, a[h + j] = update, a[2 * h + j] = cand;
-        }
-        break;
+      case CellKind::Gru: gru_forward(ax, ah, hp, h, a, hn); break;
     }
   }
 }
@@ -266,6 +337,7 @@ void Recurrent::step_backward(int64_t s, int64_t n, float* dh, float* dc, float*
   const float* gh = gates_h_.data() + s * n * g;
   float* dgx = dgates_x_.data() + s * n * g;
   float* dgh = dgates_h_.data() + s * n * g;
+#pragma omp parallel for num_threads(threads_for(n, g)) schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     const float* a = act + i * g;
     const float* d = dh + i * h;
@@ -273,53 +345,16 @@ void Recurrent::step_backward(int64_t s, int64_t n, float* dh, float* dc, float*
     float* dah = dgh + i * g;
     float* dhp = dh_prev + i * h;
     switch (options_.cell) {
-      case CellKind::Rnn:
-        for (int64_t j = 0; j < h; ++j) {
-          float slope = 1.0f;  // identity
-          if (options_.activation == ActivationKind::Tanh) slope = 1.0f - a[j] * a[j];
-          if (options_.activation == ActivationKind::ReLU) slope = a[j] > 0.0f ? 1.0f : 0.0f;
-          dax[j] = dah[j] = d[j] * slope;
-          dhp[j] = 0.0f;
-        }
+      case CellKind::Rnn: rnn_backward(options_.activation, a, d, h, dax, dah, dhp); break;
+      case CellKind::Lstm:
+        lstm_backward(a, d, c_.data() + (s * n + i) * h, c_.data() + ((s + 1) * n + i) * h, dc + i * h, h, dax, dah,
+                      dc_prev + i * h, dhp);
         break;
-      case CellKind::Lstm: {
-        const float* cp = c_.data() + (s * n + i) * h;
-        const float* cn = c_.data() + ((s + 1) * n + i) * h;
-        float* dcn = dc + i * h;
-        float* dcp = dc_prev + i * h;
-        for (int64_t j = 0; j < h; ++j) {
-          const float in_gate = a[j], forget = a[h + j], cand = a[2 * h + j], out_gate = a[3 * h + j];
-          const float tc = std::tanh(cn[j]);
-          const float dcell = dcn[j] + d[j] * out_gate * (1.0f - tc * tc);
-          dax[j] = dcell * cand * in_gate * (1.0f - in_gate);
-          dax[h + j] = dcell * cp[j] * forget * (1.0f - forget);
-          dax[2 * h + j] = dcell * in_gate * (1.0f - cand * cand);
-          dax[3 * h + j] = d[j] * tc * out_gate * (1.0f - out_gate);
-          for (int64_t k = 0; k < 4; ++k) dah[k * h + j] = dax[k * h + j];
-          dcp[j] = dcell * forget;
-          dhp[j] = 0.0f;
-        }
-        break;
-      }
-      case CellKind::Gru: {
-        const float* hp = h_.data() + (s * n + i) * h;
-        const float* ah = gh + i * g;
-        for (int64_t j = 0; j < h; ++j) {
-          const float reset = a[j], update = a[h + j], cand = a[2 * h + j];
-          const float dcand = d[j] * (1.0f - update) * (1.0f - cand * cand);
-          const float dreset = dcand * ah[2 * h + j];
-          dax[j] = dah[j] = dreset * reset * (1.0f - reset);
-          dax[h + j] = dah[h + j] = d[j] * (hp[j] - cand) * update * (1.0f - update);
-          dax[2 * h + j] = dcand;
-          dah[2 * h + j] = dcand * reset;
-          dhp[j] = d[j] * update;
-        }
-        break;
-      }
+      case CellKind::Gru: gru_backward(a, d, h_.data() + (s * n + i) * h, gh + i * g, h, dax, dah, dhp); break;
     }
   }
   // dh_prev (N, H) += dgates_h (N, G*H) weight_hh (G*H, H)
-  gemm(Transpose::No, Transpose::No, n, h, g, 1.0f, dgh, g, weight_hh_.data(), h, 1.0f, dh_prev, h);
+  gemm(kBackend, Transpose::No, Transpose::No, n, h, g, 1.0f, dgh, g, weight_hh_.data(), h, 1.0f, dh_prev, h);
 }
 
 // The weight and bias gradients summed over all steps, and dL/dx, from the per-step gate
@@ -327,15 +362,15 @@ void Recurrent::step_backward(int64_t s, int64_t n, float* dh, float* dc, float*
 void Recurrent::accumulate_gradients(const float* x, int64_t n, int64_t t_len, float* dx) {
   const int64_t h = options_.hidden, g = gates() * h, f = options_.in;
   // weight_hh: sum over steps of dgates_h[s]^T h_s, the steps stacked as rows (T*N, .)
-  gemm(Transpose::Yes, Transpose::No, g, h, t_len * n, 1.0f, dgates_h_.data(), g, h_.data(), h, 1.0f,
+  gemm(kBackend, Transpose::Yes, Transpose::No, g, h, t_len * n, 1.0f, dgates_h_.data(), g, h_.data(), h, 1.0f,
        weight_hh_grad_.data(), h);
   for (int64_t s = 0; s < t_len; ++s) {
     const float* dgx = dgates_x_.data() + s * n * g;
     const int64_t t = input_step(s, t_len);
     // weight_ih += dgates_x[s]^T x_t; x_t's rows are T*F apart
-    gemm(Transpose::Yes, Transpose::No, g, f, n, 1.0f, dgx, g, x + t * f, t_len * f, 1.0f, weight_ih_grad_.data(), f);
+    gemm(kBackend, Transpose::Yes, Transpose::No, g, f, n, 1.0f, dgx, g, x + t * f, t_len * f, 1.0f, weight_ih_grad_.data(), f);
     if (dx)  // dx_t (N, F) = dgates_x[s] weight_ih
-      gemm(Transpose::No, Transpose::No, n, f, g, 1.0f, dgx, g, weight_ih_.data(), f, 0.0f, dx + t * f, t_len * f);
+      gemm(kBackend, Transpose::No, Transpose::No, n, f, g, 1.0f, dgx, g, weight_ih_.data(), f, 0.0f, dx + t * f, t_len * f);
   }
   for (int64_t row = 0; row < t_len * n; ++row)
     for (int64_t j = 0; j < g; ++j) {
