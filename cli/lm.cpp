@@ -53,6 +53,7 @@ void run_train(LmTrainArgs a) {
   const int64_t v = corpus.vocabulary.size();
   a.training.clipping = {.norm = a.clip_norm};
   Network net = build_language_model(a.shape, v, a.training.sequence);
+  Streams(train, a.training.batch, a.training.sequence, v);  // a text too short fails here, before any output
   Rng rng(a.training.seed, 0);
   net.initialize({.kind = Initializer::Kind::PyTorch}, rng);
   std::printf("%s: %zu characters, alphabet of %lld; training on %zu, holding out the last %zu\n", a.text.c_str(),
@@ -105,8 +106,8 @@ void add_lm_command(CLI::App& app) {
   train->add_option("--layers", t.shape.layers, "Recurrent layers stacked")->capture_default_str();
   train->add_option("--hidden", t.shape.hidden, "State size of each layer")->capture_default_str();
   train->add_option("--sequence", t.training.sequence, "Characters per window (truncated BPTT length)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  train->add_option("--batch", t.training.batch, "Streams of text read side by side")->check(CLI::PositiveNumber)
+      ->check(positive_number())->capture_default_str();
+  train->add_option("--batch", t.training.batch, "Streams of text read side by side")->check(positive_number())
       ->capture_default_str();
   train->add_option("--rate", t.training.rate, "Adam's learning rate")->check(positive_number())->capture_default_str();
   train->add_option("--clip-norm", t.clip_norm, "Rescale the gradients when their global L2 norm exceeds this")
@@ -114,7 +115,7 @@ void add_lm_command(CLI::App& app) {
   train->add_option("--steps", t.training.steps, "Windows to train on")->capture_default_str();
   train->add_option("--minutes", t.training.seconds, "Stop after this much training time instead")
       ->check(positive_number())->each([&t](const std::string&) { t.training.seconds *= 60; });
-  train->add_option("--report-every", t.training.report_every, "Steps between progress lines")->check(CLI::PositiveNumber)
+  train->add_option("--report-every", t.training.report_every, "Steps between progress lines")->check(positive_number())
       ->capture_default_str();
   train->add_option("--holdout", t.holdout, "Fraction of the text at its end kept for the held-out loss")
       ->capture_default_str();

@@ -77,10 +77,19 @@ void add_long_range_command(CLI::App& app) {
   LongRangeArgs& a = *args;
   CLI::App* cmd = app.add_subcommand(
       "long-range", "Exploding and vanishing gradients: a vanilla RNN and an LSTM on the adding problem");
-  cmd->add_option("--steps", a.options.steps, "Sequence length T")->check(CLI::Range(2, 100000))->capture_default_str();
-  cmd->add_option("--hidden", a.options.hidden, "State size")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--batch", a.options.batch, "Sequences per batch")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--iterations", a.options.iterations, "Training batches")->check(CLI::PositiveNumber)
+  cmd->add_option("--steps", a.options.steps, "Sequence length T")->check(CLI::Validator(
+      [](std::string& text) -> std::string {
+        try {
+          const long long v = std::stoll(text);
+          if (v >= 2 && v <= 100000) return {};
+        } catch (const std::exception&) {
+        }
+        return "must be a whole number from 2 to 100000, got " + text;
+      },
+      "2..100000"))->capture_default_str();
+  cmd->add_option("--hidden", a.options.hidden, "State size")->check(positive_number())->capture_default_str();
+  cmd->add_option("--batch", a.options.batch, "Sequences per batch")->check(positive_number())->capture_default_str();
+  cmd->add_option("--iterations", a.options.iterations, "Training batches")->check(positive_number())
       ->capture_default_str();
   cmd->add_option("--rate", a.options.rate, "Adam's learning rate")->check(positive_number())->capture_default_str();
   cmd->add_option("--clip-norm", a.options.clipping.norm, "Gradient clipping by global norm")

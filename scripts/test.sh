@@ -9,7 +9,8 @@ source "$(dirname "$0")/common.sh"
 # python3-torch and python3-numpy: the test that PyTorch opens neurite's model files.
 install_packages "${NEURITE_PACKAGES[@]}" python3-torch python3-numpy
 fetch_mnist
-export NEURITE_MNIST="$MNIST_DIR"
+fetch_corpus
+export NEURITE_MNIST="$MNIST_DIR" NEURITE_CORPUS="$KJV_TEXT"
 
 echo "== build (Release) and test"
 # Options named explicitly: scripts/main.sh configures the same build folder without tests.

@@ -58,6 +58,13 @@ std::string mnist_dir() {
   return fs::exists(dir / "t10k-images-idx3-ubyte") ? dir.string() : std::string();
 }
 
+std::string corpus_path() {
+  namespace fs = std::filesystem;
+  const char* env = std::getenv("NEURITE_CORPUS");
+  const fs::path path = env ? fs::path(env) : fs::path(NEURITE_SOURCE_DIR) / "data" / "kjv.txt";
+  return fs::exists(path) ? path.string() : std::string();
+}
+
 Dataset random_dataset(int64_t n, int64_t features, uint64_t seed) {
   Rng rng(seed, 6);
   Dataset d{Tensor({n, features}), Tensor({n, 10}), {}};

@@ -29,6 +29,8 @@ void expect_one_line_error(const std::string& args, const std::string& must_name
 
 // Folder holding the four MNIST IDX files (NEURITE_MNIST or <source>/data/mnist); empty when absent.
 std::string mnist_dir();
+// The King James Bible as text (NEURITE_CORPUS or <source>/data/kjv.txt); empty when absent.
+std::string corpus_path();
 
 std::string source_dir();
 
