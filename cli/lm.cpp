@@ -21,6 +21,7 @@ struct LmTrainArgs {
   LanguageModelShape shape;
   LanguageModelTraining training;
   double holdout = 0.02;
+  double minutes = 0;
   double clip_norm = 5.0;
   int64_t sample = 300;
   double temperature = 0.7;
@@ -52,6 +53,10 @@ void run_train(LmTrainArgs a) {
   const std::vector<int32_t> train(codes.begin(), codes.begin() + split), held_out(codes.begin() + split, codes.end());
   const int64_t v = corpus.vocabulary.size();
   a.training.clipping = {.norm = a.clip_norm};
+  if (a.minutes > 0) {
+    a.training.seconds = a.minutes * 60;
+    a.training.steps = 0;  // the time decides
+  }
   Network net = build_language_model(a.shape, v, a.training.sequence);
   Streams(train, a.training.batch, a.training.sequence, v);  // a text too short fails here, before any output
   Rng rng(a.training.seed, 0);
@@ -113,8 +118,8 @@ void add_lm_command(CLI::App& app) {
   train->add_option("--clip-norm", t.clip_norm, "Rescale the gradients when their global L2 norm exceeds this")
       ->check(positive_number())->capture_default_str();
   train->add_option("--steps", t.training.steps, "Windows to train on")->capture_default_str();
-  train->add_option("--minutes", t.training.seconds, "Stop after this much training time instead")
-      ->check(positive_number())->each([&t](const std::string&) { t.training.seconds *= 60; });
+  train->add_option("--minutes", t.minutes, "Stop after this much training time, even before --steps")
+      ->check(positive_number());
   train->add_option("--report-every", t.training.report_every, "Steps between progress lines")->check(positive_number())
       ->capture_default_str();
   train->add_option("--holdout", t.holdout, "Fraction of the text at its end kept for the held-out loss")
