@@ -20,8 +20,8 @@ std::string cell_name(CellKind kind) {
 
 namespace {
 
-// (rows, cols) -> (cols, rows)
-// in tiles of 32 x 32, so that both the reads and the writes stay within a few cache lines.
+// (rows, cols) -> (cols, rows), in tiles of 32 x 32 so that both the reads and the writes stay
+// within a few cache lines.
 void transpose_into(const Tensor& m, Tensor& t) {
   const int64_t rows = m.dim(0), cols = m.dim(1);
   t.resize({cols, rows});
@@ -260,8 +260,8 @@ void Recurrent::run_forward(const float* x, int64_t n, int64_t t_len) {
     // gates_x[s] (N, G*H) = x_t (N, F; rows T*F apart) weight_ih^T + bias_ih
     float* gx = gates_x_.data() + s * n * g;
     for (int64_t i = 0; i < n; ++i) std::copy_n(bias_ih_.data(), g, gx + i * g);
-    gemm(kBackend, Transpose::No, Transpose::No, n, g, f, 1.0f, x + input_step(s, t_len) * f, t_len * f, ih_t_.data(), g, 1.0f,
-         gx, g);
+    gemm(kBackend, Transpose::No, Transpose::No, n, g, f, 1.0f, x + input_step(s, t_len) * f, t_len * f,
+         ih_t_.data(), g, 1.0f, gx, g);
     step_forward(s, n);
   }
   if (keep_state_) {
