@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -75,6 +77,24 @@ Dataset random_dataset(int64_t n, int64_t features, uint64_t seed) {
     d.labels.push_back(label);
   }
   return d;
+}
+
+void expect_matches_reference(const Tensor& actual, const Tensor& expected, const std::string& name,
+                              double tolerance) {
+  ASSERT_EQ(actual.shape(), expected.shape()) << name;
+  double worst = 0;
+  int64_t worst_at = 0;
+  for (int64_t i = 0; i < actual.size(); ++i) {
+    const double e = expected[i];
+    const double error = std::abs(actual[i] - e) / std::max(1.0, std::abs(e));
+    if (error > worst) {
+      worst = error;
+      worst_at = i;
+    }
+  }
+  std::printf("  %-28s largest difference %.2e\n", name.c_str(), worst);
+  EXPECT_LE(worst, tolerance) << name << "[" << worst_at << "]: neurite " << actual[worst_at] << ", PyTorch "
+                              << expected[worst_at];
 }
 
 Tensor random_tensor(const Shape& shape, uint64_t seed, float lo, float hi) {

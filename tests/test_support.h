@@ -40,6 +40,12 @@ Dataset random_dataset(int64_t n, int64_t features, uint64_t seed);
 
 Tensor random_tensor(const Shape& shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f);
 
+// Compares neurite's `actual` with a PyTorch reference `expected` (same shape), per value: the
+// difference is absolute for |expected| <= 1 and relative above. Prints the largest difference
+// under `name` for the record and fails when it exceeds `tolerance`.
+void expect_matches_reference(const Tensor& actual, const Tensor& expected, const std::string& name,
+                              double tolerance);
+
 // The message of the neurite::Error that `f` throws (fails the test if it throws nothing).
 template <class F>
 std::string error_of(F&& f) {

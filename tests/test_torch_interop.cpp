@@ -54,21 +54,7 @@ void load_weights(Network& net) {
 
 // Compares with the fixture tensor `name`, printing the largest difference for the record.
 void expect_matches(const Tensor& actual, const std::string& name) {
-  const Tensor& expected = fixture().at(name);
-  ASSERT_EQ(actual.shape(), expected.shape()) << name;
-  double worst = 0;
-  int64_t worst_at = 0;
-  for (int64_t i = 0; i < actual.size(); ++i) {
-    const double e = expected[i];
-    const double error = std::abs(actual[i] - e) / std::max(1.0, std::abs(e));
-    if (error > worst) {
-      worst = error;
-      worst_at = i;
-    }
-  }
-  std::printf("  %-14s largest difference %.2e\n", name.c_str(), worst);
-  EXPECT_LE(worst, kTolerance) << name << "[" << worst_at << "]: neurite " << actual[worst_at] << ", PyTorch "
-                               << expected[worst_at];
+  testing::expect_matches_reference(actual, fixture().at(name), name, kTolerance);
 }
 
 // Forward, loss and backward on the fixture's batch, everything checked against PyTorch.

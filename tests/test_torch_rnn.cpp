@@ -27,18 +27,7 @@ const SafetensorsFile& fixture() {
 }
 
 void expect_matches(const Tensor& actual, const std::string& name) {
-  const Tensor& expected = fixture().at(name);
-  ASSERT_EQ(actual.shape(), expected.shape()) << name;
-  double worst = 0;
-  int64_t worst_at = 0;
-  for (int64_t i = 0; i < actual.size(); ++i) {
-    const double e = expected[i];
-    const double error = std::abs(actual[i] - e) / std::max(1.0, std::abs(e));
-    if (error > worst) worst = error, worst_at = i;
-  }
-  std::printf("  %-28s largest difference %.2e\n", name.c_str(), worst);
-  EXPECT_LE(worst, kTolerance) << name << "[" << worst_at << "]: neurite " << actual[worst_at] << ", PyTorch "
-                               << expected[worst_at];
+  testing::expect_matches_reference(actual, fixture().at(name), name, kTolerance);
 }
 
 // Builds network `which` ("last" or "steps") from the fixture, loads PyTorch's weights, runs
