@@ -1,5 +1,6 @@
 // Convolution kernels: the two conv layers of seed 001's CNN at batch 50 and one odd geometry,
-// forward and backward, through the plain reference loops and the fast path (im2col + GEMM);
+// forward and backward, through the plain reference loops and the fast path (direct for stride
+// 1, im2col + GEMM otherwise), and im2col + GEMM forced on the stride-1 layers for comparison;
 // and, in the same binary, plain SGEMM (neurite::gemm on its BLAS backend and cblas_sgemm
 // directly) so the conv rates can be read against this machine's SGEMM rate measured in the same
 // run.
@@ -12,7 +13,8 @@
 //     case  conv1_1x28x28_16x5x5_p2   (seed 001's first layer)
 //           conv2_16x14x14_32x5x5_p2  (seed 001's second layer)
 //           odd_8x15x15_16x3x3_s2     (stride 2, no padding, odd sizes)
-//     impl  reference (conv2d_*_reference) | fast (conv2d_forward / conv2d_backward)
+//     impl  reference (conv2d_*_reference) | fast (conv2d_forward / conv2d_backward: direct on
+//           the stride-1 cases) | im2col (the same, ConvAlgorithm::Im2col; stride-1 cases only)
 //     pass  forward | backward (weight, bias and input gradients) |
 //           backward_weights (no input gradient, as a network's first layer runs it)
 //   sgemm/<product>/<impl>/threads:<t>
@@ -72,7 +74,7 @@ const ConvCase kCases[] = {
     {"odd_8x15x15_16x3x3_s2", geometry(8, 15, 15, 16, 3, 2, 0)},
 };
 
-enum class Impl { Reference, Fast };
+enum class Impl { Reference, Fast, Im2col };
 enum class Pass { Forward, Backward, BackwardWeights };
 
 const char* pass_name(Pass p) {
@@ -110,11 +112,12 @@ struct ConvOperands {
 
 void call(const ConvGeometry& g, int64_t batch, Impl impl, Pass pass, ConvOperands& op) {
   float* dx = pass == Pass::Backward ? op.dx.data() : nullptr;
+  const auto algorithm = impl == Impl::Im2col ? neurite::ConvAlgorithm::Im2col : neurite::ConvAlgorithm::Auto;
   if (pass == Pass::Forward) {
     if (impl == Impl::Reference)
       neurite::conv2d_forward_reference(g, batch, op.x.data(), op.w.data(), op.b.data(), op.y.data());
     else
-      neurite::conv2d_forward(g, batch, op.x.data(), op.w.data(), op.b.data(), op.y.data());
+      neurite::conv2d_forward(g, batch, op.x.data(), op.w.data(), op.b.data(), op.y.data(), algorithm);
   } else {
     // dw and db accumulate (+=): zero them so repeated calls keep the values bounded, as a
     // training step's zero_grad does. That costs one pass over the weights, noise next to the
@@ -125,7 +128,8 @@ void call(const ConvGeometry& g, int64_t batch, Impl impl, Pass pass, ConvOperan
       neurite::conv2d_backward_reference(g, batch, op.x.data(), op.w.data(), op.dy.data(), op.dw.data(),
                                          op.db.data(), dx);
     else
-      neurite::conv2d_backward(g, batch, op.x.data(), op.w.data(), op.dy.data(), op.dw.data(), op.db.data(), dx);
+      neurite::conv2d_backward(g, batch, op.x.data(), op.w.data(), op.dy.data(), op.dw.data(), op.db.data(), dx,
+                               algorithm);
   }
 }
 
@@ -138,11 +142,11 @@ float max_relative_error(const std::vector<float>& got, const std::vector<float>
   return err / std::max(scale, 1.0f);
 }
 
-// The fast path against the reference loops on kReferenceBatch samples: every output it writes.
-bool fast_matches_reference(const ConvGeometry& g, Pass pass) {
+// A fast path against the reference loops on kReferenceBatch samples: every output it writes.
+bool fast_matches_reference(const ConvGeometry& g, Impl impl, Pass pass) {
   ConvOperands ref(g, kReferenceBatch), fast(g, kReferenceBatch);
   call(g, kReferenceBatch, Impl::Reference, pass, ref);
-  call(g, kReferenceBatch, Impl::Fast, pass, fast);
+  call(g, kReferenceBatch, impl, pass, fast);
   constexpr float kTolerance = 1e-4f;
   if (pass == Pass::Forward) return max_relative_error(fast.y, ref.y) <= kTolerance;
   bool ok = max_relative_error(fast.dw, ref.dw) <= kTolerance && max_relative_error(fast.db, ref.db) <= kTolerance;
@@ -153,7 +157,7 @@ bool fast_matches_reference(const ConvGeometry& g, Pass pass) {
 void bm_conv(benchmark::State& state, ConvGeometry g, Impl impl, Pass pass, int64_t batch, int threads) {
   neurite::set_num_threads(threads);  // also keeps OpenBLAS's own pool at 1 thread
   neurite::set_gemm_backend(GemmBackend::Auto);
-  if (impl == Impl::Fast && !fast_matches_reference(g, pass)) {
+  if (impl != Impl::Reference && !fast_matches_reference(g, impl, pass)) {
     state.SkipWithError("fast path differs from the reference loops");
     for (auto _ : state) {
     }
@@ -250,10 +254,14 @@ int main(int argc, char** argv) {
       const std::string ref = stem + "reference/" + pass_name(pass) + "/batch:" + std::to_string(kReferenceBatch) +
                               "/threads:1";
       configure(benchmark::RegisterBenchmark(ref.c_str(), bm_conv, c.g, Impl::Reference, pass, kReferenceBatch, 1));
-      for (int threads : {1, 2}) {
-        const std::string fast = stem + "fast/" + pass_name(pass) + "/batch:" + std::to_string(kBatch) +
-                                 "/threads:" + std::to_string(threads);
-        configure(benchmark::RegisterBenchmark(fast.c_str(), bm_conv, c.g, Impl::Fast, pass, kBatch, threads));
+      const bool has_direct = c.g.stride_h == 1 && c.g.stride_w == 1;
+      for (Impl impl : {Impl::Fast, Impl::Im2col}) {
+        if (impl == Impl::Im2col && !has_direct) continue;  // there fast is im2col already
+        for (int threads : {1, 2}) {
+          const std::string name = stem + (impl == Impl::Fast ? "fast/" : "im2col/") + pass_name(pass) +
+                                   "/batch:" + std::to_string(kBatch) + "/threads:" + std::to_string(threads);
+          configure(benchmark::RegisterBenchmark(name.c_str(), bm_conv, c.g, impl, pass, kBatch, threads));
+        }
       }
     }
   }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "neurite/gradcheck.h"
 #include "neurite/layers/activation.h"
@@ -94,31 +95,66 @@ struct Geometry {
 
 class ConvPaths : public ::testing::TestWithParam<Geometry> {};
 
-TEST_P(ConvPaths, Im2colGemmAgreesWithTheReferenceLoops) {
-  const Geometry p = GetParam();
-  const ConvGeometry g{.in_channels = p.c, .in_h = p.h, .in_w = p.w, .out_channels = p.o, .kernel_h = p.kh,
-                       .kernel_w = p.kw, .stride_h = p.sh, .stride_w = p.sw, .pad_h = p.ph, .pad_w = p.pw};
-  const int64_t n = 5;
-  const Tensor x = random_tensor({n, p.c, p.h, p.w}, 1);
-  const Tensor w = random_tensor({p.o, p.c, p.kh, p.kw}, 2);
-  const Tensor b = random_tensor({p.o}, 3);
-  const Tensor dy = random_tensor({n, p.o, g.out_h(), g.out_w()}, 4);
-  Tensor y_fast(dy.shape()), y_ref(dy.shape());
-  conv2d_forward(g, n, x.data(), w.data(), b.data(), y_fast.data());
-  conv2d_forward_reference(g, n, x.data(), w.data(), b.data(), y_ref.data());
-  // Gradients accumulate: start both from the same non-zero values.
-  Tensor dw_fast = random_tensor(w.shape(), 5), dw_ref = dw_fast, db_fast = random_tensor(b.shape(), 6),
-         db_ref = db_fast, dx_fast(x.shape()), dx_ref(x.shape());
-  conv2d_backward(g, n, x.data(), w.data(), dy.data(), dw_fast.data(), db_fast.data(), dx_fast.data());
-  conv2d_backward_reference(g, n, x.data(), w.data(), dy.data(), dw_ref.data(), db_ref.data(), dx_ref.data());
+// One sample batch's forward and backward results through one algorithm (or the reference).
+struct ConvResults {
+  Tensor y, dw, db, dx;
+};
+
+struct ConvCase {
+  ConvGeometry g;
+  int64_t n;
+  Tensor x, w, b, dy;
+
+  ConvCase(const Geometry& p, int64_t batch)
+      : g{.in_channels = p.c, .in_h = p.h, .in_w = p.w, .out_channels = p.o, .kernel_h = p.kh, .kernel_w = p.kw,
+          .stride_h = p.sh, .stride_w = p.sw, .pad_h = p.ph, .pad_w = p.pw},
+        n(batch),
+        x(random_tensor({batch, p.c, p.h, p.w}, 1)),
+        w(random_tensor({p.o, p.c, p.kh, p.kw}, 2)),
+        b(random_tensor({p.o}, 3)),
+        dy(random_tensor({batch, p.o, g.out_h(), g.out_w()}, 4)) {}
+
+  // Gradients accumulate: every run starts them from the same non-zero values.
+  ConvResults run(std::optional<ConvAlgorithm> algorithm) const {
+    ConvResults r{Tensor(dy.shape()), random_tensor(w.shape(), 5), random_tensor(b.shape(), 6), Tensor(x.shape())};
+    if (algorithm) {
+      conv2d_forward(g, n, x.data(), w.data(), b.data(), r.y.data(), *algorithm);
+      conv2d_backward(g, n, x.data(), w.data(), dy.data(), r.dw.data(), r.db.data(), r.dx.data(), *algorithm);
+    } else {
+      conv2d_forward_reference(g, n, x.data(), w.data(), b.data(), r.y.data());
+      conv2d_backward_reference(g, n, x.data(), w.data(), dy.data(), r.dw.data(), r.db.data(), r.dx.data());
+    }
+    return r;
+  }
+};
+
+TEST_P(ConvPaths, FastPathsAgreeWithTheReferenceLoops) {
+  const ConvCase c(GetParam(), 5);
+  const ConvResults ref = c.run(std::nullopt);
   const auto expect_close = [](const Tensor& a, const Tensor& r, const char* what) {
     for (int64_t i = 0; i < a.size(); ++i)
       ASSERT_NEAR(a[i], r[i], 1e-4f * std::max(1.0f, std::abs(r[i]))) << what << " at " << i;
   };
-  expect_close(y_fast, y_ref, "output");
-  expect_close(dw_fast, dw_ref, "weight gradient");
-  expect_close(db_fast, db_ref, "bias gradient");
-  expect_close(dx_fast, dx_ref, "input gradient");
+  for (ConvAlgorithm algorithm : {ConvAlgorithm::Auto, ConvAlgorithm::Im2col}) {
+    SCOPED_TRACE(algorithm == ConvAlgorithm::Auto ? "auto" : "im2col");
+    const ConvResults fast = c.run(algorithm);
+    expect_close(fast.y, ref.y, "output");
+    expect_close(fast.dw, ref.dw, "weight gradient");
+    expect_close(fast.db, ref.db, "bias gradient");
+    expect_close(fast.dx, ref.dx, "input gradient");
+  }
+}
+
+// The direct path (stride 1) adds the same terms in the same order as im2col + GEMM: the same
+// bits, so switching algorithms never changes a trained model.
+TEST_P(ConvPaths, DirectGivesTheBitsOfIm2col) {
+  const ConvCase c(GetParam(), 7);
+  const ConvResults direct = c.run(ConvAlgorithm::Auto), im2col = c.run(ConvAlgorithm::Im2col);
+  const std::pair<const Tensor*, const Tensor*> pairs[] = {
+      {&direct.y, &im2col.y}, {&direct.dw, &im2col.dw}, {&direct.db, &im2col.db}, {&direct.dx, &im2col.dx}};
+  for (std::size_t t = 0; t < std::size(pairs); ++t)
+    for (int64_t i = 0; i < pairs[t].first->size(); ++i)
+      ASSERT_EQ((*pairs[t].first)[i], (*pairs[t].second)[i]) << "tensor " << t << " at " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -131,7 +167,14 @@ INSTANTIATE_TEST_SUITE_P(
                       Geometry{3, 4, 6, 6, 1, 1, 2, 2, 1, 1},      // 1x1 strided and padded
                       Geometry{2, 2, 4, 4, 4, 4, 1, 1, 0, 0},      // kernel as big as the image
                       Geometry{1, 3, 5, 7, 3, 5, 3, 2, 2, 3},      // padding wider than the stride
-                      Geometry{5, 1, 10, 10, 3, 3, 3, 3, 0, 0}));  // stride that skips pixels
+                      Geometry{5, 1, 10, 10, 3, 3, 3, 3, 0, 0},    // stride that skips pixels
+                      // Stride 1 shapes for the direct path's blocks: channels beyond two vectors
+                      // and not a multiple of one, rows wider than a block, kernels wider than
+                      // its five columns, no padding, 1x1.
+                      Geometry{37, 50, 9, 31, 7, 3, 1, 1, 3, 1},
+                      Geometry{6, 16, 14, 14, 5, 5, 1, 1, 0, 0},   // LeNet-5's second layer
+                      Geometry{3, 70, 6, 43, 2, 11, 1, 1, 1, 4},
+                      Geometry{20, 3, 5, 5, 1, 1, 1, 1, 0, 0}));
 
 TEST(ConvPaths, SameBitsWhateverTheThreadCount) {
   const ConvGeometry g{.in_channels = 6, .in_h = 14, .in_w = 14, .out_channels = 16, .kernel_h = 5, .kernel_w = 5,
@@ -150,25 +193,6 @@ TEST(ConvPaths, SameBitsWhateverTheThreadCount) {
   set_num_threads(2);
   for (std::size_t t = 0; t < one.size(); ++t)
     for (int64_t i = 0; i < one[t].size(); ++i) ASSERT_EQ(one[t][i], two[t][i]) << "tensor " << t << " at " << i;
-}
-
-// While training, forward keeps its im2col columns and backward reads them: the same bits as
-// building them again.
-TEST(ConvPaths, CachedColumnsGiveTheSameGradients) {
-  const auto run = [](bool training) {
-    Conv2d conv({.in_channels = 3, .out_channels = 4, .kernel = {3, 3}, .stride = {2, 1}, .padding = {1, 1}});
-    Rng rng(5, 0);
-    conv.initialize({.kind = Initializer::Kind::He}, rng);
-    conv.set_training(training);
-    const Tensor x = random_tensor({6, 3, 9, 7}, 8);
-    Tensor y, dx;
-    conv.forward(x, y);
-    conv.backward(x, y, random_tensor(y.shape(), 9), &dx);
-    return std::vector<Tensor>{y, dx, *conv.parameters()[0].grad, *conv.parameters()[1].grad};
-  };
-  const auto cached = run(true), rebuilt = run(false);
-  for (std::size_t t = 0; t < cached.size(); ++t)
-    for (int64_t i = 0; i < cached[t].size(); ++i) ASSERT_EQ(cached[t][i], rebuilt[t][i]) << "tensor " << t << " at " << i;
 }
 
 // Feature maps are big enough for activations to split between threads: the same bits anyway,

@@ -5,6 +5,7 @@
 
 #include "neurite/error.h"
 #include "neurite/ops/gemm.h"
+#include "ops/pieces.h"
 
 namespace neurite {
 
@@ -39,18 +40,9 @@ float logit(float a) { return std::log(a / (1.0f - a)); }
 
 namespace {
 
-// Element-wise work over [0, n), split between threads when it is big (a conv layer's feature
-// maps: 627,000 values per batch of seed 001's CNN). Pieces start at multiples of 64 elements, so
-// each element falls in the same place of the vector loop whatever the split: same bits.
-template <class Body>
-void for_each_piece(int64_t n, Body body) {
-  constexpr int64_t kMinParallel = int64_t{1} << 17, kAlign = 64;
-  const int threads = n >= kMinParallel ? num_threads() : 1;
-  if (threads == 1) return body(int64_t{0}, n);
-  const int64_t piece = (n / threads + kAlign - 1) / kAlign * kAlign;
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int t = 0; t < threads; ++t) body(std::min(n, t * piece), std::min(n, (t + 1) * piece));
-}
+// Feature maps are split between threads from this many values (a conv layer's maps: 627,000
+// values per batch of seed 001's CNN); smaller work is not worth waking a thread for.
+constexpr int64_t kMinParallel = int64_t{1} << 17;
 
 // The element-wise formulas over [begin, end). Plain functions with restrict pointers, so the
 // compiler knows the arrays do not overlap and turns every case into vector code without
@@ -116,7 +108,7 @@ void Activation::forward(const Tensor& x, Tensor& y) {
   const float* in = x.data();
   float* out = y.data();
   const ActivationKind kind = kind_;
-  for_each_piece(x.size(), [=](int64_t begin, int64_t end) { forward_range(kind, in, out, begin, end); });
+  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) { forward_range(kind, in, out, begin, end); });
 }
 
 void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
@@ -129,7 +121,7 @@ void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Te
   const float* g = dy.data();
   float* d = dx->data();
   const ActivationKind kind = kind_;
-  for_each_piece(x.size(), [=](int64_t begin, int64_t end) { backward_range(kind, in, out, g, d, begin, end); });
+  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) { backward_range(kind, in, out, g, d, begin, end); });
 }
 
 // y_k = exp(z_k - max z) / sum_j exp(z_j - max z) over the last axis (each sample, or each step

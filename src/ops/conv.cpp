@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "neurite/ops/gemm.h"
+#include "conv_direct.h"
 #include "neurite/tensor.h"
 #include "simd.h"
 
@@ -244,46 +245,72 @@ int threads_for(int64_t items, const ConvGeometry& g, int64_t samples_per_item) 
   return static_cast<int>(std::min<int64_t>(items, num_threads()));
 }
 
-// t (cols, rows) = m^T for m (rows, cols), and sums[r] += the entries of row r, added in order.
-// Going down t's rows keeps the sums in vector registers, one lane per row of m.
-void transpose_and_sum_rows(const float* __restrict m, int64_t rows, int64_t cols, float* __restrict t,
+// t (cols, rows) = m^T for m (rows, cols), rows of t `ld` apart, and sums[r] += the entries of
+// row r, added in order. Going down t's rows keeps the sums in vector registers, one lane per
+// row of m.
+void transpose_and_sum_rows(const float* __restrict m, int64_t rows, int64_t cols, float* __restrict t, int64_t ld,
                             float* __restrict sums) {
   for (int64_t k = 0; k < cols; ++k)
 #pragma omp simd
     for (int64_t r = 0; r < rows; ++r) {
       const float v = m[r * cols + k];
-      t[k * rows + r] = v;
+      t[k * ld + r] = v;
       sums[r] += v;
     }
 }
 
+bool use_direct(const ConvGeometry& g, ConvAlgorithm algorithm) {
+  return algorithm == ConvAlgorithm::Auto && direct::applies(g);
+}
+
+// Per-thread scratch of the backward pass.
+struct BackwardScratch {
+  Buffer columns, dcols, dy_t, padded;
+};
+
 // One sample's share of the backward pass: its weight and bias gradient added into the group's
-// sums, and (when dx is given) its input gradient.
+// sums, and (when dx is given) its input gradient, each through the direct path when it has one.
 struct SampleBackward {
   const ConvGeometry& g;
   const float* w;
-  float* group_dw_t;  // the group's dW^T, (patch, O)
+  bool direct_weight_grad;
+  const float* direct_input_grad_w;  // the direct input gradient's weights, or null for im2col
+  int64_t ld;                        // row length of the group's dW^T
+  float* group_dw_t;                 // the group's dW^T, (patch, ld)
   float* group_db;
 
-  void operator()(const float* cols, const float* dyn, float* dxn, Buffer& dcols, Buffer& dy_t) const {
-    const int64_t spatial = g.out_h() * g.out_w(), patch = g.patch_size(), outs = g.out_channels;
-    // dW^T (patch, O) += cols_n (patch, OH*OW) dy_n^T (OH*OW, O)
-    dy_t.resize(static_cast<std::size_t>(spatial * outs));
-    transpose_and_sum_rows(dyn, outs, spatial, dy_t.data(), group_db);
-    gemm(kWeightGradBackend, Transpose::No, Transpose::No, patch, outs, spatial, 1.0f, cols, spatial, dy_t.data(), outs,
-         1.0f, group_dw_t, outs);
+  void operator()(const float* x, const float* dyn, float* dxn, BackwardScratch& s) const {
+    const int64_t spatial = g.out_h() * g.out_w();
+    // dy_n^T (OH*OW, ld), and the bias gradient on the way.
+    s.dy_t.resize(static_cast<std::size_t>(spatial * ld));
+    transpose_and_sum_rows(dyn, g.out_channels, spatial, s.dy_t.data(), ld, group_db);
+    if (direct_weight_grad) direct::weight_grad_sample(g, x, s.dy_t.data(), ld, group_dw_t, s.padded);
+    else im2col_weight_grad(x, s);
     if (!dxn) return;
-    // dcols (patch, OH*OW) = W^T dy_n; each entry goes back to the pixel it was copied from.
+    if (direct_input_grad_w) direct::input_grad_sample(g, direct_input_grad_w, dyn, dxn, s.padded);
+    else im2col_input_grad(dyn, dxn, s);
+  }
+
+  // dW^T (patch, O) += cols_n (patch, OH*OW) dy_n^T (OH*OW, O)
+  void im2col_weight_grad(const float* x, BackwardScratch& s) const {
+    const float* cols = columns_of(g, x, 0, s.columns);
+    gemm(kWeightGradBackend, Transpose::No, Transpose::No, g.patch_size(), g.out_channels, g.out_h() * g.out_w(),
+         1.0f, cols, g.out_h() * g.out_w(), s.dy_t.data(), ld, 1.0f, group_dw_t, ld);
+  }
+
+  // dcols (patch, OH*OW) = W^T dy_n; each entry goes back to the pixel it was copied from.
+  void im2col_input_grad(const float* dyn, float* dxn, BackwardScratch& s) const {
+    const int64_t spatial = g.out_h() * g.out_w(), patch = g.patch_size(), outs = g.out_channels;
     if (im2col_is_identity(g)) {
       gemm(kInputGradBackend, Transpose::Yes, Transpose::No, patch, spatial, outs, 1.0f, w, patch, dyn, spatial, 0.0f,
            dxn, spatial);
       return;
     }
-    dcols.resize(static_cast<std::size_t>(patch * spatial));
+    s.dcols.resize(static_cast<std::size_t>(patch * spatial));
     gemm(kInputGradBackend, Transpose::Yes, Transpose::No, patch, spatial, outs, 1.0f, w, patch, dyn, spatial, 0.0f,
-         dcols.data(), spatial);
+         s.dcols.data(), spatial);
     std::fill(dxn, dxn + g.in_size(), 0.0f);
-    col2im_add(g, dcols.data(), dxn);
+    col2im_add(g, s.dcols.data(), dxn);
   }
 };
 
@@ -292,17 +319,23 @@ struct SampleBackward {
 int64_t columns_size(const ConvGeometry& g) { return g.patch_size() * g.out_h() * g.out_w(); }
 
 void conv2d_forward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* b,
-                    float* y) {
+                    float* y, ConvAlgorithm algorithm) {
   const int64_t spatial = g.out_h() * g.out_w();
+  const bool direct_path = use_direct(g, algorithm);
+  const Buffer forward_w = direct_path ? direct::forward_weights(g, w) : Buffer{};
   const int threads = threads_for(batch, g, 1);
 #pragma omp parallel num_threads(threads)
   {
     Buffer scratch;
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < batch; ++n) {
+      float* yn = y + n * g.out_size();
+      if (direct_path) {
+        direct::forward_sample(g, forward_w.data(), x + n * g.in_size(), b, yn, scratch);
+        continue;
+      }
       const float* columns = columns_of(g, x, n, scratch);
       // y_n (O, OH*OW) = W (O, patch) cols_n (patch, OH*OW) + b, b broadcast along each row.
-      float* yn = y + n * g.out_size();
       if (b)
         for (int64_t o = 0; o < g.out_channels; ++o) std::fill(yn + o * spatial, yn + (o + 1) * spatial, b[o]);
       gemm(kForwardBackend, Transpose::No, Transpose::No, g.out_channels, spatial, g.patch_size(), 1.0f, w,
@@ -312,21 +345,32 @@ void conv2d_forward(const ConvGeometry& g, int64_t batch, const float* x, const 
 }
 
 void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* dy,
-                     float* dw, float* db, float* dx) {
+                     float* dw, float* db, float* dx, ConvAlgorithm algorithm) {
   const int64_t patch = g.patch_size(), outs = g.out_channels;
   const int64_t group = group_size(batch), groups = (batch + group - 1) / group;
-  // Per-group sums of the weight gradient (transposed) and the bias gradient.
-  Buffer group_dw_t(static_cast<std::size_t>(groups * outs * patch), 0.0f);
+  const bool direct_path = use_direct(g, algorithm);
+  const bool direct_input_grad = direct_path && dx && direct::input_grad_applies(g);
+  const Buffer input_grad_w = direct_input_grad ? direct::input_grad_weights(g, w) : Buffer{};
+  // Per-group sums of the weight gradient (transposed, rows of ld) and the bias gradient. The
+  // direct path reads whole vectors of filters, so its rows are padded to them.
+  const int64_t ld = direct_path ? direct::vector_width(outs) : outs;
+  Buffer group_dw_t(static_cast<std::size_t>(groups * ld * patch), 0.0f);
   Buffer group_db(static_cast<std::size_t>(groups * outs), 0.0f);
   const int threads = threads_for(groups, g, group * (dx ? 2 : 1));
 #pragma omp parallel num_threads(threads)
   {
-    Buffer scratch, dcols, dy_t;
+    BackwardScratch scratch;
 #pragma omp for schedule(static)
     for (int64_t k = 0; k < groups; ++k) {
-      const SampleBackward sample{g, w, group_dw_t.data() + k * outs * patch, group_db.data() + k * outs};
+      const SampleBackward sample{g,
+                                  w,
+                                  direct_path,
+                                  direct_input_grad ? input_grad_w.data() : nullptr,
+                                  ld,
+                                  group_dw_t.data() + k * ld * patch,
+                                  group_db.data() + k * outs};
       for (int64_t n = k * group; n < std::min(batch, (k + 1) * group); ++n)
-        sample(columns_of(g, x, n, scratch), dy + n * g.out_size(), dx ? dx + n * g.in_size() : nullptr, dcols, dy_t);
+        sample(x + n * g.in_size(), dy + n * g.out_size(), dx ? dx + n * g.in_size() : nullptr, scratch);
     }
   }
   // The groups' sums, added in group order and transposed into dW. Each thread takes a range of
@@ -337,9 +381,9 @@ void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const
     float sum[kMaxFilters];
     for (int64_t o0 = 0; o0 < outs; o0 += kMaxFilters) {
       const int64_t width = std::min(kMaxFilters, outs - o0);
-      std::copy_n(dw_t + p * outs + o0, width, sum);
+      std::copy_n(dw_t + p * ld + o0, width, sum);
       for (int64_t k = 1; k < groups; ++k) {
-        const float* row = dw_t + (k * patch + p) * outs + o0;
+        const float* row = dw_t + (k * patch + p) * ld + o0;
 #pragma omp simd
         for (int64_t o = 0; o < width; ++o) sum[o] += row[o];
       }

@@ -2,6 +2,7 @@
 
 #include "checks.h"
 #include "neurite/optim/optimizer.h"
+#include "ops/pieces.h"
 
 namespace neurite {
 
@@ -17,10 +18,14 @@ struct AdamStep {
   float keep;                        // AdamW's 1 - rate * weight_decay, 1 when not decaying
 };
 
-void adam_update(const AdamStep& c, int64_t n, float* __restrict w, float* __restrict g, float* __restrict m,
-                 float* __restrict v) {
+// Tensors from this size are updated by all threads (a dense layer's weights: 156,800 in seed
+// 001's CNN); an update of fewer is over before a second thread would wake.
+constexpr int64_t kMinParallel = int64_t{1} << 15;
+
+void adam_update_range(const AdamStep& c, int64_t begin, int64_t end, float* __restrict w, float* __restrict g,
+                       float* __restrict m, float* __restrict v) {
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = begin; i < end; ++i) {
     const float grad = g[i];
     m[i] = c.beta1 * m[i] + c.one_minus_beta1 * grad;
     v[i] = c.beta2 * v[i] + c.one_minus_beta2 * grad * grad;
@@ -60,8 +65,9 @@ void Adam::step(std::span<Parameter> parameters) {
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     Parameter& p = parameters[i];
     c.keep = p.decay ? decay_keep : 1.0f;
-    adam_update(c, p.value->size(), p.value->data(), p.grad->data(), slots_.at(i, 0).data(),
-                slots_.at(i, 1).data());
+    float *w = p.value->data(), *g = p.grad->data(), *m = slots_.at(i, 0).data(), *v = slots_.at(i, 1).data();
+    for_each_piece(p.value->size(), kMinParallel,
+                   [&](int64_t begin, int64_t end) { adam_update_range(c, begin, end, w, g, m, v); });
   }
 }
 

@@ -5,8 +5,14 @@
 #include <utility>
 
 #include "neurite/error.h"
+#include "ops/pieces.h"
 
 namespace neurite {
+
+namespace {
+// Tensors from this size are averaged by all threads (see adam.cpp).
+constexpr int64_t kMinParallel = int64_t{1} << 15;
+}  // namespace
 
 void validate_average_decay(double decay) {
   require(decay == 0 || (decay > 0 && decay < 1),
@@ -20,9 +26,10 @@ void update_average(std::vector<Tensor>& average, int64_t step, double decay, st
   for (std::size_t i = 0; i < params.size(); ++i) {
     float* avg = average[i].data();
     const float* w = params[i].value->data();
-    const int64_t n = average[i].size();
+    for_each_piece(average[i].size(), kMinParallel, [=](int64_t begin, int64_t end) {
 #pragma omp simd
-    for (int64_t k = 0; k < n; ++k) avg[k] = d * avg[k] + (1.0f - d) * w[k];
+      for (int64_t k = begin; k < end; ++k) avg[k] = d * avg[k] + (1.0f - d) * w[k];
+    });
   }
 }
 

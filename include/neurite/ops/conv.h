@@ -1,7 +1,9 @@
 // 2-D convolution (cross-correlation, as in PyTorch and seed 002) on (N, C, H, W) tensors.
-// Two implementations of the same three products, tested against each other:
+// Three implementations of the same three products, tested against each other:
 //   - the reference: plain nested loops straight from the definition, for reading and checking;
-//   - the fast path: im2col (copy every receptive field into a column) and one GEMM per sample.
+//   - im2col (copy every receptive field into a column) and one GEMM per sample, for any stride;
+//   - direct (src/ops/conv_direct.cpp), for stride 1: the products read the padded image itself,
+//     with no column copies, and give the same bits as im2col + GEMM.
 // Weights are PyTorch's (out_channels, in_channels, kernel_h, kernel_w).
 #pragma once
 #include <cstdint>
@@ -40,17 +42,21 @@ void im2col(const ConvGeometry& g, const float* x, float* cols);
 // The transpose of im2col: adds each column entry back onto the input position it came from.
 void col2im_add(const ConvGeometry& g, const float* cols, float* dx);
 
-// The same contracts as the reference, through im2col + GEMM. The batch is split between threads
+// The fast path's algorithm: Auto takes direct where it applies (stride 1, padding smaller than
+// the kernel) and im2col + GEMM elsewhere; Im2col forces the latter (tests and benchmarks).
+enum class ConvAlgorithm { Auto, Im2col };
+
+// The same contracts as the reference, through the fast path. The batch is split between threads
 // in fixed groups of samples and the weight gradient summed group by group in order, so the
 // result is bit-identical whatever the thread count.
 // Each sample's im2col matrix is built in a per-thread scratch buffer that stays in cache, once
-// in forward and again in backward: on the seed CNN that is faster than keeping the whole batch's
-// matrices from forward to backward (measured: 6.6-6.8 s against 7.8 s per epoch), and it keeps
-// peak memory low.
+// in forward and again in backward: on the seed CNN that was faster than keeping the whole
+// batch's matrices from forward to backward (measured: 6.6-6.8 s against 7.8 s per epoch), and
+// it keeps peak memory low. The direct path needs no such matrix at all.
 int64_t columns_size(const ConvGeometry& g);  // patch * OH * OW
 void conv2d_forward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* b,
-                    float* y);
+                    float* y, ConvAlgorithm algorithm = ConvAlgorithm::Auto);
 void conv2d_backward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* dy,
-                     float* dw, float* db, float* dx);
+                     float* dw, float* db, float* dx, ConvAlgorithm algorithm = ConvAlgorithm::Auto);
 
 }  // namespace neurite
