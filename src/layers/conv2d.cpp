@@ -101,7 +101,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y) {
 
 void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
   // dW += sum over samples and positions of dy * x-patch; db += sum of dy; dx = dy "full-convolved"
-  // with the flipped filters (seed 002's sensitivity map), done here as W^T dy then col2im.
+  // with the flipped filters (seed 002's sensitivity map). See ops/conv.h for the algorithms.
   require_shape(dy, y.shape(), "conv2d backward gradient");
   const ConvGeometry g = geometry(x.dim(2), x.dim(3));
   float* db = options_.bias ? bias_grad_.data() : nullptr;

@@ -36,7 +36,6 @@ class Conv2d : public Layer {
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
   std::vector<Parameter> parameters() override;
   void initialize(const Initializer& init, Rng& rng) override;
-  // While training, forward keeps its im2col columns for backward (memory for speed).
 
   Tensor& weight() { return weight_; }
   Tensor& bias() { return bias_; }
