@@ -20,18 +20,6 @@ struct BackqueryArgs {
   std::string out;
 };
 
-// The off / on outputs the model was trained towards. logit(0) and logit(1) are infinite, so a
-// model trained on 0 / 1 targets is asked for Rashid's 0.01 / 0.99 instead.
-TargetValues backquery_targets(const nlohmann::json& training) {
-  const TargetValues rashid{0.01f, 0.99f};
-  if (!training.contains("targets")) return rashid;
-  const TargetValues trained = data_options_of(training).targets;
-  if (trained.off > 0.0f && trained.on < 1.0f) return trained;
-  std::printf("the model was trained towards %g / %g, which have no finite logit; asking for 0.01 / 0.99\n",
-              trained.off, trained.on);
-  return rashid;
-}
-
 std::vector<int64_t> labels_to_run(const std::string& text, int64_t classes) {
   std::vector<int64_t> labels;
   if (text == "all") {
@@ -73,6 +61,10 @@ void run_backquery(const BackqueryArgs& a) {
   const std::vector<int64_t> labels = labels_to_run(a.label, classes);
   const int64_t side = picture_side(model.network);
   const TargetValues targets = backquery_targets(model.training);
+  const TargetValues trained = data_options_of(model.training).targets;
+  if (model.training.contains("targets") && (targets.off != trained.off || targets.on != trained.on))
+    std::printf("the model was trained towards %g / %g, which have no finite logit; asking for %g / %g\n", trained.off,
+                trained.on, targets.off, targets.on);
 
   std::vector<GrayImage> pictures;
   for (int64_t label : labels) {

@@ -14,6 +14,7 @@ void add_inspect_command(CLI::App& app);
 void add_ensemble_command(CLI::App& app);
 void add_lm_command(CLI::App& app);       // lm train, lm sample
 void add_long_range_command(CLI::App& app);
+void add_serve_command(CLI::App& app);   // the local page
 void add_seed_commands(CLI::App& app);  // perceptron, linear-unit, rashid-example, csv
 
 }  // namespace neurite::cli

@@ -90,6 +90,13 @@ MnistOptions data_options_of(const nlohmann::json& training) {
   return o;
 }
 
+TargetValues backquery_targets(const nlohmann::json& training) {
+  const TargetValues rashid{0.01f, 0.99f};
+  if (!training.contains("targets")) return rashid;
+  const TargetValues trained = data_options_of(training).targets;
+  return trained.off > 0.0f && trained.on < 1.0f ? trained : rashid;
+}
+
 namespace {
 
 bool should_invert(const std::string& path, const GrayImage& image, Invert invert) {

@@ -22,6 +22,9 @@ Initializer::Kind parse_init(const std::string& text);          // "nielsen" | "
 
 // The input scaling and targets stored in a model's training settings.
 MnistOptions data_options_of(const nlohmann::json& training);
+// The off / on outputs to backquery a model with: those it was trained towards, unless they
+// are 0 or 1, whose logits are infinite; then Rashid's 0.01 / 0.99.
+TargetValues backquery_targets(const nlohmann::json& training);
 
 // A 28x28 PNG or PGM digit, white ink on black as in MNIST. MNIST digits are white on black; a
 // picture that is mostly light is almost surely dark ink on paper, so with Invert::Auto one whose

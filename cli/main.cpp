@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   neurite::cli::add_ensemble_command(app);
   neurite::cli::add_lm_command(app);
   neurite::cli::add_long_range_command(app);
+  neurite::cli::add_serve_command(app);
   neurite::cli::add_seed_commands(app);
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 // neurite train: builds a network (from flags or a model spec file), trains it on MNIST and
 // prints "Epoch j: N / 10000" after every evaluation, like the seeds; optionally monitors costs,
 // gradient norms, writes a JSON-lines log and checkpoints, and resumes from a checkpoint.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -100,22 +101,6 @@ std::vector<EvaluationSet> evaluation_sets(const Mnist& mnist, const TrainSettin
   return sets;
 }
 
-// What model files record about the training: the foundation's keys (eval and predict read
-// "scale" and "targets") plus every setting.
-nlohmann::json training_record(const TrainSettings& s, const TrainResult* result) {
-  const MnistOptions data = build_data_options(s);
-  nlohmann::json record = {{"layers", s.layers}, {"activation", s.activation}, {"cost", s.cost}, {"init", s.init},
-                           {"scale", scale_name(data.scale)}, {"targets", {data.targets.off, data.targets.on}},
-                           {"batch", s.batch}, {"rate", s.rate}, {"seed", s.seed}, {"evaluated_on", s.eval_on},
-                           {"settings", s}};
-  if (result && !result->epochs.empty()) {
-    record["epochs_run"] = result->epochs.size();
-    record["final_correct"] = result->epochs.back().correct;
-    record["best_correct"] = result->best_correct;
-  }
-  return record;
-}
-
 // Checkpoints every N epochs and the best model so far, both written atomically.
 class Checkpointer {
  public:
@@ -142,6 +127,33 @@ class Checkpointer {
   const TrainSettings& settings_;
   Network& net_;
   Optimizer& optimizer_;
+};
+
+// "progress" records for the log, at most two a second: a reader watching a running training
+// (neurite serve --watch-log) sees it move within an epoch. Each carries the mean cost of the
+// batches since the previous record.
+class ProgressRecords {
+ public:
+  explicit ProgressRecords(TrainingLogWriter& log) : log_(log) {}
+  void add(const BatchProgress& p) {
+    if (!log_.is_open()) return;
+    cost_sum_ += p.cost;
+    ++batches_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < kEvery && p.done < p.total) return;
+    log_.write("progress", {{"epoch", p.epoch}, {"done", p.done}, {"total", p.total},
+                            {"cost", cost_sum_ / static_cast<double>(batches_)}});
+    last_ = now;
+    cost_sum_ = 0;
+    batches_ = 0;
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kEvery{500};
+  TrainingLogWriter& log_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  double cost_sum_ = 0;
+  int64_t batches_ = 0;
 };
 
 nlohmann::json test_evaluation(Network& net, const Dataset& test, int epoch) {
@@ -214,7 +226,11 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
   ProgressBar bar;
   double previous_rate = s.rate;
   TrainCallbacks callbacks;
-  callbacks.on_batch = [&](int64_t done, int64_t total) { bar.update(done, total); };
+  ProgressRecords progress(log);
+  callbacks.on_batch = [&](const BatchProgress& p) {
+    bar.update(p.done, p.total);
+    progress.add(p);
+  };
   callbacks.on_epoch = [&](const EpochResult& r) {
     bar.clear();
     print_epoch(r, previous_rate, s.schedule.starts_with("cosine"));

@@ -202,4 +202,20 @@ ModelSpec read_model_spec(const std::string& path) {
   return spec;
 }
 
+// What model files record about the training: the foundation's keys (eval and predict read
+// "scale" and "targets") plus every setting.
+nlohmann::json training_record(const TrainSettings& s, const TrainResult* result) {
+  const MnistOptions data = build_data_options(s);
+  nlohmann::json record = {{"layers", s.layers}, {"activation", s.activation}, {"cost", s.cost}, {"init", s.init},
+                           {"scale", scale_name(data.scale)}, {"targets", {data.targets.off, data.targets.on}},
+                           {"batch", s.batch}, {"rate", s.rate}, {"seed", s.seed}, {"evaluated_on", s.eval_on},
+                           {"settings", s}};
+  if (result && !result->epochs.empty()) {
+    record["epochs_run"] = result->epochs.size();
+    record["final_correct"] = result->epochs.back().correct;
+    record["best_correct"] = result->best_correct;
+  }
+  return record;
+}
+
 }  // namespace neurite::cli

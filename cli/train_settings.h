@@ -88,6 +88,10 @@ TrainOptions build_train_options(const TrainSettings& s);
 MnistOptions build_data_options(const TrainSettings& s);
 Initializer build_initializer(const TrainSettings& s);
 
+// What model files record about the training: the foundation's keys (eval and predict read
+// "scale" and "targets") plus every setting, and the result when there is one.
+nlohmann::json training_record(const TrainSettings& s, const TrainResult* result);
+
 // A model spec file: {"input": [784], "layers": [...], "training": {"rate": 0.5, ...}}. Dense
 // layers may leave out "in" (taken from the layer before). Returns the architecture with every
 // "in" filled in, and the training defaults (every key must be a known setting).

@@ -3,7 +3,8 @@
 
 NEURITE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NEURITE_PACKAGES=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev
-  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev)
+  nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev
+  libcpp-httplib-dev)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -83,6 +84,19 @@ fetch_corpus() {
     return 1
   fi
   mv -f "$tmp" "$KJV_TEXT"
+}
+
+# The page's front-end packages (uPlot; playwright-core for its browser test) from the npm
+# registry, exactly as web/package-lock.json pins them (npm checks each against the lock's
+# SHA-512 integrity). Installed again only when the lock file changes.
+fetch_web_packages() {
+  command -v npm >/dev/null || install_packages npm
+  local stamp="$NEURITE_ROOT/web/node_modules/.neurite-lock.sha256" want
+  want="$(sha256sum "$NEURITE_ROOT/web/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  echo "installing the page's npm packages (web/package-lock.json)"
+  (cd "$NEURITE_ROOT/web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want" > "$stamp"
 }
 
 # build_neurite DIR [cmake options...]

@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 install_packages "${NEURITE_PACKAGES[@]}"
 fetch_mnist
+fetch_web_packages  # uPlot, for the page of `neurite serve`
 build_neurite "$NEURITE_ROOT/build" -DNEURITE_TESTS=OFF -DNEURITE_BENCH=OFF
 mkdir -p "$NEURITE_ROOT/out"
 cd "$NEURITE_ROOT"

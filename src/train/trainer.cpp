@@ -57,8 +57,8 @@ struct EpochContext {
   TrainState& state;  // step count and weight average
 };
 
-// One mini-batch: gradients, penalty, optimiser step, max-norm.
-void run_batch(Network& net, std::span<Parameter> params, const Tensor& x, const Tensor& y, const EpochContext& c,
+// One mini-batch: gradients, penalty, optimiser step, max-norm. Returns the batch's cost.
+double run_batch(Network& net, std::span<Parameter> params, const Tensor& x, const Tensor& y, const EpochContext& c,
                int epoch, EpochSums& sums) {
   const double cost = net.compute_gradients(x, y, c.cost);
   if (!std::isfinite(cost))
@@ -75,6 +75,7 @@ void run_batch(Network& net, std::span<Parameter> params, const Tensor& x, const
   apply_max_norm(params, c.options.regularization.max_norm);
   sums.cost += cost;
   ++sums.batches;
+  return cost;
 }
 
 EpochSums run_epoch(Network& net, std::span<const int64_t> order, const EpochContext& c, int epoch) {
@@ -89,11 +90,11 @@ EpochSums run_epoch(Network& net, std::span<const int64_t> order, const EpochCon
     if (c.augmenter) c.augmenter->apply(x, c.augment_rng);
     if (c.schedule.changes_within_epochs())
       c.optimizer.set_rate(c.schedule.rate_at(epoch, static_cast<double>(start) / static_cast<double>(n)));
-    run_batch(net, params, x, y, c, epoch, sums);
+    const double cost = run_batch(net, params, x, y, c, epoch, sums);
     ++c.state.steps;
     if (c.options.average_decay > 0)
       update_average(c.state.other_weights, c.state.steps, c.options.average_decay, params);
-    if (c.callbacks.on_batch) c.callbacks.on_batch(start + count, n);
+    if (c.callbacks.on_batch) c.callbacks.on_batch({epoch, start + count, n, cost});
   }
   net.set_training(false);
   return sums;

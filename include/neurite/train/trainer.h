@@ -80,9 +80,19 @@ struct TrainState {
   std::vector<Tensor> other_weights;
 };
 
+// After each mini-batch: where the epoch stands and the batch's cost (before its step).
+struct BatchProgress {
+  int epoch = 0;
+  int64_t done = 0;   // training samples of this epoch done so far
+  int64_t total = 0;  // training samples per epoch
+  double cost = 0;
+};
+
 struct TrainCallbacks {
   std::function<void(const EpochResult&)> on_epoch;
-  std::function<void(int64_t done, int64_t total)> on_batch;  // progress; may be empty
+  // Progress; may be empty. It may block (a paused training waits there) or throw (a stopped
+  // one): the network then holds the weights of the last completed step.
+  std::function<void(const BatchProgress&)> on_batch;
   // After every epoch (after on_epoch); `best` says the watched accuracy just reached a new best.
   std::function<void(const TrainState&, bool best)> on_state;
 };

@@ -1,0 +1,95 @@
+// neurite serve: the local page (draw a digit, watch a network learn, look inside it) and its
+// JSON API, on 127.0.0.1 unless told otherwise. Ctrl-C (SIGINT) or SIGTERM stops it cleanly:
+// the listening socket closes, trainings started from the page stop, their threads are joined.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "commands.h"
+#include "neurite/error.h"
+#include "web/page_server.h"
+
+namespace neurite::cli {
+
+namespace {
+
+// The page's folder: web/ under the working directory (the repository root), else beside the
+// executable's build folder (build/neurite -> web/).
+std::string default_web_dir() {
+  namespace fs = std::filesystem;
+  if (fs::is_regular_file("web/index.html")) return "web";
+  std::error_code error;
+  const fs::path exe = fs::canonical("/proc/self/exe", error);
+  if (!error && fs::is_regular_file(exe.parent_path().parent_path() / "web" / "index.html"))
+    return (exe.parent_path().parent_path() / "web").string();
+  return "web";
+}
+
+// SIGINT and SIGTERM may reach any thread (OpenBLAS starts its own before main), so their handler
+// only writes the signal's number into a pipe; a watcher thread reads it and stops the server,
+// outside any signal handler. Writing 0 wakes the watcher when the server ends another way.
+int g_stop_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int signal) {
+  const auto byte = static_cast<char>(signal);
+  [[maybe_unused]] const auto written = ::write(g_stop_pipe[1], &byte, 1);
+}
+
+void catch_stop_signals() {
+  require(::pipe(g_stop_pipe) == 0, "serve: cannot create a pipe for signals");
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
+
+void run_serve(web::ServeOptions options) {
+  const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  web::PageServer server(std::move(options));
+  const int port = server.bind();
+  catch_stop_signals();
+  std::thread watcher([&server] {
+    char signal = 0;
+    if (::read(g_stop_pipe[0], &signal, 1) != 1 || signal == 0) return;
+    std::printf("neurite serve: %s, stopping\n", signal == SIGINT ? "interrupted" : "terminated");
+    std::fflush(stdout);
+    server.stop();
+  });
+  std::printf("neurite serve: http://%s:%d/ (Ctrl-C stops)\n", host.c_str(), port);
+  std::fflush(stdout);
+  server.run();
+  on_stop_signal(0);  // wakes the watcher if no signal did
+  watcher.join();
+  std::printf("neurite serve: stopped\n");
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto options = std::make_shared<web::ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", "The local page: draw a digit, watch a network learn, look inside it");
+  cmd->add_option("--model", options->models, "A model file to offer on the page (repeatable)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--port", options->port, "Port to listen on (0: any free one)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--host", options->host, "Address to listen on; anything but 127.0.0.1 opens the page to others")
+      ->capture_default_str();
+  cmd->add_option("--web", options->web_dir, "The page's folder (default: web/ of the repository)");
+  cmd->add_option("--specs", options->specs_dir, "Folder of model specs the page can train")->capture_default_str();
+  cmd->add_option("--data", options->mnist_dir, "Folder with the MNIST IDX files")->capture_default_str();
+  cmd->add_option("--watch-log", options->watch_logs,
+                  "Show a CLI training on the page by following its log (neurite train --log FILE; repeatable)");
+  cmd->add_option("--threads", options->threads, "HTTP worker threads")->check(CLI::Range(2, 256))->capture_default_str();
+  cmd->callback([options] {
+    web::ServeOptions o = *options;
+    if (o.web_dir.empty()) o.web_dir = default_web_dir();
+    run_serve(std::move(o));
+  });
+}
+
+}  // namespace neurite::cli

@@ -1,0 +1,76 @@
+// The models the page can use: loaded from files at start, or produced by a training run from
+// the page. Each answers predictions and draws what it has inside (filters, feature maps,
+// backquery, its confusion matrix on the MNIST test set).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "neurite/data/dataset.h"
+#include "neurite/data/image.h"
+#include "neurite/io/model_file.h"
+
+namespace neurite::web {
+
+struct Prediction {
+  int digit = 0;
+  std::vector<float> probabilities;  // softmax outputs, or the outputs divided by their sum
+  double milliseconds = 0;           // the forward pass alone
+};
+
+// The model's test-set predictions, for the confusion matrix and its gallery.
+struct TestResults {
+  std::vector<int> predicted;
+  std::vector<uint8_t> labels;
+};
+
+class ServedModel {
+ public:
+  // `source`: "file" or "run". The model must take one 28x28 image and give 10 outputs.
+  ServedModel(std::string name, std::string source, Model model);
+
+  const std::string& name() const { return name_; }
+  const nlohmann::json& info() const { return info_; }  // the /api/models entry
+
+  // Everything below runs one request at a time on this model (its network keeps activations).
+  Prediction predict(const GrayImage& digit);
+  std::vector<uint8_t> filters_png();
+  nlohmann::json feature_maps(const GrayImage& digit);  // {"layers": [...]} per docs/web-api.md
+  std::vector<uint8_t> backquery_png(int digit);
+  // Computed on the first call from the MNIST test files in `mnist_dir`, then kept.
+  const TestResults& test_results(const std::string& mnist_dir);
+
+ private:
+  Tensor input_of(const GrayImage& digit) const;  // scaled as in training, batch of one
+  std::optional<std::size_t> first_weighted_layer() const;
+
+  std::string name_;
+  nlohmann::json info_;
+  std::mutex mutex_;  // guards the network and the test results
+  Model model_;
+  InputScale scale_;
+  TargetValues targets_;  // what backquery asks for
+  std::optional<TestResults> test_results_;
+};
+
+class ModelStore {
+ public:
+  // Adds a model under `wanted` (or "wanted-2", ... when taken); returns the name given.
+  std::string add(const std::string& wanted, const std::string& source, Model model);
+  std::shared_ptr<ServedModel> find(const std::string& name) const;  // null when unknown
+  nlohmann::json list() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::shared_ptr<ServedModel>> models_;
+};
+
+// A model name from a file name: its stem, with anything but letters, digits, '-' and '_'
+// turned into '-'.
+std::string model_name_from_path(const std::string& path);
+
+}  // namespace neurite::web

@@ -1,0 +1,520 @@
+// `neurite serve` as a user meets it: the real binary started as a process on a free loopback
+// port, spoken to over HTTP with cpp-httplib's client. Two small models are trained first (an
+// MLP and seed 001's CNN, on part of MNIST). Checks: the API's answers, every kind of bad
+// request (4xx with a message, and the server still answering afterwards), 200 concurrent
+// predictions, a training started, paused, resumed and stopped over the API with its event
+// stream, a CLI training followed through its log, and a clean exit on SIGINT and SIGTERM.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "neurite/data/image.h"
+#include "neurite/data/mnist.h"
+#include "test_support.h"
+
+namespace neurite {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// ---- The server as a child process ---------------------------------------------------------
+
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> args) {
+    args.insert(args.begin(), {NEURITE_CLI, "serve", "--port", "0", "--web", testing::source_dir() + "/web"});
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::dup2(fds[1], 2);
+      ::close(fds[0]);
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out_ = fds[0];
+    const std::string line = read_line(60s);
+    const auto at = line.find("http://127.0.0.1:");
+    if (at == std::string::npos) throw std::runtime_error("neurite serve did not start: " + line + read_rest(2s));
+    port_ = std::stoi(line.substr(at + 17));
+  }
+  ~ServerProcess() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+  }
+  int port() const { return port_; }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(60, 0);
+    return c;
+  }
+  // Sends `signal`, waits for the exit; returns the exit code (-1: did not exit in time or
+  // was killed by a signal).
+  int stop(int signal, std::chrono::seconds timeout = 20s) {
+    ::kill(pid_, signal);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+  std::string read_rest(std::chrono::milliseconds timeout) {
+    std::string text;
+    while (true) {
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) break;
+      char buffer[4096];
+      const ssize_t n = ::read(out_, buffer, sizeof buffer);
+      if (n <= 0) break;
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return text;
+  }
+
+ private:
+  std::string read_line(std::chrono::milliseconds timeout) {
+    std::string line;
+    char c = 0;
+    while (line.find('\n') == std::string::npos) {
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0 || ::read(out_, &c, 1) != 1) break;
+      line += c;
+    }
+    return line;
+  }
+
+  pid_t pid_ = -1;
+  int out_ = -1;
+  int port_ = 0;
+  bool exited_ = false;
+};
+
+json body_of(const httplib::Result& r) {
+  if (!r) throw std::runtime_error("no HTTP answer: " + httplib::to_string(r.error()));
+  return json::parse(r->body);
+}
+
+// The first `count` MNIST test images as 28x28 bytes, and their labels.
+struct TestDigits {
+  std::vector<std::vector<uint8_t>> images;
+  std::vector<uint8_t> labels;
+};
+TestDigits test_digits(const std::string& dir, int64_t count) {
+  const Dataset test = load_mnist_test(dir, MnistOptions{});
+  TestDigits digits;
+  Tensor row;
+  for (int64_t i = 0; i < count; ++i) {
+    test.read_inputs(i, 1, row);
+    std::vector<uint8_t> image(784);
+    for (int64_t p = 0; p < 784; ++p) image[static_cast<std::size_t>(p)] = static_cast<uint8_t>(std::lround(row[p] * 255));
+    digits.images.push_back(image);
+    digits.labels.push_back(test.labels[static_cast<std::size_t>(i)]);
+  }
+  return digits;
+}
+
+// A digit drawn 5 times larger on a 140x140 canvas, as the page sends it.
+json drawing_of(const std::vector<uint8_t>& image) {
+  std::vector<int> pixels(140 * 140);
+  for (int y = 0; y < 140; ++y)
+    for (int x = 0; x < 140; ++x) pixels[static_cast<std::size_t>(y * 140 + x)] = image[static_cast<std::size_t>((y / 5) * 28 + x / 5)];
+  return {{"width", 140}, {"height", 140}, {"pixels", pixels}};
+}
+
+// ---- One server with two trained models, shared by the tests below --------------------------
+
+class Serve : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new std::string(testing::mnist_dir());
+    if (data_->empty()) return;
+    dir_ = new std::string((fs::temp_directory_path() / ("neurite-serve-" + std::to_string(::getpid()))).string());
+    fs::create_directories(*dir_);
+    const auto mlp = testing::run_cli("train --epochs 1 --train-size 10000 --layers 784,30,10 --data " + *data_ +
+                                      " --out " + *dir_ + "/mlp.safetensors");
+    ASSERT_EQ(mlp.exit_code, 0) << mlp.output;
+    const auto cnn = testing::run_cli("train --model " + testing::source_dir() + "/models/seed001-cnn.json --epochs 1" +
+                                      " --train-size 2000 --data " + *data_ + " --out " + *dir_ + "/cnn.safetensors");
+    ASSERT_EQ(cnn.exit_code, 0) << cnn.output;
+    server_ = new ServerProcess({"--model", *dir_ + "/mlp.safetensors", "--model", *dir_ + "/cnn.safetensors", "--data",
+                                 *data_, "--specs", testing::source_dir() + "/models"});
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    if (dir_) fs::remove_all(*dir_);
+    delete dir_;
+    delete data_;
+  }
+  void SetUp() override {
+    if (data_->empty()) GTEST_SKIP() << "MNIST not found";
+    ASSERT_NE(server_, nullptr);
+  }
+  static httplib::Client client() { return server_->client(); }
+  static json post(const std::string& path, const json& body, int expected_status) {
+    auto c = client();
+    const auto r = c.Post(path, body.dump(), "application/json");
+    EXPECT_TRUE(r) << path;
+    if (!r) return {};
+    EXPECT_EQ(r->status, expected_status) << path << ": " << r->body;
+    return json::parse(r->body, nullptr, false);
+  }
+  static json get(const std::string& path, int expected_status = 200) {
+    auto c = client();
+    const auto r = c.Get(path);
+    EXPECT_TRUE(r) << path;
+    if (!r) return {};
+    EXPECT_EQ(r->status, expected_status) << path << ": " << r->body;
+    return json::parse(r->body, nullptr, false);
+  }
+
+  static std::string* data_;
+  static std::string* dir_;
+  static ServerProcess* server_;
+};
+std::string* Serve::data_ = nullptr;
+std::string* Serve::dir_ = nullptr;
+ServerProcess* Serve::server_ = nullptr;
+
+TEST_F(Serve, ListsTheLoadedModelsWithWhatEachCanShow) {
+  const json models = get("/api/models")["models"];
+  ASSERT_EQ(models.size(), 2u);
+  EXPECT_EQ(models[0]["name"], "mlp");
+  EXPECT_EQ(models[0]["kind"], "mlp");
+  EXPECT_EQ(models[0]["backquery"], true);
+  EXPECT_EQ(models[0]["feature_maps"], false);
+  EXPECT_EQ(models[1]["name"], "cnn");
+  EXPECT_EQ(models[1]["kind"], "cnn");
+  EXPECT_EQ(models[1]["backquery"], false);
+  EXPECT_EQ(models[1]["feature_maps"], true);
+  EXPECT_EQ(models[1]["input"], json::array({1, 28, 28}));
+  EXPECT_EQ(models[1]["layers"][0]["output"], json::array({16, 28, 28}));
+}
+
+TEST_F(Serve, PredictsDrawnDigitsAsTheModelPredictsTheOriginals) {
+  const TestDigits digits = test_digits(*data_, 20);
+  int agree = 0, correct = 0;
+  for (std::size_t i = 0; i < digits.images.size(); ++i) {
+    const json drawn = post("/api/predict", {{"model", "cnn"}, {"drawing", drawing_of(digits.images[i])}}, 200);
+    const json plain = post("/api/predict", {{"model", "cnn"}, {"image", digits.images[i]}}, 200);
+    ASSERT_EQ(drawn["empty"], false);
+    ASSERT_EQ(drawn["image"].size(), 784u);
+    ASSERT_EQ(drawn["probabilities"].size(), 10u);
+    double sum = 0;
+    for (const json& p : drawn["probabilities"]) sum += p.get<double>();
+    EXPECT_NEAR(sum, 1.0, 1e-4);
+    agree += drawn["digit"] == plain["digit"];
+    correct += plain["digit"] == digits.labels[i];
+    EXPECT_EQ(plain["image"], json(digits.images[i])) << "an image is used as it is";
+  }
+  // The drawing comes back as (nearly) the MNIST digit it was made from.
+  EXPECT_GE(agree, 19);
+  EXPECT_GE(correct, 15) << "the CNN trained on 2,000 images should still read most digits";
+}
+
+TEST_F(Serve, AnEmptyDrawingIsEmpty) {
+  const json r = post("/api/predict", {{"model", "mlp"}, {"drawing", drawing_of(std::vector<uint8_t>(784, 0))}}, 200);
+  EXPECT_EQ(r["empty"], true);
+  EXPECT_TRUE(r["digit"].is_null());
+}
+
+TEST_F(Serve, BadRequestsGetAClearFourHundredAndTheServerCarriesOn) {
+  auto c = client();
+  const auto expect_error = [&](const httplib::Result& r, int status, const std::string& must_say) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    const json body = json::parse(r->body, nullptr, false);
+    ASSERT_TRUE(body.is_object() && body.contains("error")) << r->body;
+    EXPECT_NE(body["error"].get<std::string>().find(must_say), std::string::npos) << body["error"];
+  };
+  const std::string image784 = json(std::vector<int>(784, 0)).dump();
+  expect_error(c.Post("/api/predict", "{not json", "application/json"), 400, "not valid JSON");
+  expect_error(c.Post("/api/predict", "[1, 2]", "application/json"), 400, "JSON object");
+  expect_error(c.Post("/api/predict", "", "application/json"), 400, "JSON body");
+  expect_error(c.Post("/api/predict", R"({"image": [1]})", "application/json"), 400, "\"model\"");
+  expect_error(c.Post("/api/predict", R"({"model": "nope", "image": )" + image784 + "}", "application/json"), 404,
+               "no model named \"nope\"");
+  expect_error(c.Post("/api/predict", R"({"model": "mlp", "image": [1, 2, 3]})", "application/json"), 400, "784");
+  expect_error(c.Post("/api/predict", R"({"model": "mlp", "image": [)" + std::string(783 * 2, ' ') + "300" +
+                                          std::string(",0", 0) + "]}",
+                      "application/json"),
+               400, "784");
+  std::vector<int> bad(784, 0);
+  bad[5] = 256;
+  expect_error(c.Post("/api/predict", json{{"model", "mlp"}, {"image", bad}}.dump(), "application/json"), 400,
+               "body.image[5]");
+  expect_error(c.Post("/api/predict", R"({"model": "mlp", "drawing": {"width": 4, "height": 4, "pixels": []}})",
+                      "application/json"),
+               400, "drawing.width");
+  expect_error(c.Post("/api/predict", R"({"model": "mlp", "drawing": {"width": 10, "height": 10, "pixels": [0]}})",
+                      "application/json"),
+               400, "100");
+  expect_error(c.Post("/api/predict", R"({"model": "mlp"})", "application/json"), 400, "\"drawing\"");
+  expect_error(c.Post("/api/predict", std::string(5 << 20, ' '), "application/json"), 413, "4 MiB");
+  expect_error(c.Delete("/api/models"), 405, "takes GET");
+  expect_error(c.Get("/api/predict"), 405, "takes POST");
+  expect_error(c.Get("/api/nothing"), 404, "nothing at GET /api/nothing");
+  expect_error(c.Get("/api/models/cnn/backquery/3.png"), 422, "dense and sigmoid");
+  expect_error(c.Get("/api/models/mlp/backquery/10.png"), 404, "digit 10");
+  expect_error(c.Post("/api/models/mlp/feature-maps", json{{"image", std::vector<int>(784, 0)}}.dump(), "application/json"),
+               422, "no conv layers");
+  expect_error(c.Get("/api/mnist/test/10000.png"), 404, "test image");
+  expect_error(c.Get("/api/models/mlp/gallery?actual=3"), 400, "predicted");
+  expect_error(c.Get("/api/models/mlp/gallery?actual=3&predicted=x"), 400, "predicted");
+  expect_error(c.Get("/api/runs/999"), 404, "no run 999");
+  expect_error(c.Get("/api/runs/abc"), 404, "no run abc");
+  expect_error(c.Post("/api/runs", R"({"spec": "../seed001-cnn"})", "application/json"), 404, "no spec");
+  expect_error(c.Post("/api/runs", R"({"spec": "nielsen-ch3", "epochs": 0})", "application/json"), 400, "body.epochs");
+  expect_error(c.Post("/api/runs", R"({"spec": "nielsen-ch3", "rate": -1})", "application/json"), 400, "body.rate");
+  // Nothing outside the page's own files is served, however the path is spelled.
+  for (const char* path : {"/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/web/index.html", "/index.html/../app.js",
+                           "/vendor/../package.json", "/node_modules/uplot/package.json", "//etc/passwd"}) {
+    const auto r = c.Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_TRUE(r->status == 404 || r->status == 400) << path << " gave " << r->status;
+    EXPECT_EQ(r->body.find("root:"), std::string::npos) << path;
+  }
+  const auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("<html"), std::string::npos);
+  EXPECT_EQ(get("/api/models")["models"].size(), 2u) << "still answering";
+}
+
+TEST_F(Serve, TwoHundredConcurrentPredictionsAllAnswerCorrectly) {
+  const TestDigits digits = test_digits(*data_, 50);
+  std::vector<int> expected;
+  for (const auto& image : digits.images)
+    expected.push_back(post("/api/predict", {{"model", "cnn"}, {"image", image}}, 200)["digit"].get<int>());
+  std::atomic<int> right{0}, answered{0};
+  std::mutex failure_mutex;
+  std::string failure;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 200; ++t)
+    threads.emplace_back([&, t] {
+      httplib::Client c("127.0.0.1", server_->port());
+      c.set_read_timeout(60, 0);
+      const std::size_t i = static_cast<std::size_t>(t) % digits.images.size();
+      const char* model = t % 2 ? "cnn" : "mlp";
+      const auto r = c.Post("/api/predict", json{{"model", model}, {"image", digits.images[i]}}.dump(), "application/json");
+      if (!r || r->status != 200) {
+        std::lock_guard lock(failure_mutex);
+        failure = r ? std::to_string(r->status) + " " + r->body : httplib::to_string(r.error());
+        return;
+      }
+      ++answered;
+      const json body = json::parse(r->body);
+      if (t % 2 == 0 || body["digit"] == expected[i]) ++right;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(answered.load(), 200) << "a failure: " << failure;
+  EXPECT_EQ(right.load(), 200);
+}
+
+TEST_F(Serve, DrawsFiltersFeatureMapsBackqueryAndTestImages) {
+  auto c = client();
+  const auto png = [&](const std::string& path) {
+    const auto r = c.Get(path);
+    EXPECT_TRUE(r && r->status == 200) << path << ": " << (r ? r->body : httplib::to_string(r.error()));
+    if (!r) return GrayImage{};
+    EXPECT_EQ(r->get_header_value("Content-Type"), "image/png");
+    return decode_gray_image(std::vector<uint8_t>(r->body.begin(), r->body.end()), path);
+  };
+  EXPECT_GT(png("/api/models/cnn/filters.png").width, 100);
+  EXPECT_GT(png("/api/models/mlp/filters.png").width, 100);
+  const GrayImage backquery = png("/api/models/mlp/backquery/3.png");
+  EXPECT_EQ(backquery.width, 224);
+  const TestDigits digits = test_digits(*data_, 1);
+  const GrayImage first = png("/api/mnist/test/0.png");
+  EXPECT_EQ(first.pixels, digits.images[0]);
+  const json maps = post("/api/models/cnn/feature-maps", {{"image", digits.images[0]}}, 200)["layers"];
+  ASSERT_EQ(maps.size(), 2u);
+  EXPECT_EQ(maps[0]["channels"], 16);
+  EXPECT_EQ(maps[1]["channels"], 32);
+  EXPECT_EQ(maps[0]["summary"], "conv2d(16, 5x5, pad 2x2) -> relu");
+  EXPECT_EQ(maps[0]["png"].get<std::string>().rfind("data:image/png;base64,", 0), 0u);
+}
+
+TEST_F(Serve, ConfusionMatrixAndItsGalleryAgreeWithTheTestSet) {
+  const json confusion = get("/api/models/mlp/confusion");
+  int64_t total = 0, diagonal = 0;
+  for (int a = 0; a < 10; ++a)
+    for (int p = 0; p < 10; ++p) {
+      total += confusion["matrix"][a][p].get<int64_t>();
+      if (a == p) diagonal += confusion["matrix"][a][p].get<int64_t>();
+    }
+  EXPECT_EQ(total, 10000);
+  EXPECT_EQ(diagonal, confusion["correct"]);
+  const json gallery = get("/api/models/mlp/gallery?actual=4&predicted=9&limit=5");
+  EXPECT_EQ(gallery["count"], confusion["matrix"][4][9]);
+  const Dataset test = load_mnist_test(*data_, MnistOptions{});
+  for (const json& image : gallery["images"]) EXPECT_EQ(test.labels[image["index"].get<std::size_t>()], 4);
+  EXPECT_LE(gallery["images"].size(), 5u);
+}
+
+// Reads a run's event stream to its end: (type, data) pairs.
+std::vector<std::pair<std::string, json>> read_events(int port, int run, int from = 0) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(120, 0);
+  std::string buffer;
+  std::vector<std::pair<std::string, json>> events;
+  c.Get("/api/runs/" + std::to_string(run) + "/events?from=" + std::to_string(from), [&](const char* data, std::size_t n) {
+    buffer.append(data, n);
+    for (std::size_t end; (end = buffer.find("\n\n")) != std::string::npos; buffer.erase(0, end + 2)) {
+      std::string type, payload;
+      std::istringstream lines(buffer.substr(0, end));
+      for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("event: ", 0) == 0) type = line.substr(7);
+        if (line.rfind("data: ", 0) == 0) payload = line.substr(6);
+      }
+      if (!type.empty()) events.emplace_back(type, json::parse(payload));
+    }
+    return true;
+  });
+  return events;
+}
+
+TEST_F(Serve, TrainsFromTheApiStreamsItsProgressAndOffersTheModel) {
+  const json started = post("/api/runs", {{"spec", "nielsen-ch3"}, {"epochs", 2}, {"train_size", 2000}}, 201);
+  const int id = started["id"];
+  const auto events = read_events(server_->port(), id);
+  ASSERT_FALSE(events.empty());
+  int batches = 0, epochs = 0;
+  int64_t last_done = -1;
+  for (const auto& [type, data] : events) {
+    if (type == "batch") {
+      ++batches;
+      EXPECT_TRUE(data["done"].get<int64_t>() > last_done || data["done"] == 0 || data["epoch"] == 1);
+      last_done = data["done"];
+      EXPECT_TRUE(std::isfinite(data["cost"].get<double>()));
+    }
+    if (type == "epoch") {
+      ++epochs;
+      EXPECT_GT(data["accuracy"].get<double>(), 0.5);
+      EXPECT_EQ(data["total"], 10000);
+      EXPECT_TRUE(data["gradient_norms"].contains("0.weight"));
+    }
+  }
+  EXPECT_GE(batches, 2);
+  EXPECT_EQ(epochs, 2);
+  EXPECT_EQ(events.back().first, "state");
+  EXPECT_EQ(events.back().second["state"], "finished");
+  const std::string model = events.back().second["model"];
+  EXPECT_EQ(model, "run-" + std::to_string(id) + "-nielsen-ch3");
+  // Replaying from an event id gives the rest again.
+  EXPECT_EQ(read_events(server_->port(), id, static_cast<int>(events.size()) - 1).size(), 1u);
+  const json status = get("/api/runs/" + std::to_string(id));
+  EXPECT_EQ(status["state"], "finished");
+  EXPECT_EQ(status["progress"], 1.0);
+  const TestDigits digits = test_digits(*data_, 1);
+  EXPECT_EQ(post("/api/predict", {{"model", model}, {"image", digits.images[0]}}, 200)["digit"], 7);
+}
+
+TEST_F(Serve, PausesResumesAndStopsATraining) {
+  const json started = post("/api/runs", {{"spec", "nielsen-ch3"}, {"epochs", 50}, {"train_size", 50000}}, 201);
+  const std::string run = "/api/runs/" + std::to_string(started["id"].get<int>());
+  post("/api/runs", {{"spec", "nielsen-ch3"}}, 409);  // one at a time
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(post(run + "/pause", json::object(), 200)["state"], "paused");
+  std::this_thread::sleep_for(300ms);  // it holds at the next mini-batch
+  const double held = get(run)["progress"];
+  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ(get(run)["progress"], held) << "a paused run does not advance";
+  post(run + "/pause", json::object(), 409);
+  EXPECT_EQ(post(run + "/resume", json::object(), 200)["state"], "running");
+  std::this_thread::sleep_for(400ms);
+  EXPECT_GT(get(run)["progress"].get<double>(), held);
+  post(run + "/stop", json::object(), 200);
+  for (int i = 0; i < 200 && get(run)["state"] == "running"; ++i) std::this_thread::sleep_for(50ms);
+  const json stopped = get(run);
+  EXPECT_EQ(stopped["state"], "stopped");
+  EXPECT_FALSE(stopped["model"].is_null()) << "the network trained so far is kept";
+  post(run + "/resume", json::object(), 409);
+}
+
+// ---- Servers of their own ---------------------------------------------------------------------
+
+class ServeAlone : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = testing::mnist_dir();
+    if (data_.empty()) GTEST_SKIP() << "MNIST not found";
+    dir_ = testing::temp_dir();
+  }
+  std::string data_, dir_;
+};
+
+TEST_F(ServeAlone, FollowsACliTrainingThroughItsLog) {
+  const std::string log = dir_ + "/train.jsonl";
+  ServerProcess server({"--watch-log", log, "--data", data_});
+  const auto trained = testing::run_cli("train --epochs 2 --train-size 3000 --data " + data_ + " --log " + log);
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  const auto events = read_events(server.port(), 1);
+  int epochs = 0;
+  for (const auto& [type, data] : events) epochs += type == "epoch";
+  EXPECT_EQ(epochs, 2);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().second["state"], "finished");
+  auto c = server.client();
+  EXPECT_EQ(body_of(c.Get("/api/runs/1"))["source"], "log");
+  EXPECT_EQ(c.Post("/api/runs/1/pause", "", "application/json")->status, 409);
+}
+
+TEST_F(ServeAlone, StopsCleanlyOnSigintWhileTrainingAndStreaming) {
+  ServerProcess server({"--data", data_, "--specs", testing::source_dir() + "/models"});
+  auto c = server.client();
+  const auto started = c.Post("/api/runs", R"({"spec": "nielsen-ch3", "epochs": 50})", "application/json");
+  ASSERT_TRUE(started && started->status == 201);
+  std::thread stream([&] { read_events(server.port(), 1); });  // an open event stream
+  std::this_thread::sleep_for(500ms);
+  const auto begun = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.stop(SIGINT), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 10s);
+  stream.join();
+  const std::string said = server.read_rest(1s);
+  EXPECT_NE(said.find("interrupted, stopping"), std::string::npos) << said;
+  EXPECT_NE(said.find("stopped"), std::string::npos) << said;
+}
+
+TEST_F(ServeAlone, StopsCleanlyOnSigterm) {
+  ServerProcess server({"--data", data_});
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+  EXPECT_NE(server.read_rest(1s).find("terminated, stopping"), std::string::npos);
+}
+
+TEST_F(ServeAlone, RefusesBadStartsWithOneLine) {
+  testing::expect_one_line_error("serve --model " + testing::source_dir() + "/models/seed001-cnn.json --port 0",
+                                 "seed001-cnn.json");
+  testing::expect_one_line_error("serve --port 70000", "--port");
+  testing::expect_one_line_error("serve --web " + dir_ + " --port 0", "no index.html");
+}
+
+}  // namespace
+}  // namespace neurite
