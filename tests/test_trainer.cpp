@@ -72,12 +72,23 @@ TEST(Trainer, LearnsASeparableProblemCompletely) {
   Sgd sgd(3.0);
   std::vector<int> seen_epochs;
   int64_t batches_seen = 0, last_done = 0;
+  double epoch_cost_sum = 0;  // the batches' costs reported so far this epoch
+  int64_t epoch_batches = 0;
   TrainCallbacks callbacks;
-  callbacks.on_epoch = [&](const EpochResult& r) { seen_epochs.push_back(r.epoch); };
-  callbacks.on_batch = [&](int64_t done, int64_t total) {
-    EXPECT_EQ(total, 400);
+  callbacks.on_epoch = [&](const EpochResult& r) {
+    seen_epochs.push_back(r.epoch);
+    // The epoch's cost is the mean of the costs each batch reported.
+    EXPECT_NEAR(r.train_cost, epoch_cost_sum / static_cast<double>(epoch_batches), 1e-12);
+    epoch_cost_sum = 0;
+    epoch_batches = 0;
+  };
+  callbacks.on_batch = [&](const BatchProgress& p) {
+    EXPECT_EQ(p.total, 400);
+    EXPECT_EQ(p.epoch, static_cast<int>(seen_epochs.size()));
     ++batches_seen;
-    last_done = done;
+    last_done = p.done;
+    epoch_cost_sum += p.cost;
+    ++epoch_batches;
   };
   const TrainResult result = train(net, cost, sgd, train_set, &test_set, {.epochs = 40, .batch = 16}, callbacks);
   ASSERT_EQ(result.epochs.size(), 40u);
@@ -101,7 +112,7 @@ TEST(Trainer, UnevenLastBatchAndNoEvaluationSet) {
   Sgd sgd(1.0);
   int64_t batches = 0;
   TrainCallbacks callbacks;
-  callbacks.on_batch = [&](int64_t, int64_t) { ++batches; };
+  callbacks.on_batch = [&](const BatchProgress&) { ++batches; };
   const TrainResult result = train(net, QuadraticCost(), sgd, train_set, nullptr, {.epochs = 2, .batch = 10}, callbacks);
   EXPECT_EQ(batches, 2 * 21);
   ASSERT_EQ(result.epochs.size(), 2u);

@@ -178,7 +178,7 @@ function onModelChanged() {
 
 // ---------------------------------------------------------------- Draw
 
-const STROKE_WIDTH = 18;
+const STROKE_WIDTH = 24; // about an eighth of a digit drawn full size: MNIST's pen, relative to the digit
 const SENT_SIZE = 140; // the drawing travels as 140×140: enough detail, a small request
 
 const canvas = $("draw-canvas");

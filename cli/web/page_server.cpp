@@ -91,6 +91,9 @@ PageServer::PageServer(ServeOptions options) : options_(std::move(options)) {
   const int threads = options_.threads;
   server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   server_.set_payload_max_length(kMaxBody);
+  // Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
+  // body until the client acknowledges the headers, which it delays by up to 40 ms.
+  server_.set_tcp_nodelay(true);
   // httplib listens with a backlog of 5: a burst of connections beyond it waits for TCP's
   // retransmissions or fails. The listening socket is remembered here (httplib sets its options
   // before binding) so that bind() can raise the backlog.
