@@ -151,10 +151,20 @@ TEST_F(CliTrainMnist, LogHoldsMonitoredCostsAccuraciesNormsAndTheConfusionMatrix
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("validation"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("gradient norms"), std::string::npos) << r.output;
-  const std::vector<nlohmann::json> lines = read_log(log);
+  // "progress" records (at most two a second, and one at each epoch's end) come between the others.
+  std::vector<nlohmann::json> lines, progress;
+  for (const nlohmann::json& record : read_log(log)) (record["type"] == "progress" ? progress : lines).push_back(record);
   ASSERT_EQ(lines.size(), 5u);  // start, 2 epochs, evaluation, end
   EXPECT_EQ(lines[0]["type"], "start");
   EXPECT_EQ(lines[0]["sets"]["validation"], 5000);
+  ASSERT_GE(progress.size(), 2u);
+  for (const nlohmann::json& p : progress) {
+    EXPECT_EQ(p["total"], 55000);
+    EXPECT_LE(p["done"].get<int64_t>(), 55000);
+    EXPECT_GT(p["cost"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(progress.back()["epoch"], 1);
+  EXPECT_EQ(progress.back()["done"], 55000);
   for (int e = 0; e < 2; ++e) {
     const nlohmann::json& epoch = lines[1 + e];
     EXPECT_EQ(epoch["type"], "epoch");

@@ -170,8 +170,33 @@ void Run::finish(const std::string& state, const std::string& error, const std::
 
 // ---- PageRun ------------------------------------------------------------------------------
 
+namespace {
+// The spec's settings with the page's changes; the page draws the gradient norms and the test
+// accuracy. Throws HttpError 400 naming a value the settings refuse.
+nlohmann::json page_run_settings(const PageRunRequest& request) {
+  const cli::ModelSpec spec = cli::read_model_spec(request.spec_path);
+  nlohmann::json merged = cli::TrainSettings{};
+  merged.update(cli::with_json_keys(spec.training));
+  merged["architecture"] = spec.architecture;
+  merged.update(request.overrides);
+  merged["grad_norms"] = true;
+  merged["eval_on"] = "test";
+  merged["monitor"] = false;
+  try {
+    cli::validate(cli::settings_from_json(merged, request.spec_path));
+  } catch (const Error& e) {
+    throw HttpError(400, e.what());
+  }
+  return merged;
+}
+}  // namespace
+
 PageRun::PageRun(int id, PageRunRequest request, ModelStore& models)
-    : Run(id, request.spec_name, "page"), request_(std::move(request)), models_(models) {
+    : Run(id, request.spec_name, "page"),
+      request_(std::move(request)),
+      settings_(page_run_settings(request_)),
+      models_(models) {
+  set_epochs(settings_["epochs"].get<int>());
   {
     std::lock_guard lock(mutex_);
     set_state_locked("running");
@@ -227,18 +252,7 @@ void PageRun::wait_while_paused() {
 
 void PageRun::train_thread() {
   try {
-    const cli::ModelSpec spec = cli::read_model_spec(request_.spec_path);
-    nlohmann::json merged = cli::TrainSettings{};
-    merged.update(cli::with_json_keys(spec.training));
-    merged["architecture"] = spec.architecture;
-    merged.update(request_.overrides);
-    merged["grad_norms"] = true;  // the page draws them
-    merged["eval_on"] = "test";
-    merged["monitor"] = false;
-    const cli::TrainSettings s = cli::settings_from_json(merged, request_.spec_path);
-    cli::validate(s);
-    set_epochs(s.epochs);
-
+    const cli::TrainSettings s = cli::settings_from_json(settings_, request_.spec_path);
     Network net = cli::build_network(s);
     Rng init_rng(s.seed, /*stream=*/0);
     net.initialize(cli::build_initializer(s), init_rng);

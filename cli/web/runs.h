@@ -95,8 +95,9 @@ struct PageRunRequest {
   std::string mnist_dir;
 };
 
-// A training started from the page. Its thread builds the network from the spec, trains on
-// MNIST and, when it ends (finished or stopped), adds the network to the models.
+// A training started from the page. Its settings are read and checked before it starts (a bad
+// one is a 400); its thread builds the network, trains on MNIST and, when it ends (finished or
+// stopped), adds the network to the models.
 class PageRun : public Run {
  public:
   PageRun(int id, PageRunRequest request, ModelStore& models);
@@ -111,6 +112,7 @@ class PageRun : public Run {
   void wait_while_paused();  // in on_batch: blocks while paused, throws when stopped
 
   PageRunRequest request_;
+  nlohmann::json settings_;  // cli::TrainSettings as JSON, checked
   ModelStore& models_;
   std::condition_variable control_;
   bool pause_requested_ = false, stop_requested_ = false;
