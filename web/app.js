@@ -67,8 +67,7 @@ async function errorMessage(response) {
   return `the server answered ${response.status} ${response.statusText}`.trim();
 }
 
-// Fetches an image once to learn whether the server can draw it; null when it can,
-// otherwise the server's reason (a 422 for a model that has no such picture).
+// Asks the server why an image did not load: its {"error": ...} reason, or null when it loads.
 async function imageProblem(url) {
   try {
     const response = await fetch(url);
@@ -706,21 +705,26 @@ function refreshInside() {
 // Answers that come back after the model was changed are dropped.
 const isShown = (model) => inside.model === model.name;
 
-async function showFilters(model) {
+// The model list says which pictures a model has, so the page asks only for those: no request
+// is refused (which the browser would log as an error), and none is made twice.
+function showFilters(model) {
   const image = $("filters-img");
   const note = $("filters-message");
   image.hidden = true;
   note.hidden = true;
-  const url = modelPath(model.name, "filters.png");
-  const problem = await imageProblem(url);
-  if (!isShown(model)) return;
-  if (problem) {
-    note.textContent = problem;
+  if (!model.filters) {
+    note.textContent = `${model.name} has no dense or conv first layer whose weights can be drawn.`;
     note.hidden = false;
     return;
   }
+  image.onerror = async () => {
+    if (!isShown(model)) return;
+    image.hidden = true;
+    note.textContent = (await imageProblem(image.src)) ?? "the filters could not be drawn";
+    note.hidden = false;
+  };
   enlargeWhenLoaded(image, 360);
-  image.src = url;
+  image.src = modelPath(model.name, "filters.png");
   image.hidden = false;
 }
 
@@ -733,15 +737,17 @@ function enlargeWhenLoaded(image, targetWidth) {
   };
 }
 
-// One fetch finds out whether the model has backquery at all, so a CNN shows one message
-// instead of ten broken images.
-async function showBackquery(model) {
+// Backquery undoes dense and sigmoid layers only (seed 003), so other models get one message
+// instead of ten refused images.
+function showBackquery(model) {
   const area = $("backquery");
-  area.replaceChildren(hint("Loading…"));
-  const problem = await imageProblem(modelPath(model.name, "backquery/0.png"));
-  if (!isShown(model)) return;
-  if (problem) {
-    area.replaceChildren(element("p", { className: "message", "data-testid": "backquery-message", text: problem }));
+  if (!model.backquery) {
+    area.replaceChildren(element("p", {
+      className: "message",
+      "data-testid": "backquery-message",
+      text: `${model.name} is not a network of dense and sigmoid layers only; backquery (seed 003) runs ` +
+        "backwards through exactly those.",
+    }));
     return;
   }
   area.replaceChildren(...DIGITS.map((digit) => element("figure", {}, [

@@ -4,7 +4,8 @@
 //     node web/tests/page_test.mjs
 //
 // NEURITE_MODEL must be a trained sigmoid MLP (backquery needs one); NEURITE_SPEC (default
-// nielsen-ch3) is trained for one epoch on 2,000 images; CHROMIUM is the browser to drive
+// nielsen-ch3) is trained for one epoch on 2,000 images; NEURITE_CNN_MODEL (optional) is a CNN
+// whose feature maps are checked; CHROMIUM is the browser to drive
 // (default /usr/bin/chromium). Prints one line per step; exits 1 on the first failure.
 
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import { chromium } from "playwright-core";
 
 const BASE_URL = process.env.NEURITE_URL;
 const MODEL = process.env.NEURITE_MODEL;
+const CNN_MODEL = process.env.NEURITE_CNN_MODEL; // optional: a CNN for the feature-map step
 const SPEC = process.env.NEURITE_SPEC || "nielsen-ch3";
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.join(os.tmpdir(), "neurite-page-test");
 const TRAIN_TIMEOUT_MS = 120_000;
@@ -124,6 +126,23 @@ async function testInside(page) {
   await screenshot(page, "inside.png");
 }
 
+// A CNN on the 7 drawn in the first step: a feature-map sheet per conv layer, and a message
+// instead of backquery pictures (which only dense-and-sigmoid networks have).
+async function testCnnInside(page) {
+  await page.click(byTestId("tab-draw"));
+  await page.selectOption(byTestId("model-select"), CNN_MODEL);
+  await waitFor(page, `${CNN_MODEL}'s answer`,
+    () => /^[0-9]$/.test(document.querySelector('[data-testid="predicted-digit"]').textContent.trim()));
+  await page.click(byTestId("tab-inside"));
+  await waitFor(page, "feature maps of two conv layers", () => {
+    const images = [...document.querySelectorAll('[data-testid="feature-maps"] img')];
+    return images.length === 2 && images.every((image) => image.complete && image.naturalWidth > 0);
+  });
+  await waitFor(page, "the backquery message", () => document.querySelector('[data-testid="backquery-message"]'));
+  await assertNoStatusError(page);
+  await screenshot(page, "inside-cnn.png");
+}
+
 // The off-diagonal cell with the most images (a perfect model leaves only the diagonal).
 async function mostCommonMistake(page) {
   return page.$$eval('[data-testid^="confusion-cell-"]', (cells) => {
@@ -163,6 +182,7 @@ async function main() {
     [`train ${SPEC} for one epoch on 2,000 images`, () => testTrain(page)],
     ["inside: backquery, filters, confusion matrix and gallery", () => testInside(page)],
   ];
+  if (CNN_MODEL) steps.push([`inside ${CNN_MODEL}: feature maps of the drawing`, () => testCnnInside(page)]);
   let code = 0;
   for (const [name, run] of steps) {
     try {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The page in a real browser, end to end: trains a small sigmoid MLP on MNIST, starts
-# `neurite serve` with it on a free loopback port, runs web/tests/page_test.mjs (playwright-core
-# driving Debian's chromium: draw a 7, train from the page, open the inside views), and stops the
-# server with SIGINT, which must end it cleanly. Screenshots go to OUT_DIR.
+# The page in a real browser, end to end: trains a small sigmoid MLP and seed 001's CNN on MNIST,
+# starts `neurite serve` with them on a free loopback port, runs web/tests/page_test.mjs
+# (playwright-core driving Debian's chromium: draw a 7, train from the page, open the inside
+# views of both models), and stops the server with SIGINT, which must end it cleanly.
+# Screenshots go to OUT_DIR.
 #   web/tests/run_page_test.sh NEURITE_BINARY OUT_DIR
 # Exit 77 (skipped) when chromium, Node.js 20 or the page's npm packages are missing
 # (scripts/test.sh installs them).
@@ -26,8 +27,10 @@ mkdir -p "$out"
 "$neurite" train --layers 784,100,10 --cost cross-entropy --rate 0.5 --epochs 3 --train-size 30000 \
   --data "$data" --out "$out/mlp.safetensors" > "$out/train.txt"
 tail -n 2 "$out/train.txt"
+"$neurite" train --model "$repo/models/seed001-cnn.json" --epochs 1 --train-size 3000 --data "$data" \
+  --out "$out/cnn.safetensors" > "$out/train-cnn.txt"
 
-"$neurite" serve --port 0 --model "$out/mlp.safetensors" --data "$data" --specs "$repo/models" --web "$web" \
+"$neurite" serve --port 0 --model "$out/mlp.safetensors" --model "$out/cnn.safetensors" --data "$data" --specs "$repo/models" --web "$web" \
   > "$out/serve.txt" 2>&1 &
 server=$!
 trap 'kill -9 $server 2>/dev/null || true' EXIT
@@ -40,7 +43,7 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { echo "neurite serve did not start"; cat "$out/serve.txt"; exit 1; }
 
-NEURITE_URL=$url NEURITE_MODEL=mlp SCREENSHOT_DIR=$out CHROMIUM=$chromium_bin node "$web/tests/page_test.mjs"
+NEURITE_URL=$url NEURITE_MODEL=mlp NEURITE_CNN_MODEL=cnn SCREENSHOT_DIR=$out CHROMIUM=$chromium_bin node "$web/tests/page_test.mjs"
 
 kill -INT $server
 for _ in $(seq 100); do kill -0 $server 2>/dev/null || break; sleep 0.1; done
