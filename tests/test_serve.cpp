@@ -548,6 +548,19 @@ TEST_F(ServeAlone, StopsCleanlyOnSigterm) {
   EXPECT_NE(server.read_rest(1s).find("terminated, stopping"), std::string::npos);
 }
 
+TEST_F(ServeAlone, WithoutMnistFilesSaysWhereItLooked) {
+  ServerProcess server({"--data", dir_, "--specs", testing::source_dir() + "/models"});
+  auto c = server.client();
+  const auto image = c.Get("/api/mnist/test/0.png");
+  ASSERT_TRUE(image);
+  EXPECT_EQ(image->status, 503);
+  EXPECT_NE(image->body.find("no MNIST test files in " + dir_), std::string::npos) << image->body;
+  const auto run = c.Post("/api/runs", R"({"spec": "nielsen-ch3"})", "application/json");
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->status, 503);
+  EXPECT_NE(run->body.find("no MNIST training files"), std::string::npos) << run->body;
+}
+
 TEST_F(ServeAlone, RefusesBadStartsWithOneLine) {
   testing::expect_one_line_error("serve --model " + testing::source_dir() + "/models/seed001-cnn.json --port 0",
                                  "seed001-cnn.json");

@@ -138,6 +138,12 @@ void PageServer::stop() {
   server_.stop();
 }
 
+void PageServer::require_mnist_file(const std::string& file, const std::string& which) const {
+  const fs::path path = fs::path(options_.mnist_dir) / file;
+  if (!fs::exists(path) && !fs::exists(path.string() + ".gz"))
+    throw HttpError(503, "no MNIST " + which + " files in " + options_.mnist_dir + " (give --data DIR)");
+}
+
 std::shared_ptr<ServedModel> PageServer::model(const std::string& name) const {
   std::shared_ptr<ServedModel> m = models_.find(name);
   if (!m) throw HttpError(404, "no model named \"" + name + "\"");
@@ -241,9 +247,7 @@ void PageServer::add_model_routes() {
 
   const auto test_results = [this](const std::string& name) -> const TestResults& {
     const std::shared_ptr<ServedModel> m = model(name);
-    if (!fs::exists(fs::path(options_.mnist_dir) / "t10k-images-idx3-ubyte") &&
-        !fs::exists(fs::path(options_.mnist_dir) / "t10k-images-idx3-ubyte.gz"))
-      throw HttpError(503, "no MNIST test files in " + options_.mnist_dir + " (give --data DIR)");
+    require_mnist_file("t10k-images-idx3-ubyte", "test");
     return m->test_results(options_.mnist_dir);
   };
 
@@ -284,9 +288,7 @@ void PageServer::add_model_routes() {
 
   get(R"(/api/mnist/test/([^/]+)\.png)", [this](const httplib::Request& req, httplib::Response& res) {
     const int64_t index = path_integer(req.matches[1], 0, kTestImages - 1, "test image");
-    if (!fs::exists(fs::path(options_.mnist_dir) / "t10k-images-idx3-ubyte") &&
-        !fs::exists(fs::path(options_.mnist_dir) / "t10k-images-idx3-ubyte.gz"))
-      throw HttpError(503, "no MNIST test files in " + options_.mnist_dir + " (give --data DIR)");
+    require_mnist_file("t10k-images-idx3-ubyte", "test");
     const std::vector<uint8_t>& all = g_test_images.get(options_.mnist_dir);
     const auto first = all.begin() + index * kSide * kSide;
     send_png(res, encode_png_gray({kSide, kSide, std::vector<uint8_t>(first, first + kSide * kSide)}));
@@ -352,9 +354,7 @@ void PageServer::add_run_routes() {
     if (body.contains("batch")) request.overrides["batch"] = integer_field(body, "batch", "body", 1, 1000);
     if (body.contains("train_size"))
       request.overrides["train_size"] = integer_field(body, "train_size", "body", 100, 60000);
-    if (!fs::exists(fs::path(options_.mnist_dir) / "train-images-idx3-ubyte") &&
-        !fs::exists(fs::path(options_.mnist_dir) / "train-images-idx3-ubyte.gz"))
-      throw HttpError(503, "no MNIST training files in " + options_.mnist_dir + " (give --data DIR)");
+    require_mnist_file("train-images-idx3-ubyte", "training");
     send_json(res, runs_.start(std::move(request), models_)->status(), 201);
   });
 

@@ -47,6 +47,8 @@ class PageServer {
   std::string spec_path(const std::string& name) const;  // 404 when unknown
   std::shared_ptr<ServedModel> model(const std::string& name) const;  // 404 when unknown
   std::shared_ptr<Run> run_of(const std::string& id) const;           // 404 when unknown
+  // 503 naming the folder when an MNIST file (plain or .gz) is missing.
+  void require_mnist_file(const std::string& file, const std::string& which) const;
 
   ServeOptions options_;
   httplib::Server server_;
