@@ -24,14 +24,6 @@ bool is_activation(const std::string& type) {
 }
 bool is_recurrent(const std::string& type) { return type == "rnn" || type == "lstm" || type == "gru"; }
 
-std::string kind_of(const Network& net) {
-  for (std::size_t i = 0; i < net.layer_count(); ++i) {
-    if (net.layer(i).type() == "conv2d") return "cnn";
-    if (is_recurrent(net.layer(i).type())) return "rnn";
-  }
-  return "mlp";
-}
-
 // Seed 003's backquery runs only through dense and sigmoid layers.
 bool backquery_applies(const Network& net) {
   for (std::size_t i = 0; i < net.layer_count(); ++i) {
@@ -73,15 +65,15 @@ ServedModel::ServedModel(std::string name, std::string source, Model model)
   const MnistOptions options = cli::data_options_of(model_.training);
   scale_ = options.scale;
   targets_ = cli::backquery_targets(model_.training);
-  const bool has_conv = kind_of(net) == "cnn";
+  const std::string kind = model_kind(net.architecture());
   info_ = {{"name", name_},
-           {"kind", kind_of(net)},
+           {"kind", kind},
            {"summary", net.summary()},
            {"input", net.input_shape()},
            {"parameters", net.parameter_count()},
            {"layers", layers_info(net)},
            {"filters", first_weighted_layer().has_value()},
-           {"feature_maps", has_conv},
+           {"feature_maps", kind == "cnn"},
            {"backquery", backquery_applies(net)},
            {"source", std::move(source)}};
 }
@@ -194,6 +186,16 @@ nlohmann::json ModelStore::list() const {
   nlohmann::json models = nlohmann::json::array();
   for (const auto& m : models_) models.push_back(m->info());
   return {{"models", models}};
+}
+
+std::string model_kind(const nlohmann::json& architecture) {
+  std::string kind = "mlp";
+  for (const nlohmann::json& layer : architecture.value("layers", nlohmann::json::array())) {
+    const std::string type = layer.value("type", "");
+    if (type == "conv2d") return "cnn";
+    if (is_recurrent(type)) kind = "rnn";
+  }
+  return kind;
 }
 
 std::string model_name_from_path(const std::string& path) {

@@ -69,6 +69,10 @@ class ModelStore {
   std::vector<std::shared_ptr<ServedModel>> models_;
 };
 
+// "cnn" when the architecture ({"layers": [...]}, as a spec or a model file holds it) has a conv
+// layer, else "rnn" when it has a recurrent one, else "mlp".
+std::string model_kind(const nlohmann::json& architecture);
+
 // A model name from a file name: its stem, with anything but letters, digits, '-' and '_'
 // turned into '-'.
 std::string model_name_from_path(const std::string& path);

@@ -51,38 +51,6 @@ void send_png(httplib::Response& res, const std::vector<uint8_t>& png) {
   res.set_content(std::string(png.begin(), png.end()), "image/png");
 }
 
-std::string kind_of_architecture(const nlohmann::json& architecture) {
-  std::string kind = "mlp";
-  for (const nlohmann::json& layer : architecture.value("layers", nlohmann::json::array())) {
-    const std::string type = layer.value("type", "");
-    if (type == "conv2d") return "cnn";
-    if (type == "rnn" || type == "lstm" || type == "gru") kind = "rnn";
-  }
-  return kind;
-}
-
-// The test images as 28x28 bytes, read once.
-class TestImages {
- public:
-  const std::vector<uint8_t>& get(const std::string& dir) {
-    std::lock_guard lock(mutex_);
-    if (pixels_.empty()) {
-      MnistOptions options;  // unit scale: x / 255, turned back into bytes exactly
-      const Dataset test = load_mnist_test(dir, options);
-      Tensor all;
-      test.read_inputs(0, test.size(), all);
-      pixels_.resize(static_cast<std::size_t>(all.size()));
-      for (int64_t i = 0; i < all.size(); ++i) pixels_[static_cast<std::size_t>(i)] = static_cast<uint8_t>(std::lround(all[i] * 255.0f));
-    }
-    return pixels_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<uint8_t> pixels_;
-};
-TestImages g_test_images;
-
 }  // namespace
 
 PageServer::PageServer(ServeOptions options) : options_(std::move(options)) {
@@ -142,6 +110,19 @@ void PageServer::require_mnist_file(const std::string& file, const std::string& 
   const fs::path path = fs::path(options_.mnist_dir) / file;
   if (!fs::exists(path) && !fs::exists(path.string() + ".gz"))
     throw HttpError(503, "no MNIST " + which + " files in " + options_.mnist_dir + " (give --data DIR)");
+}
+
+const std::vector<uint8_t>& PageServer::test_images() {
+  std::lock_guard lock(test_images_mutex_);
+  if (test_images_.empty()) {
+    const Dataset test = load_mnist_test(options_.mnist_dir, MnistOptions{});  // x / 255
+    Tensor all;
+    test.read_inputs(0, test.size(), all);
+    test_images_.resize(static_cast<std::size_t>(all.size()));
+    for (int64_t i = 0; i < all.size(); ++i)
+      test_images_[static_cast<std::size_t>(i)] = static_cast<uint8_t>(std::lround(all[i] * 255.0f));  // exact
+  }
+  return test_images_;
 }
 
 std::shared_ptr<ServedModel> PageServer::model(const std::string& name) const {
@@ -289,7 +270,7 @@ void PageServer::add_model_routes() {
   get(R"(/api/mnist/test/([^/]+)\.png)", [this](const httplib::Request& req, httplib::Response& res) {
     const int64_t index = path_integer(req.matches[1], 0, kTestImages - 1, "test image");
     require_mnist_file("t10k-images-idx3-ubyte", "test");
-    const std::vector<uint8_t>& all = g_test_images.get(options_.mnist_dir);
+    const std::vector<uint8_t>& all = test_images();
     const auto first = all.begin() + index * kSide * kSide;
     send_png(res, encode_png_gray({kSide, kSide, std::vector<uint8_t>(first, first + kSide * kSide)}));
   });
@@ -316,7 +297,7 @@ nlohmann::json PageServer::spec_list() const {
     merged.update(cli::with_json_keys(spec.training));
     specs.push_back({{"name", file.stem().string()},
                      {"about", raw.value("about", "")},
-                     {"kind", kind_of_architecture(spec.architecture)},
+                     {"kind", model_kind(spec.architecture)},
                      {"defaults",
                       {{"epochs", merged["epochs"]}, {"rate", merged["rate"]}, {"batch", merged["batch"]},
                        {"train_size", merged["train_size"]}, {"optimizer", merged["optimizer"]}}}});

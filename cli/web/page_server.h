@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,8 @@ class PageServer {
   std::string spec_path(const std::string& name) const;  // 404 when unknown
   std::shared_ptr<ServedModel> model(const std::string& name) const;  // 404 when unknown
   std::shared_ptr<Run> run_of(const std::string& id) const;           // 404 when unknown
+  // The MNIST test images as 28x28 bytes, read on the first call.
+  const std::vector<uint8_t>& test_images();
   // 503 naming the folder when an MNIST file (plain or .gz) is missing.
   void require_mnist_file(const std::string& file, const std::string& which) const;
 
@@ -56,6 +59,8 @@ class PageServer {
   RunStore runs_;
   std::map<std::string, StaticFile> files_;  // URL path -> file
   socket_t listen_socket_ = -1;
+  std::mutex test_images_mutex_;
+  std::vector<uint8_t> test_images_;
   // Every (method, path pattern) routed, to answer 405 rather than 404 for a wrong method.
   std::vector<std::pair<std::string, std::string>> routes_;
 };
