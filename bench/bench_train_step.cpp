@@ -1,7 +1,6 @@
 // One training step of Nielsen's 784-30-10 sigmoid network with the quadratic cost and a batch of
-// 10: Network::compute_gradients (forward, cost, backward) and Sgd::step (update, zero the
-// gradients). Synthetic inputs in [0, 1] and one-hot targets, rotated through 64 different
-// batches so the step does not always see the same cache lines. Reports samples/s and the time an
+// 10: zero_grad, forward, cost, backward and Sgd::step. Synthetic inputs in [0, 1] and one-hot
+// targets, rotated through 64 different batches so the step does not always see the same cache lines. Reports samples/s and the time an
 // epoch of 50,000 samples would take (no shuffling or gathering included).
 //
 //   build-bench/bench/bench_train_step --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -42,11 +41,14 @@ void bm_train_step(benchmark::State& state, neurite::GemmBackend backend, int th
     ys.push_back(std::move(y));
   }
 
-  net.zero_grad();
   std::size_t b = 0;
   double cost_sum = 0;
   for (auto _ : state) {
-    cost_sum += net.compute_gradients(xs[b], ys[b], cost);
+    net.zero_grad();
+    const neurite::Tensor& output = net.forward(xs[b]);
+    cost_sum += cost.value(output, ys[b]);
+    cost.gradient(output, ys[b], net.output_grad());
+    net.backward();
     sgd.step(params);
     b = (b + 1) % kPool;
   }

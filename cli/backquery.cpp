@@ -60,9 +60,9 @@ void run_backquery(const BackqueryArgs& a) {
   const int64_t classes = element_count(model.network.output_shape());
   const std::vector<int64_t> labels = labels_to_run(a.label, classes);
   const int64_t side = picture_side(model.network);
-  const TargetValues targets = backquery_targets(model.training);
-  const TargetValues trained = data_options_of(model.training).targets;
-  if (model.training.contains("targets") && (targets.off != trained.off || targets.on != trained.on))
+  const TargetValues targets = backquery_targets(model.info);
+  const TargetValues trained = model.info.targets;
+  if (targets.off != trained.off || targets.on != trained.on)
     std::printf("the model was trained towards %g / %g, which have no finite logit; asking for %g / %g\n", trained.off,
                 trained.on, targets.off, targets.on);
 

@@ -58,22 +58,6 @@ TargetValues parse_targets(const std::string& text) {
   return t;
 }
 
-InputScale parse_scale(const std::string& text) {
-  if (text == "unit") return InputScale::Unit;
-  if (text == "rashid") return InputScale::Rashid;
-  if (text == "standard") return InputScale::Standard;
-  throw Error("--scale " + text + ": expected unit ([0,1]), rashid ([0.01,1]) or standard (mean 0, deviation 1)");
-}
-
-std::string scale_name(InputScale scale) {
-  switch (scale) {
-    case InputScale::Unit: return "unit";
-    case InputScale::Rashid: return "rashid";
-    case InputScale::Standard: return "standard";
-  }
-  return "unit";
-}
-
 Initializer::Kind parse_init(const std::string& text) {
   try {
     return parse_initializer(text);
@@ -82,19 +66,11 @@ Initializer::Kind parse_init(const std::string& text) {
   }
 }
 
-MnistOptions data_options_of(const nlohmann::json& training) {
-  MnistOptions o;
-  o.scale = parse_scale(training.value("scale", std::string("unit")));
-  if (training.contains("targets") && training["targets"].is_array() && training["targets"].size() == 2)
-    o.targets = {training["targets"][0].get<float>(), training["targets"][1].get<float>()};
-  return o;
-}
+MnistOptions data_options_of(const ModelInfo& info) { return {.scale = info.scale, .targets = info.targets}; }
 
-TargetValues backquery_targets(const nlohmann::json& training) {
+TargetValues backquery_targets(const ModelInfo& info) {
   const TargetValues rashid{0.01f, 0.99f};
-  if (!training.contains("targets")) return rashid;
-  const TargetValues trained = data_options_of(training).targets;
-  return trained.off > 0.0f && trained.on < 1.0f ? trained : rashid;
+  return info.targets.off > 0.0f && info.targets.on < 1.0f ? info.targets : rashid;
 }
 
 namespace {

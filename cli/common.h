@@ -8,6 +8,7 @@
 
 #include "neurite/data/image.h"
 #include "neurite/data/mnist.h"
+#include "neurite/io/model_file.h"
 #include "neurite/layers/layer.h"
 
 namespace neurite::cli {
@@ -16,15 +17,13 @@ std::vector<int64_t> parse_sizes(const std::string& text);      // "784,30,10"
 // A CLI11 check: the option's value is a finite number > 0 ("must be a positive number, got 0").
 CLI::Validator positive_number();
 TargetValues parse_targets(const std::string& text);            // "0.1,0.9"
-InputScale parse_scale(const std::string& text);                // "unit" | "rashid"
-std::string scale_name(InputScale scale);
 Initializer::Kind parse_init(const std::string& text);          // "nielsen" | "rashid" | "uniform"
 
 // The input scaling and targets stored in a model's training settings.
-MnistOptions data_options_of(const nlohmann::json& training);
+MnistOptions data_options_of(const ModelInfo& info);
 // The off / on outputs to backquery a model with: those it was trained towards, unless they
 // are 0 or 1, whose logits are infinite; then Rashid's 0.01 / 0.99.
-TargetValues backquery_targets(const nlohmann::json& training);
+TargetValues backquery_targets(const ModelInfo& info);
 
 // A 28x28 PNG or PGM digit, white ink on black as in MNIST. MNIST digits are white on black; a
 // picture that is mostly light is almost surely dark ink on paper, so with Invert::Auto one whose

@@ -12,7 +12,7 @@ namespace {
 
 void run_eval(const std::string& model_path, const std::string& data, const std::string& set) {
   Model model = load_model(model_path);
-  MnistOptions options = data_options_of(model.training);
+  MnistOptions options = data_options_of(model.info);
   options.sample_shape = model.network.input_shape();
   Dataset dataset;
   if (set == "test") {
@@ -21,18 +21,17 @@ void run_eval(const std::string& model_path, const std::string& data, const std:
     Mnist mnist = load_mnist(data, options);
     dataset = set == "validation" ? std::move(mnist.validation) : std::move(mnist.training);
   }
-  const auto m = confusion_matrix(model.network, dataset);
-  int64_t correct = 0;
-  for (int i = 0; i < 10; ++i) correct += m[static_cast<std::size_t>(i)][static_cast<std::size_t>(i)];
+  const ConfusionMatrix m = confusion_matrix(model.network, dataset);
+  const int64_t correct = diagonal_sum(m);
   std::printf("%s: %lld / %lld correct (%.2f%%) on the %s set\n", model_path.c_str(),
               static_cast<long long>(correct), static_cast<long long>(dataset.size()),
               100.0 * static_cast<double>(correct) / static_cast<double>(dataset.size()), set.c_str());
-  std::printf("\nconfusion matrix (rows: true digit, columns: predicted)\n     ");
-  for (int p = 0; p < 10; ++p) std::printf("%6d", p);
+  std::printf("\nconfusion matrix (rows: true class, columns: predicted)\n     ");
+  for (std::size_t p = 0; p < m.size(); ++p) std::printf("%6s", model.info.class_name(static_cast<int64_t>(p)).c_str());
   std::printf("\n");
-  for (std::size_t t = 0; t < 10; ++t) {
-    std::printf("%4zu ", t);
-    for (std::size_t p = 0; p < 10; ++p) std::printf("%6lld", static_cast<long long>(m[t][p]));
+  for (std::size_t t = 0; t < m.size(); ++t) {
+    std::printf("%4s ", model.info.class_name(static_cast<int64_t>(t)).c_str());
+    for (std::size_t p = 0; p < m.size(); ++p) std::printf("%6lld", static_cast<long long>(m[t][p]));
     std::printf("\n");
   }
 }

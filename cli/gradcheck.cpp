@@ -2,6 +2,8 @@
 // input of a small network (or a saved model) on random data; exits 1 if any error is too big.
 #include <cstdio>
 
+#include <optional>
+
 #include "commands.h"
 #include "common.h"
 #include "neurite/error.h"
@@ -30,14 +32,17 @@ void run_gradcheck(const GradcheckArgs& a) {
   require(a.batch > 0, "--batch must be positive, got " + std::to_string(a.batch));
   const std::unique_ptr<Cost> cost = make_cost(a.cost);
   const ActivationKind output = parse_activation(a.output.empty() ? a.activation : a.output);
-  if (a.model.empty()) require_compatible(*cost, output);
   require(a.dropout >= 0 && a.dropout < 1, "--dropout must be in [0, 1), got " + std::to_string(a.dropout));
   Rng rng(a.seed, /*stream=*/3);
-  Network net = a.model.empty() ? make_mlp(MlpOptions{.sizes = parse_sizes(a.layers),
-                                                      .hidden = parse_activation(a.activation),
-                                                      .output = output,
-                                                      .dropout = a.dropout})
-                                : std::move(load_model(a.model).network);
+  std::optional<Model> model;
+  if (!a.model.empty()) model = load_model(a.model);
+  const nlohmann::json architecture =
+      model ? model->network.architecture()
+            : make_mlp(MlpOptions{.sizes = parse_sizes(a.layers), .hidden = parse_activation(a.activation),
+                                  .output = output, .dropout = a.dropout}).architecture();
+  // The network the cost trains: without the output activation a cost that takes logits applies.
+  Network net = Network::from_architecture(trained_architecture(architecture, *cost));
+  if (model) net.copy_parameters_from(model->network);
   // Dropout layers check in training mode: the checker replays the same masks in every pass.
   net.seed_generators(a.seed);
   net.set_training(true);

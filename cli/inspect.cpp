@@ -81,7 +81,7 @@ Tensor input_of(const Digit& digit, const Model& model) {
   Shape shape = model.network.input_shape();
   shape.insert(shape.begin(), 1);
   Tensor x(shape);
-  const InputScale scale = data_options_of(model.training).scale;
+  const InputScale scale = data_options_of(model.info).scale;
   for (int64_t i = 0; i < x.size(); ++i) x[i] = scale_pixel(digit.ink.pixels[static_cast<std::size_t>(i)], scale);
   return x;
 }

@@ -57,10 +57,8 @@ void run_train(LmTrainArgs a) {
     a.training.seconds = a.minutes * 60;
     a.training.steps = 0;  // the time decides
   }
-  Network net = build_language_model(a.shape, v, a.training.sequence);
+  Network net = build_language_model(a.shape, v, a.training.sequence, a.training.seed);
   Streams(train, a.training.batch, a.training.sequence, v);  // a text too short fails here, before any output
-  Rng rng(a.training.seed, 0);
-  net.initialize({.kind = Initializer::Kind::PyTorch}, rng);
   std::printf("%s: %zu characters, alphabet of %lld; training on %zu, holding out the last %zu\n", a.text.c_str(),
               codes.size(), static_cast<long long>(v), train.size(), held_out.size());
   std::printf("network %s, %lld parameters\n", net.summary().c_str(), static_cast<long long>(net.parameter_count()));
@@ -68,12 +66,13 @@ void run_train(LmTrainArgs a) {
   const double loss = language_model_loss(net, held_out, v, std::min<int64_t>(a.training.batch, 8));
   std::printf("held-out: loss %.4f nats/char, perplexity %.3f\n", loss, std::exp(loss));
   std::vector<uint8_t> alphabet = corpus.vocabulary.symbols();
-  const nlohmann::json record = {{"task", kTask},          {"alphabet", alphabet},
-                                 {"text", a.text},         {"steps", steps},
-                                 {"sequence", a.training.sequence}, {"batch", a.training.batch},
-                                 {"rate", a.training.rate}, {"clip_norm", a.clip_norm},
-                                 {"held_out_loss", loss},  {"seed", a.training.seed}};
-  save_model(a.out, net, record);
+  ModelInfo info{.cost = "log-likelihood", .task = kTask};
+  info.extra = {{"alphabet", alphabet},   {"text", a.text},
+                {"steps", steps},         {"sequence", a.training.sequence},
+                {"batch", a.training.batch}, {"rate", a.training.rate},
+                {"clip_norm", a.clip_norm}, {"held_out_loss", loss},
+                {"seed", a.training.seed}};
+  save_model(a.out, net, info);
   std::printf("saved %s\n", a.out.c_str());
   if (a.sample > 0) {
     Network reader = with_sequence_length(net, 1);
@@ -85,10 +84,11 @@ void run_train(LmTrainArgs a) {
 
 void run_sample(const LmSampleArgs& a) {
   Model model = load_model(a.model);
-  require(model.training.value("task", std::string()) == kTask,
+  require(model.info.task == kTask && model.info.extra.contains("alphabet"),
           a.model + ": not a character language model (make one with neurite lm train)");
-  const Vocabulary vocabulary(model.training.at("alphabet").get<std::vector<uint8_t>>());
-  Network reader = with_sequence_length(model.network, 1);
+  const Vocabulary vocabulary(model.info.extra["alphabet"].get<std::vector<uint8_t>>());
+  Network logits = trained_network(model);  // the sampler applies the softmax itself
+  Network reader = with_sequence_length(logits, 1);
   Rng rng(a.seed, 7);
   for (char c : a.prime)
     require(vocabulary.contains(static_cast<uint8_t>(c)),

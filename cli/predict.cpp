@@ -50,7 +50,7 @@ Sample sample_from_test_set(const PredictArgs& a, const MnistOptions& options) {
 void run_predict(const PredictArgs& a) {
   require(a.image.empty() != (a.index < 0), "give exactly one of --image FILE and --index N");
   Model model = load_model(a.model);
-  const MnistOptions options = data_options_of(model.training);
+  const MnistOptions options = data_options_of(model.info);
   require(element_count(model.network.input_shape()) == kSide * kSide,
           a.model + ": the model takes input " + to_string(model.network.input_shape()) +
               ", predict feeds 28x28 = 784 pixels");

@@ -59,6 +59,12 @@ TrainSettings merge_settings(const CLI::App& cmd, const TrainSettings& typed, co
   return settings_from_json(merged, resumed ? run.resume : "settings");
 }
 
+// The network as the model file will hold it: with the output activation the cost applies.
+std::string predicting_summary(const Network& net, const Cost& cost) {
+  const ActivationKind output = cost.output_activation();
+  return net.summary() + (output == ActivationKind::Identity ? "" : " -> " + activation_name(output));
+}
+
 std::string percent(int64_t correct, int64_t total) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f%%", 100.0 * static_cast<double>(correct) / static_cast<double>(total));
@@ -115,7 +121,7 @@ class Checkpointer {
 
   void on_state(const TrainState& state, bool best) {
     if (run_.checkpoint_dir.empty()) return;
-    const nlohmann::json record = training_record(settings_, &state.result);
+    const ModelInfo record = training_record(settings_, &state.result);
     if (best) save_model(best_path(), net_, record);
     const bool due = state.next_epoch % run_.checkpoint_every == 0 || state.next_epoch == settings_.epochs ||
                      state.result.stopped_early;
@@ -156,8 +162,8 @@ class ProgressRecords {
   int64_t batches_ = 0;
 };
 
-nlohmann::json test_evaluation(Network& net, const Dataset& test, int epoch) {
-  const std::vector<int> predicted = predict_classes(net, test);
+nlohmann::json test_evaluation(Network& net, const Cost& cost, const Dataset& test, int epoch) {
+  const std::vector<int> predicted = predict_classes(net, test, cost.output_activation());
   const ConfusionMatrix confusion = confusion_matrix(predicted, test.labels);
   nlohmann::json wrong = nlohmann::json::array();
   for (std::size_t i = 0; i < predicted.size() && wrong.size() < 300; ++i)
@@ -186,17 +192,14 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
   require(run.checkpoint_every > 0, "--checkpoint-every must be positive, got " + std::to_string(run.checkpoint_every));
   if (run.threads > 0) set_num_threads(run.threads);
 
-  Network net = build_network(s);
   const std::unique_ptr<Cost> cost = build_cost(s);
+  Network net = build_network(s, *cost);
   const std::unique_ptr<Optimizer> optimizer = build_optimizer(s);
   if (checkpoint) {
-    require(checkpoint->model.network.architecture() == net.architecture(),
+    require(trained_architecture(checkpoint->model.network.architecture(), *cost) == net.architecture(),
             run.resume + ": the checkpoint's network differs from the one its settings describe");
     checkpoint->restore_optimizer(*optimizer);
-    net = std::move(checkpoint->model.network);
-  } else {
-    Rng init_rng(s.seed, /*stream=*/0);
-    net.initialize(build_initializer(s), init_rng);
+    net.copy_parameters_from(checkpoint->model.network);
   }
   Checkpointer checkpointer(run, s, net, *optimizer);  // creates its folder before the data is read
   MnistOptions data_options = build_data_options(s);
@@ -204,7 +207,7 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
   const Mnist mnist = load_mnist(run.data, data_options);
   const std::vector<EvaluationSet> sets = evaluation_sets(mnist, s);
   std::printf("network %s, %lld parameters; %lld training images, evaluating on %lld %s images\n",
-              net.summary().c_str(), static_cast<long long>(net.parameter_count()),
+              predicting_summary(net, *cost).c_str(), static_cast<long long>(net.parameter_count()),
               static_cast<long long>(mnist.training.size()), static_cast<long long>(sets.front().data->size()),
               sets.front().name.c_str());
   if (checkpoint) std::printf("resuming from %s after epoch %d\n", run.resume.c_str(), checkpoint->state.next_epoch - 1);
@@ -216,7 +219,8 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
     if (checkpoint)
       for (const EpochResult& r : checkpoint->state.result.epochs) earlier.push_back(to_json(r));
     const nlohmann::json start = {
-        {"version", 1}, {"network", net.summary()}, {"architecture", net.architecture()}, {"settings", s},
+        {"version", 1}, {"network", predicting_summary(net, *cost)},
+        {"architecture", predicting_architecture(net.architecture(), *cost)}, {"settings", s},
         {"data", run.data}, {"model", run.out.empty() ? nlohmann::json() : nlohmann::json(run.out)},
         {"checkpoint_dir", run.checkpoint_dir.empty() ? nlohmann::json() : nlohmann::json(run.checkpoint_dir)},
         {"sets", {{"train", mnist.training.size()}, {"validation", mnist.validation.size()}, {"test", mnist.test.size()}}}};
@@ -242,7 +246,7 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
                                    checkpoint ? &checkpoint->state : nullptr);
 
   print_summary(result, sets.front().data->size());
-  if (log.is_open()) log.write("evaluation", test_evaluation(net, mnist.test, result.epochs.back().epoch));
+  if (log.is_open()) log.write("evaluation", test_evaluation(net, *cost, mnist.test, result.epochs.back().epoch));
   if (!run.out.empty()) {
     save_model(run.out, net, training_record(s, &result));
     std::printf("saved %s\n", run.out.c_str());

@@ -12,6 +12,14 @@ namespace neurite::cli {
 
 namespace {
 
+InputScale scale_of(const TrainSettings& s) {
+  try {
+    return parse_scale(s.scale);
+  } catch (const Error& e) {
+    throw Error(std::string("--scale: ") + e.what());
+  }
+}
+
 void require_fraction(double value, const char* name, bool one_allowed = false) {
   const bool ok = std::isfinite(value) && value >= 0 && (one_allowed ? value <= 1 : value < 1);
   require(ok, std::string(name) + " must be in [0, " + (one_allowed ? "1]" : "1)") + ", got " + std::to_string(value));
@@ -76,10 +84,10 @@ void validate(const TrainSettings& s) {
   validate_network(s);
   validate_training(s);
   parse_targets(s.targets);
-  parse_scale(s.scale);
+  scale_of(s);
   validate(augment_options_from_text(s.augment));
   const std::unique_ptr<Cost> cost = build_cost(s);
-  if (s.architecture.is_null()) require_compatible(*cost, output_kind(s));
+  if (s.architecture.is_null()) trained_architecture(mlp_architecture(s), *cost);  // the output suits the cost
   build_optimizer(s);
   require(std::isfinite(s.l2) && s.l2 >= 0, "--l2 must be zero or positive, got " + std::to_string(s.l2));
   require(std::isfinite(s.l1) && s.l1 >= 0, "--l1 must be zero or positive, got " + std::to_string(s.l1));
@@ -94,21 +102,25 @@ void validate(const TrainSettings& s) {
   EarlyStopping{build_train_options(s).early_stopping};
 }
 
-Network build_network(const TrainSettings& s) {
-  if (!s.architecture.is_null()) {
-    Network net = Network::from_architecture(s.architecture);
-    // MNIST digits as 784 values or as one 28x28 channel; ten classes out.
-    require(element_count(net.input_shape()) == 784 && net.output_shape() == Shape{10},
-            "the spec's network must take 784 pixels, as (784) or (1, 28, 28), and give 10 outputs; it maps " +
-                to_string(net.input_shape()) + " to " + to_string(net.output_shape()));
-    return net;
-  }
+nlohmann::json mlp_architecture(const TrainSettings& s) {
   return make_mlp(MlpOptions{.sizes = parse_sizes(s.layers),
                              .hidden = parse_activation(s.activation),
                              .output = output_kind(s),
                              .bias = !s.no_bias,
                              .dropout = s.dropout,
-                             .input_dropout = s.input_dropout});
+                             .input_dropout = s.input_dropout})
+      .architecture();
+}
+
+Network build_network(const TrainSettings& s, const Cost& cost) {
+  const nlohmann::json architecture = s.architecture.is_null() ? mlp_architecture(s) : s.architecture;
+  Network net = Network::from_architecture(trained_architecture(architecture, cost),
+                                           {.init = build_initializer(s), .seed = s.seed});
+  // MNIST digits as 784 values or as one 28x28 channel; ten classes out.
+  require(element_count(net.input_shape()) == 784 && net.output_shape() == Shape{10},
+          "the spec's network must take 784 pixels, as (784) or (1, 28, 28), and give 10 outputs; it maps " +
+              to_string(net.input_shape()) + " to " + to_string(net.output_shape()));
+  return net;
 }
 
 std::unique_ptr<Cost> build_cost(const TrainSettings& s) {
@@ -138,7 +150,7 @@ TrainOptions build_train_options(const TrainSettings& s) {
   if (s.stop_when_worse) o.early_stopping = {.patience = 1, .versus_previous = true, .min_delta = 0};
   else o.early_stopping.patience = s.patience;
   o.augment = augment_options_from_text(s.augment);
-  o.background = scale_pixel(0, parse_scale(s.scale));
+  o.background = scale_pixel(0, scale_of(s));
   o.monitor_training = s.monitor;
   o.gradient_norms = s.grad_norms;
   o.average_decay = s.ema;
@@ -146,7 +158,7 @@ TrainOptions build_train_options(const TrainSettings& s) {
 }
 
 MnistOptions build_data_options(const TrainSettings& s) {
-  return {.scale = parse_scale(s.scale), .targets = parse_targets(s.targets), .train_size = s.train_size};
+  return {.scale = scale_of(s), .targets = parse_targets(s.targets), .train_size = s.train_size};
 }
 
 Initializer build_initializer(const TrainSettings& s) {
@@ -204,18 +216,17 @@ ModelSpec read_model_spec(const std::string& path) {
 
 // What model files record about the training: the foundation's keys (eval and predict read
 // "scale" and "targets") plus every setting.
-nlohmann::json training_record(const TrainSettings& s, const TrainResult* result) {
+ModelInfo training_record(const TrainSettings& s, const TrainResult* result) {
   const MnistOptions data = build_data_options(s);
-  nlohmann::json record = {{"layers", s.layers}, {"activation", s.activation}, {"cost", s.cost}, {"init", s.init},
-                           {"scale", scale_name(data.scale)}, {"targets", {data.targets.off, data.targets.on}},
-                           {"batch", s.batch}, {"rate", s.rate}, {"seed", s.seed}, {"evaluated_on", s.eval_on},
-                           {"settings", s}};
+  ModelInfo info{.scale = data.scale, .targets = data.targets, .cost = build_cost(s)->name()};
+  info.extra = {{"layers", s.layers}, {"activation", s.activation}, {"init", s.init}, {"batch", s.batch},
+                {"rate", s.rate}, {"seed", s.seed}, {"evaluated_on", s.eval_on}, {"settings", s}};
   if (result && !result->epochs.empty()) {
-    record["epochs_run"] = result->epochs.size();
-    record["final_correct"] = result->epochs.back().correct;
-    record["best_correct"] = result->best_correct;
+    info.extra["epochs_run"] = result->epochs.size();
+    info.extra["final_correct"] = result->epochs.back().correct;
+    info.extra["best_correct"] = result->best_correct;
   }
-  return record;
+  return info;
 }
 
 }  // namespace neurite::cli

@@ -10,6 +10,7 @@
 
 #include "neurite/cost.h"
 #include "neurite/data/mnist.h"
+#include "neurite/io/model_file.h"
 #include "neurite/network.h"
 #include "neurite/optim/optimizer.h"
 #include "neurite/train/trainer.h"
@@ -80,8 +81,10 @@ TrainSettings settings_from_json(const nlohmann::json& j, const std::string& sou
 // Checks every value, naming the flag ("--dropout 1.2: ..."); called before any data is read.
 void validate(const TrainSettings& s);
 
-// What the settings build.
-Network build_network(const TrainSettings& s);
+// What the settings build. The network is the one `cost` trains: a last layer that is the cost's
+// own output activation (softmax for log-likelihood) is left to the cost.
+nlohmann::json mlp_architecture(const TrainSettings& s);  // the flags' network, as it predicts
+Network build_network(const TrainSettings& s, const Cost& cost);
 std::unique_ptr<Cost> build_cost(const TrainSettings& s);
 std::unique_ptr<Optimizer> build_optimizer(const TrainSettings& s);
 TrainOptions build_train_options(const TrainSettings& s);
@@ -90,7 +93,7 @@ Initializer build_initializer(const TrainSettings& s);
 
 // What model files record about the training: the foundation's keys (eval and predict read
 // "scale" and "targets") plus every setting, and the result when there is one.
-nlohmann::json training_record(const TrainSettings& s, const TrainResult* result);
+ModelInfo training_record(const TrainSettings& s, const TrainResult* result);
 
 // A model spec file: {"input": [784], "layers": [...], "training": {"rate": 0.5, ...}}. Dense
 // layers may leave out "in" (taken from the layer before). Returns the architecture with every

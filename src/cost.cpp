@@ -15,13 +15,6 @@ void require_same(const Tensor& a, const Tensor& y, const char* cost) {
 }
 double batch_size(const Tensor& a) { return a.rank() ? static_cast<double>(a.dim(0)) : 1.0; }
 
-// dC/dz = (a - y) / N: what sigmoid + cross-entropy reduces to.
-void output_minus_target(const Tensor& a, const Tensor& y, Tensor& dz) {
-  dz.resize(a.shape());
-  const float scale = static_cast<float>(1.0 / batch_size(a));
-  for (int64_t i = 0; i < a.size(); ++i) dz[i] = (a[i] - y[i]) * scale;
-}
-
 // ln(1 + e^z) without overflow for large z or loss of precision for very negative z.
 double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
 }  // namespace
@@ -43,47 +36,23 @@ void QuadraticCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const
   for (int64_t i = 0; i < a.size(); ++i) da[i] = (a[i] - y[i]) * scale;
 }
 
-double CrossEntropyCost::value(const Tensor& a, const Tensor& y) const {
-  require_same(a, y, "cross-entropy");
-  // Clamping keeps a saturated output (a exactly 0 or 1) finite, like Nielsen's nan_to_num.
-  constexpr double tiny = 1e-12;
-  double sum = 0;
-  for (int64_t i = 0; i < a.size(); ++i) {
-    const double ai = std::clamp(static_cast<double>(a[i]), tiny, 1.0 - tiny);
-    sum -= y[i] * std::log(ai) + (1.0 - y[i]) * std::log(1.0 - ai);
-  }
-  return sum / batch_size(a);
-}
-
-void CrossEntropyCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const {
-  require_same(a, y, "cross-entropy");
-  da.resize(a.shape());
-  const double scale = 1.0 / batch_size(a);
-  constexpr double tiny = 1e-12;
-  for (int64_t i = 0; i < a.size(); ++i) {
-    const double ai = std::clamp(static_cast<double>(a[i]), tiny, 1.0 - tiny);
-    da[i] = static_cast<float>(scale * (ai - y[i]) / (ai * (1.0 - ai)));
-  }
-}
-
-bool CrossEntropyCost::fused_gradient(ActivationKind activation, const Tensor& a, const Tensor& y,
-                                      Tensor& dz) const {
-  if (activation != ActivationKind::Sigmoid) return false;
-  require_same(a, y, "cross-entropy");
-  output_minus_target(a, y, dz);
-  return true;
-}
-
-double CrossEntropyCost::fused_value(ActivationKind activation, const Tensor& z, const Tensor& a,
-                                     const Tensor& y) const {
-  if (activation != ActivationKind::Sigmoid) return value(a, y);
+// Sigmoid + cross-entropy from the logits: softplus(z) - y z per output equals
+// -[y ln s(z) + (1-y) ln(1-s(z))], exact for any z.
+double SigmoidCrossEntropyCost::value(const Tensor& z, const Tensor& y) const {
   require_same(z, y, "cross-entropy");
   double sum = 0;
   for (int64_t i = 0; i < z.size(); ++i) {
     const double zi = z[i];
-    sum += softplus(zi) - y[i] * zi;  // -[y ln s(z) + (1-y) ln(1-s(z))]
+    sum += softplus(zi) - y[i] * zi;
   }
   return sum / batch_size(z);
+}
+
+void SigmoidCrossEntropyCost::gradient(const Tensor& z, const Tensor& y, Tensor& dz) const {
+  require_same(z, y, "cross-entropy");
+  activate(ActivationKind::Sigmoid, z, dz);  // a, then (a - y) / N in place
+  const float scale = static_cast<float>(1.0 / batch_size(z));
+  for (int64_t i = 0; i < z.size(); ++i) dz[i] = (dz[i] - y[i]) * scale;
 }
 
 namespace {
@@ -95,47 +64,7 @@ int64_t softmax_rows(const Tensor& a) {
 }
 }  // namespace
 
-double LogLikelihoodCost::value(const Tensor& a, const Tensor& y) const {
-  require_same(a, y, "log-likelihood");
-  constexpr double tiny = 1e-30;  // a softmax output that underflowed to 0 costs -ln(1e-30), not inf
-  double sum = 0;
-  for (int64_t i = 0; i < a.size(); ++i)
-    if (y[i] != 0.0f) sum -= y[i] * std::log(std::max(static_cast<double>(a[i]), tiny));
-  return sum / static_cast<double>(softmax_rows(a));
-}
-
-void LogLikelihoodCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const {
-  require_same(a, y, "log-likelihood");
-  da.resize(a.shape());
-  const double scale = 1.0 / static_cast<double>(softmax_rows(a));
-  constexpr double tiny = 1e-30;
-  for (int64_t i = 0; i < a.size(); ++i)
-    da[i] = static_cast<float>(-scale * y[i] / std::max(static_cast<double>(a[i]), tiny));
-}
-
-// dC/dz_k = a_k sum_j y_j - y_k: exactly a - y for one-hot targets, and still right for targets
-// that do not sum to one (0.1 / 0.9).
-bool LogLikelihoodCost::fused_gradient(ActivationKind activation, const Tensor& a, const Tensor& y,
-                                       Tensor& dz) const {
-  if (activation != ActivationKind::Softmax) return false;
-  require_same(a, y, "log-likelihood");
-  dz.resize(a.shape());
-  const int64_t rows = softmax_rows(a), cols = a.size() / rows;
-  const float scale = static_cast<float>(1.0 / static_cast<double>(rows));
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* ar = a.data() + r * cols;
-    const float* yr = y.data() + r * cols;
-    float* d = dz.data() + r * cols;
-    float target_sum = 0.0f;
-    for (int64_t k = 0; k < cols; ++k) target_sum += yr[k];
-    for (int64_t k = 0; k < cols; ++k) d[k] = (ar[k] * target_sum - yr[k]) * scale;
-  }
-  return true;
-}
-
-double LogLikelihoodCost::fused_value(ActivationKind activation, const Tensor& z, const Tensor& a,
-                                      const Tensor& y) const {
-  if (activation != ActivationKind::Softmax) return value(a, y);
+double SoftmaxLogLikelihoodCost::value(const Tensor& z, const Tensor& y) const {
   require_same(z, y, "log-likelihood");
   const int64_t rows = softmax_rows(z), cols = z.size() / rows;
   double sum = 0;
@@ -151,22 +80,66 @@ double LogLikelihoodCost::fused_value(ActivationKind activation, const Tensor& z
   return sum / static_cast<double>(rows);
 }
 
+// dC/dz_k = (a_k sum_j y_j - y_k) / rows: exactly a - y for one-hot targets, and still right for
+// targets that do not sum to one (0.1 / 0.9).
+void SoftmaxLogLikelihoodCost::gradient(const Tensor& z, const Tensor& y, Tensor& dz) const {
+  require_same(z, y, "log-likelihood");
+  activate(ActivationKind::Softmax, z, dz);  // a, then the gradient in place
+  const int64_t rows = softmax_rows(z), cols = z.size() / rows;
+  const float scale = static_cast<float>(1.0 / static_cast<double>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* yr = y.data() + r * cols;
+    float* d = dz.data() + r * cols;
+    float target_sum = 0.0f;
+    for (int64_t k = 0; k < cols; ++k) target_sum += yr[k];
+    for (int64_t k = 0; k < cols; ++k) d[k] = (d[k] * target_sum - yr[k]) * scale;
+  }
+}
+
+void Cost::predict(const Tensor& output, Tensor& prediction) const {
+  activate(output_activation(), output, prediction);
+}
+
 std::unique_ptr<Cost> make_cost(const std::string& name) {
   if (name == "quadratic") return std::make_unique<QuadraticCost>();
-  if (name == "cross-entropy" || name == "crossentropy")
-    return std::make_unique<CrossEntropyCost>();
-  if (name == "log-likelihood" || name == "nll") return std::make_unique<LogLikelihoodCost>();
+  if (name == "cross-entropy" || name == "crossentropy") return std::make_unique<SigmoidCrossEntropyCost>();
+  if (name == "log-likelihood" || name == "nll") return std::make_unique<SoftmaxLogLikelihoodCost>();
   throw Error("unknown cost '" + name + "' (expected quadratic, cross-entropy or log-likelihood)");
 }
 
-void require_compatible(const Cost& cost, ActivationKind output) {
-  if (cost.name() == "cross-entropy")
-    require(output == ActivationKind::Sigmoid,
-            "the cross-entropy cost needs sigmoid outputs (values in (0, 1)), got " + activation_name(output) +
-                (output == ActivationKind::Softmax ? "; use the log-likelihood cost with softmax" : ""));
-  if (cost.name() == "log-likelihood")
-    require(output == ActivationKind::Softmax,
-            "the log-likelihood cost needs softmax outputs (a probability distribution), got " + activation_name(output));
+namespace {
+const nlohmann::json* last_layer(const nlohmann::json& architecture) {
+  require(architecture.is_object() && architecture.contains("layers") && architecture["layers"].is_array(),
+          "architecture needs a \"layers\" list: " + architecture.dump());
+  const nlohmann::json& layers = architecture["layers"];
+  return layers.empty() ? nullptr : &layers.back();
+}
+}  // namespace
+
+nlohmann::json trained_architecture(const nlohmann::json& architecture, const Cost& cost) {
+  const ActivationKind own = cost.output_activation();
+  if (own == ActivationKind::Identity) return architecture;
+  const nlohmann::json* last = last_layer(architecture);
+  const std::string type = last && last->is_object() ? last->value("type", "") : "";
+  if (!is_activation(type)) return architecture;  // it ends at the logits already
+  require(parse_activation(type) == own,
+          "the " + cost.name() + " cost applies " + activation_name(own) + " to the network's output itself, but the network ends in " +
+              type + (own == ActivationKind::Sigmoid && type == "softmax" ? "; use the log-likelihood cost with softmax" : ""));
+  nlohmann::json trained = architecture;
+  trained["layers"].erase(trained["layers"].size() - 1);
+  return trained;
+}
+
+nlohmann::json predicting_architecture(const nlohmann::json& architecture, const Cost& cost) {
+  if (cost.output_activation() == ActivationKind::Identity) return architecture;
+  const nlohmann::json* last = last_layer(architecture);
+  const std::string name = activation_name(cost.output_activation());
+  require(!last || !last->is_object() || last->value("type", "") != name,
+          "the network already ends in " + name + ", which the " + cost.name() +
+              " cost applies itself: train the network without it");
+  nlohmann::json predicting = architecture;
+  predicting["layers"].push_back({{"type", activation_name(cost.output_activation())}});
+  return predicting;
 }
 
 }  // namespace neurite

@@ -71,7 +71,9 @@ GradCheckReport gradient_check(Network& net, const Cost& cost, const Tensor& x,
   // pass starts from the generators' state before the analytic one.
   const std::vector<Rng::State> generators = net.generator_states();
   net.zero_grad();
-  net.compute_gradients(x, target, cost, /*want_input_grad=*/true);
+  const Tensor& output = net.forward(x);
+  cost.gradient(output, target, net.output_grad());
+  net.backward(/*want_input_grad=*/true);
   const Tensor input_grad = net.input_grad();
   Tensor input = x;
   auto cost_now = [&] {

@@ -4,13 +4,17 @@
 #include <cstdio>
 
 #include "neurite/error.h"
+#include "neurite/layers/activation.h"
 #include "neurite/layers/dense.h"
 #include "neurite/layers/dropout.h"
 
 namespace neurite {
 
-Network::Network(Shape sample_input_shape)
-    : input_shape_(std::move(sample_input_shape)), output_shape_(input_shape_) {
+Network::Network(Shape sample_input_shape, InitOptions init)
+    : input_shape_(std::move(sample_input_shape)),
+      output_shape_(input_shape_),
+      init_(init.init),
+      init_rng_(init.seed, /*stream=*/0) {
   require(!input_shape_.empty() && element_count(input_shape_) > 0,
           "network input shape must be non-empty, got " + to_string(input_shape_));
   acts_.resize(1);
@@ -25,10 +29,23 @@ Network& Network::add(LayerPtr layer) {
   }
   activation_floats_ += element_count(output_shape_);
   if (first_trainable_ == layers_.size() && layer->parameters().empty()) ++first_trainable_;
+  layer->initialize(init_, init_rng_);
   layers_.push_back(std::move(layer));
   acts_.emplace_back();
   grads_.emplace_back();
   return *this;
+}
+
+Network& Network::add(const nlohmann::json& config) {
+  LayerPtr layer;
+  try {
+    layer = make_layer(config, output_shape_);
+  } catch (const Error& e) {
+    const std::string type = config.is_object() && config.contains("type") && config["type"].is_string()
+                                 ? config["type"].get<std::string>() : "?";
+    throw Error("layer " + std::to_string(layers_.size()) + " (" + type + "): " + e.what());
+  }
+  return add(std::move(layer));
 }
 
 const Tensor& Network::forward(const Tensor& x) {
@@ -49,44 +66,18 @@ const Tensor& Network::forward(const Tensor& x) {
 void Network::backward(const Tensor& output_grad, bool want_input_grad) {
   require_shape(output_grad, acts_.back().shape(), "network backward");
   grads_.back() = output_grad;
-  backward_from(layers_.size(), want_input_grad);
+  backward(want_input_grad);
 }
 
 // Layers before the first one with parameters (input dropout) need no gradient, and neither
 // does that layer's input: both are skipped unless the input gradient is asked for.
-void Network::backward_from(std::size_t layer_end, bool want_input_grad) {
+void Network::backward(bool want_input_grad) {
+  require_shape(grads_.back(), acts_.back().shape(), "network backward: the output gradient");
   const std::size_t first = want_input_grad ? 0 : first_trainable_;
-  for (std::size_t i = layer_end; i-- > first;) {
+  for (std::size_t i = layers_.size(); i-- > first;) {
     Tensor* dx = (i > first || want_input_grad) ? &grads_[i] : nullptr;
     layers_[i]->backward(layer_input(i), acts_[i + 1], grads_[i + 1], dx);
   }
-}
-
-const Activation* Network::output_activation() const {
-  if (layers_.size() < 2) return nullptr;
-  return dynamic_cast<const Activation*>(layers_.back().get());
-}
-
-double Network::compute_gradients(const Tensor& x, const Tensor& target, const Cost& cost,
-                                  bool want_input_grad) {
-  const Tensor& out = forward(x);
-  const std::size_t last = layers_.size() - 1;
-  const Activation* activation = output_activation();
-  if (activation && cost.fused_gradient(activation->kind(), out, target, grads_[last])) {
-    backward_from(last, want_input_grad);
-    return cost.fused_value(activation->kind(), layer_input(last), out, target);
-  }
-  const double loss = cost.value(out, target);
-  cost.gradient(out, target, grads_.back());
-  backward_from(layers_.size(), want_input_grad);
-  return loss;
-}
-
-double Network::cost_of(const Tensor& x, const Tensor& target, const Cost& cost) {
-  const Tensor& out = forward(x);
-  const Activation* activation = output_activation();
-  if (activation) return cost.fused_value(activation->kind(), layer_input(layers_.size() - 1), out, target);
-  return cost.value(out, target);
 }
 
 std::vector<Parameter> Network::parameters() {
@@ -105,6 +96,18 @@ void Network::zero_grad() {
 
 void Network::initialize(const Initializer& init, Rng& rng) {
   for (auto& layer : layers_) layer->initialize(init, rng);
+}
+
+void Network::copy_parameters_from(Network& other) {
+  std::vector<Parameter> from = other.parameters(), to = parameters();
+  require(from.size() == to.size(), "cannot copy " + std::to_string(from.size()) + " parameters into a network of " +
+                                        std::to_string(to.size()));
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    require(from[i].name == to[i].name && from[i].value->shape() == to[i].value->shape(),
+            "cannot copy parameter " + from[i].name + " " + to_string(from[i].value->shape()) + " into " + to[i].name +
+                " " + to_string(to[i].value->shape()));
+    *to[i].value = *from[i].value;
+  }
 }
 
 void Network::set_training(bool training) {
@@ -145,7 +148,7 @@ nlohmann::json Network::architecture() const {
   return {{"input", input_shape_}, {"layers", layers}};
 }
 
-Network Network::from_architecture(const nlohmann::json& architecture) {
+Network Network::from_architecture(const nlohmann::json& architecture, InitOptions init) {
   require(architecture.is_object() && architecture.contains("input") &&
               architecture.contains("layers") && architecture["layers"].is_array(),
           "architecture needs \"input\" and \"layers\": " + architecture.dump());
@@ -155,8 +158,8 @@ Network Network::from_architecture(const nlohmann::json& architecture) {
   } catch (const nlohmann::json::exception&) {
     throw Error("architecture \"input\" must be a list of sizes, got " + architecture["input"].dump());
   }
-  Network net(input);
-  for (const auto& config : architecture["layers"]) net.add(make_layer(config));
+  Network net(input, init);
+  for (const auto& config : architecture["layers"]) net.add(config);
   return net;
 }
 
@@ -168,13 +171,13 @@ std::string Network::summary() const {
   return s;
 }
 
-Network make_mlp(const std::vector<int64_t>& sizes, ActivationKind activation, bool bias) {
-  return make_mlp(MlpOptions{.sizes = sizes, .hidden = activation, .output = activation, .bias = bias});
+Network make_mlp(const std::vector<int64_t>& sizes, ActivationKind activation, bool bias, InitOptions init) {
+  return make_mlp(MlpOptions{.sizes = sizes, .hidden = activation, .output = activation, .bias = bias, .init = init});
 }
 
 Network make_mlp(const MlpOptions& o) {
   require(o.sizes.size() >= 2, "a network needs at least an input and an output size");
-  Network net({o.sizes.front()});
+  Network net({o.sizes.front()}, o.init);
   if (o.input_dropout > 0) net.add(std::make_unique<Dropout>(DropoutOptions{.p = o.input_dropout}));
   for (std::size_t i = 1; i < o.sizes.size(); ++i) {
     const bool last = i + 1 == o.sizes.size();

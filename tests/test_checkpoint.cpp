@@ -23,7 +23,7 @@ Dataset images(int64_t n, uint64_t seed) { return testing::random_dataset(n, 16,
 
 Network network() {
   Network net = make_mlp(MlpOptions{.sizes = {16, 12, 10}, .hidden = ActivationKind::ReLU,
-                                    .output = ActivationKind::Softmax, .dropout = 0.3, .input_dropout = 0.1});
+                                    .output = ActivationKind::Identity, .dropout = 0.3, .input_dropout = 0.1});
   Rng rng(4, 0);
   net.initialize({.kind = Initializer::Kind::He}, rng);
   return net;
@@ -65,7 +65,7 @@ struct RunOutcome {
 RunOutcome run_training(int stop_after, const std::string& dir, bool averaging = false) {
   const Dataset train_set = images(64, 1), test_set = images(32, 2);
   const std::vector<EvaluationSet> sets{{"test", &test_set}};
-  const LogLikelihoodCost cost;
+  const SoftmaxLogLikelihoodCost cost;
   const OptimizerOptions adam{.kind = "adam", .rate = 0.01};
   Network net = network();
   std::unique_ptr<Optimizer> optimizer = make_optimizer(adam);
@@ -73,7 +73,7 @@ RunOutcome run_training(int stop_after, const std::string& dir, bool averaging =
   struct Stop {};
   TrainCallbacks callbacks;
   callbacks.on_state = [&](const TrainState& state, bool) {
-    save_checkpoint(path, net, {}, *optimizer, {{"note", "test"}}, state);
+    save_checkpoint(path, net, ModelInfo{.cost = "log-likelihood"}, *optimizer, {{"note", "test"}}, state);
     if (state.next_epoch == stop_after) throw Stop{};
   };
   try {
@@ -86,8 +86,9 @@ RunOutcome run_training(int stop_after, const std::string& dir, bool averaging =
   EXPECT_EQ(c.state.next_epoch, stop_after);
   std::unique_ptr<Optimizer> resumed = make_optimizer(adam);
   c.restore_optimizer(*resumed);
-  const TrainResult result = train(c.model.network, cost, *resumed, train_set, sets, options(averaging), {}, &c.state);
-  return {parameter_bytes(c.model.network), result};
+  Network restored = trained_network(c.model);
+  const TrainResult result = train(restored, cost, *resumed, train_set, sets, options(averaging), {}, &c.state);
+  return {parameter_bytes(restored), result};
 }
 
 TEST(Checkpoint, ResumeAfterAnyEpochIsBitIdentical) {
@@ -138,22 +139,23 @@ TEST(Checkpoint, WithoutTheOptimizerStateTheRunDiverges) {
   struct Stop {};
   callbacks.on_state = [&](const TrainState& state, bool) {
     if (state.next_epoch == 3) {
-      save_checkpoint(dir + "/c.safetensors", net, {}, *optimizer, {}, state);
+      save_checkpoint(dir + "/c.safetensors", net, ModelInfo{.cost = "log-likelihood"}, *optimizer, {}, state);
       throw Stop{};
     }
   };
-  EXPECT_THROW(train(net, LogLikelihoodCost(), *optimizer, train_set, sets, options(), callbacks), Stop);
+  EXPECT_THROW(train(net, SoftmaxLogLikelihoodCost(), *optimizer, train_set, sets, options(), callbacks), Stop);
   Checkpoint c = load_checkpoint(dir + "/c.safetensors");
   std::unique_ptr<Optimizer> fresh = make_optimizer({.kind = "adam", .rate = 0.01});
-  train(c.model.network, LogLikelihoodCost(), *fresh, train_set, sets, options(), {}, &c.state);
-  EXPECT_FALSE(parameter_bytes(c.model.network) == straight.weights);
+  Network restored = trained_network(c.model);
+  train(restored, SoftmaxLogLikelihoodCost(), *fresh, train_set, sets, options(), {}, &c.state);
+  EXPECT_FALSE(parameter_bytes(restored) == straight.weights);
 }
 
 TEST(Checkpoint, OpensAsAModelFile) {
   const std::string dir = testing::temp_dir();
   run_training(2, dir);
   const Model m = load_model(dir + "/checkpoint.safetensors");
-  EXPECT_EQ(m.network.summary(), network().summary());
+  EXPECT_EQ(m.network.summary(), network().summary() + " -> softmax");  // the cost's output activation appended
 }
 
 TEST(Checkpoint, TruncatedCorruptAndForeignFilesAreRejected) {
@@ -169,7 +171,7 @@ TEST(Checkpoint, TruncatedCorruptAndForeignFilesAreRejected) {
             std::string::npos);
   // A plain model file is not a checkpoint.
   Network net = network();
-  save_model(dir + "/model.safetensors", net, {});
+  save_model(dir + "/model.safetensors", net, ModelInfo{});
   EXPECT_NE(error_of([&] { load_checkpoint(dir + "/model.safetensors"); }).find("not a training checkpoint"),
             std::string::npos);
   // A checkpoint whose tensors belong to another architecture.

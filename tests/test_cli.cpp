@@ -26,7 +26,7 @@ std::string good_model(const std::string& dir) {
   Rng rng(1);
   net.initialize({}, rng);
   const std::string path = dir + "/good.safetensors";
-  save_model(path, net, {{"scale", "unit"}, {"targets", {0, 1}}});
+  save_model(path, net, ModelInfo{.scale = InputScale::Unit});
   return path;
 }
 

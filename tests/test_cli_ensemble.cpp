@@ -20,7 +20,7 @@ std::string save_mlp(const std::string& dir) {
   Rng rng(1, 0);
   net.initialize({.kind = Initializer::Kind::He}, rng);
   const std::string path = dir + "/mlp.safetensors";
-  save_model(path, net, {{"scale", "unit"}});
+  save_model(path, net, ModelInfo{.scale = InputScale::Unit});
   return path;
 }
 
@@ -35,7 +35,7 @@ std::string save_cnn(const std::string& dir) {
   Rng rng(2, 0);
   net.initialize({.kind = Initializer::Kind::He}, rng);
   const std::string path = dir + "/cnn.safetensors";
-  save_model(path, net, {{"scale", "standard"}});
+  save_model(path, net, ModelInfo{.scale = InputScale::Standard});
   return path;
 }
 

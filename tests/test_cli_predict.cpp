@@ -38,7 +38,7 @@ std::string save_small_model(const std::string& dir, ActivationKind activation =
   Rng rng(5);
   net.initialize(Initializer{}, rng);
   const std::string path = dir + "/model.safetensors";
-  save_model(path, net, {{"scale", "rashid"}, {"targets", {0.01, 0.99}}});
+  save_model(path, net, ModelInfo{.scale = InputScale::Rashid, .targets = {0.01f, 0.99f}});
   return path;
 }
 

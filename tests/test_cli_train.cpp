@@ -107,7 +107,7 @@ TEST(CliTrain, ResumeRefusesMissingTruncatedAndForeignFiles) {
   write_text(dir + "/short.safetensors", "12345");
   expect_one_line_error("train --resume " + dir + "/short.safetensors", "short.safetensors");
   Network net = make_mlp({784, 30, 10}, ActivationKind::Sigmoid);
-  save_model(dir + "/model.safetensors", net, {});
+  save_model(dir + "/model.safetensors", net, ModelInfo{});
   expect_one_line_error("train --resume " + dir + "/model.safetensors", "not a training checkpoint");
 }
 
@@ -138,7 +138,7 @@ TEST_F(CliTrainMnist, SpecFileBuildsTheNetworkAndFlagsOverrideItsSettings) {
   EXPECT_NE(r.output.find("Epoch 1:"), std::string::npos) << r.output;  // --epochs 2 won over the spec's 5
   EXPECT_EQ(r.output.find("Epoch 2:"), std::string::npos) << r.output;
   const Model m = load_model(dir_ + "/m.safetensors");
-  EXPECT_EQ(m.training["settings"]["optimizer"], "adam");
+  EXPECT_EQ(m.info.extra["settings"]["optimizer"], "adam");
   EXPECT_EQ(m.network.architecture()["layers"][1]["init"], "he");
   const auto eval = run_cli("eval " + dir_ + "/m.safetensors --data " + data_);
   EXPECT_EQ(eval.exit_code, 0) << eval.output;

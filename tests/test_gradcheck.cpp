@@ -22,15 +22,17 @@ void initialize(Network& net, uint64_t seed) {
       for (float& b : p.value->span()) b = static_cast<float>(rng.uniform(-0.5, 0.5));
 }
 
-// 5 -> 4 -> 3 -> 2 with `hidden` after the first two dense layers and `output` at the end.
-Network make_net(ActivationKind hidden, ActivationKind output, bool bias, uint64_t seed) {
+// 5 -> 4 -> 3 -> 2 with `hidden` after the first two dense layers and `output` at the end, unless
+// `output` is the activation `cost` applies to the logits itself.
+Network make_net(ActivationKind hidden, ActivationKind output, bool bias, uint64_t seed,
+                 const Cost& cost = QuadraticCost()) {
   Network net({5});
   net.add(std::make_unique<Dense>(DenseOptions{.in = 5, .out = 4, .bias = bias}));
   net.add(std::make_unique<Activation>(hidden));
   net.add(std::make_unique<Dense>(DenseOptions{.in = 4, .out = 3, .bias = bias}));
   net.add(std::make_unique<Activation>(hidden));
   net.add(std::make_unique<Dense>(DenseOptions{.in = 3, .out = 2, .bias = bias}));
-  net.add(std::make_unique<Activation>(output));
+  if (output != cost.output_activation()) net.add(std::make_unique<Activation>(output));
   initialize(net, seed);
   return net;
 }
@@ -70,9 +72,9 @@ class GradCheckAll : public ::testing::TestWithParam<Combo> {};
 TEST_P(GradCheckAll, BackpropMatchesNumericalGradient) {
   const Combo c = GetParam();
   for (uint64_t seed : {1u, 2u}) {
-    Network net = make_net(c.hidden, c.output, c.bias, seed);
-    const Batch b = make_batch(net, 3, seed);
     const auto cost = make_cost(c.cost);
+    Network net = make_net(c.hidden, c.output, c.bias, seed, *cost);
+    const Batch b = make_batch(net, 3, seed);
     const GradCheckReport report = gradient_check(net, *cost, b.x, b.y);
     EXPECT_TRUE(report.passed) << "seed " << seed << "\n" << report.describe();
     EXPECT_LT(report.max_error, 1e-2);
@@ -111,16 +113,27 @@ INSTANTIATE_TEST_SUITE_P(
                       Combo{AK::Sigmoid, AK::Softmax, "quadratic", true}),
     combo_name);
 
-// Cross-entropy through the sigmoid's own backward instead of the fused a - y.
-class UnfusedCrossEntropy : public CrossEntropyCost {
+// Cross-entropy on probabilities, -[y ln a + (1-y) ln(1-a)] with its own gradient
+// (a - y) / (a (1 - a)): through a sigmoid layer's backward instead of the logit form's a - y.
+class ProbabilityCrossEntropy : public Cost {
  public:
-  bool fused_gradient(ActivationKind, const Tensor&, const Tensor&, Tensor&) const override { return false; }
+  std::string name() const override { return "probability cross-entropy"; }
+  double value(const Tensor& a, const Tensor& y) const override {
+    double sum = 0;
+    for (int64_t i = 0; i < a.size(); ++i) sum -= y[i] * std::log(a[i]) + (1.0 - y[i]) * std::log(1.0 - a[i]);
+    return sum / static_cast<double>(a.dim(0));
+  }
+  void gradient(const Tensor& a, const Tensor& y, Tensor& da) const override {
+    da.resize(a.shape());
+    for (int64_t i = 0; i < a.size(); ++i)
+      da[i] = static_cast<float>((a[i] - y[i]) / (a[i] * (1.0 - a[i])) / static_cast<double>(a.dim(0)));
+  }
 };
 
-TEST(GradCheck, UnfusedCrossEntropyThroughSigmoidBackward) {
+TEST(GradCheck, CrossEntropyOnProbabilitiesThroughSigmoidBackward) {
   Network net = make_net(AK::Sigmoid, AK::Sigmoid, true, 3);
   const Batch b = make_batch(net, 4, 3);
-  const GradCheckReport report = gradient_check(net, UnfusedCrossEntropy(), b.x, b.y);
+  const GradCheckReport report = gradient_check(net, ProbabilityCrossEntropy(), b.x, b.y);
   EXPECT_TRUE(report.passed) << report.describe();
 }
 
@@ -226,22 +239,21 @@ class WrongQuadratic : public QuadraticCost {
   }
 };
 
-// Cross-entropy whose fused gradient drops the target: dz = a / N.
-class WrongFusedCrossEntropy : public CrossEntropyCost {
+// Cross-entropy whose gradient drops the target: dz = a / N.
+class WrongCrossEntropy : public SigmoidCrossEntropyCost {
  public:
-  bool fused_gradient(ActivationKind kind, const Tensor& a, const Tensor& y, Tensor& dz) const override {
-    if (!CrossEntropyCost::fused_gradient(kind, a, y, dz)) return false;
-    for (int64_t i = 0; i < dz.size(); ++i) dz[i] += y[i] / static_cast<float>(a.dim(0));
-    return true;
+  void gradient(const Tensor& z, const Tensor& y, Tensor& dz) const override {
+    SigmoidCrossEntropyCost::gradient(z, y, dz);
+    for (int64_t i = 0; i < dz.size(); ++i) dz[i] += y[i] / static_cast<float>(z.dim(0));
   }
 };
 
 TEST(GradCheck, CatchesAWrongCostGradient) {
   for (int which = 0; which < 2; ++which) {
-    Network net = make_net(AK::Sigmoid, AK::Sigmoid, true, 4);
-    const Batch b = make_batch(net, 3, 4);
     const std::unique_ptr<Cost> cost = which == 0 ? std::unique_ptr<Cost>(new WrongQuadratic)
-                                                  : std::unique_ptr<Cost>(new WrongFusedCrossEntropy);
+                                                  : std::unique_ptr<Cost>(new WrongCrossEntropy);
+    Network net = make_net(AK::Sigmoid, AK::Sigmoid, true, 4, *cost);
+    const Batch b = make_batch(net, 3, 4);
     const GradCheckReport report = gradient_check(net, *cost, b.x, b.y);
     EXPECT_FALSE(report.passed) << cost->name() << "\n" << report.describe();
     EXPECT_GT(entry(report, "4.weight").max_error, 0.1) << report.describe();

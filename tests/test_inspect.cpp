@@ -153,7 +153,7 @@ std::string save_tiny_conv_net(const std::string& dir) {
   Rng rng(7);
   net.initialize(Initializer{.kind = Initializer::Kind::PyTorch}, rng);
   const std::string path = dir + "/conv.safetensors";
-  save_model(path, net, {{"scale", "unit"}});
+  save_model(path, net, ModelInfo{.scale = InputScale::Unit});
   return path;
 }
 
@@ -222,7 +222,7 @@ TEST(CliInspect, DenseNetDrawsEachUnitsWeightsAsAPicture) {
   Network net = make_mlp({784, 30, 10}, ActivationKind::Sigmoid);
   Rng rng(5);
   net.initialize(Initializer{}, rng);
-  save_model(dir + "/mlp.safetensors", net, {{"scale", "rashid"}});
+  save_model(dir + "/mlp.safetensors", net, ModelInfo{.scale = InputScale::Rashid});
   const auto r = run_cli("inspect " + dir + "/mlp.safetensors --image " + write_digit(dir) + " --out " + dir + "/out");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   expect_png(dir + "/out/filters.png", 8 * 86 + 7 * 4, 4 * 86 + 3 * 4);
@@ -275,7 +275,7 @@ TEST(CliInspect, ModelWithoutConvOrDenseLayerIsNamed) {
   net.add(std::make_unique<Flatten>());
   net.add(std::make_unique<Activation>(ActivationKind::Softmax));
   const std::string model = dir + "/weightless.safetensors";
-  save_model(model, net, nlohmann::json::object());
+  save_model(model, net, ModelInfo{});
   expect_one_line_error("inspect " + model + " --image " + write_digit(dir) + " --out " + dir + "/o",
                         "weightless.safetensors: the model has no layer with weights");
 }

@@ -28,8 +28,11 @@ Network trained_looking(const std::vector<int64_t>& sizes, ActivationKind act, b
   return net;
 }
 
-const nlohmann::json kTraining = {{"cost", "cross-entropy"}, {"scale", "rashid"}, {"targets", {0.01, 0.99}},
-                                  {"note", "quote \" and \\ and \n newline, unicode \xc3\xa9"}, {"epochs_run", 3}};
+const ModelInfo kTraining{.scale = InputScale::Rashid,
+                          .targets = {0.01f, 0.99f},
+                          .cost = "quadratic",
+                          .class_names = {"zero", "one", "two"},
+                          .extra = {{"note", "quote \" and \\ and \n newline, unicode \xc3\xa9"}, {"epochs_run", 3}}};
 
 // The message of the neurite::Error that loading `path` throws; it must name the file.
 std::string load_error(const std::string& path) {
@@ -54,7 +57,9 @@ TEST(ModelFile, RoundTripIsBitExact) {
     Network net = trained_looking({784, 30, 10}, bias ? ActivationKind::Sigmoid : ActivationKind::ReLU, bias, 3);
     save_model(path, net, kTraining);
     Model model = load_model(path);
-    EXPECT_EQ(model.training, kTraining);
+    EXPECT_EQ(to_json(model.info), to_json(kTraining));
+    EXPECT_EQ(model.info.class_name(1), "one");
+    EXPECT_EQ(model.info.class_name(7), "7");
     EXPECT_EQ(model.network.architecture(), net.architecture());
     auto original = net.parameters(), loaded = model.network.parameters();
     ASSERT_EQ(original.size(), loaded.size());
@@ -80,7 +85,9 @@ TEST(ModelFile, MetadataForPyTorchAndNeurite) {
   const auto description = nlohmann::json::parse(file.metadata.at("neurite"));
   EXPECT_EQ(description["version"], kModelFormatVersion);
   EXPECT_EQ(description["architecture"], net.architecture());
-  EXPECT_EQ(description["training"], kTraining);
+  EXPECT_EQ(description["training"], to_json(kTraining));
+  EXPECT_EQ(description["training"]["scale"], "rashid");
+  EXPECT_EQ(description["training"]["note"], kTraining.extra["note"]);
   EXPECT_EQ(file.at("0.weight").shape(), (Shape{30, 784}));  // PyTorch's (out, in)
   EXPECT_EQ(file.at("0.bias").shape(), (Shape{30}));
   EXPECT_EQ(file.at("2.weight").shape(), (Shape{10, 30}));
@@ -212,6 +219,42 @@ TEST(ModelFile, FailedWriteLeavesTheOldModelIntact) {
   EXPECT_NO_THROW((void)load_model(path));
   for (const auto& entry : fs::directory_iterator(dir))
     EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos) << entry.path();
+}
+
+// A network trained at the logits is saved as it predicts: the cost's activation appended.
+TEST(ModelFile, LogitCostsSaveTheNetworkAsItPredicts) {
+  const std::string path = testing::temp_dir() + "/logits.safetensors";
+  Network logits = trained_looking({6, 4, 3}, ActivationKind::Tanh, true, 2);  // ends in an identity layer
+  const ModelInfo info{.cost = "log-likelihood"};
+  save_model(path, logits, info);
+  Model model = load_model(path);
+  EXPECT_EQ(model.network.summary(), logits.summary() + " -> softmax");
+  const Tensor x = testing::random_tensor({5, 6}, 4);
+  Tensor expected;
+  SoftmaxLogLikelihoodCost().predict(logits.forward(x), expected);
+  const Tensor& probabilities = model.network.forward(x);
+  EXPECT_EQ(std::memcmp(expected.data(), probabilities.data(), static_cast<std::size_t>(expected.size()) * 4), 0);
+  Network again = trained_network(model);
+  EXPECT_EQ(again.architecture(), logits.architecture());
+  const Tensor& z = again.forward(x);
+  const Tensor& z0 = logits.forward(x);
+  EXPECT_EQ(std::memcmp(z.data(), z0.data(), static_cast<std::size_t>(z.size()) * 4), 0);
+  // A network that already ends in softmax is refused rather than given a second one.
+  Network twice = make_mlp(MlpOptions{.sizes = {6, 3}, .output = ActivationKind::Softmax});
+  EXPECT_NE(testing::error_of([&] { save_model(path, twice, info); }).find("already ends in softmax"), std::string::npos);
+}
+
+TEST(ModelFile, MetadataOfTheWrongTypeIsRefusedNamingTheFile) {
+  const std::string dir = testing::temp_dir();
+  const std::vector<std::pair<std::string, nlohmann::json>> cases = {
+      {"scale", 3}, {"scale", "huge"}, {"targets", "x"}, {"targets", {0.9, 0.1}}, {"targets", {1}},
+      {"cost", "hinge"}, {"cost", 2}, {"class_names", "abc"}, {"task", nullptr}};
+  for (const auto& [key, value] : cases) {
+    const std::string path = edited_model(dir, "bad-" + key + std::to_string(value.dump().size()),
+                                          [&](SafetensorsFile&, nlohmann::json& d) { d["training"][key] = value; });
+    const std::string msg = load_error(path);
+    EXPECT_FALSE(msg.empty()) << key << " = " << value.dump();
+  }
 }
 
 }  // namespace

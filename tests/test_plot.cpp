@@ -256,7 +256,7 @@ std::string tiny_model(const std::string& path) {
   Network net = make_mlp({784, 16, 10}, ActivationKind::Sigmoid);
   Rng rng(3);
   net.initialize({}, rng);
-  save_model(path, net, {{"scale", "unit"}, {"targets", {0, 1}}});
+  save_model(path, net, ModelInfo{.scale = InputScale::Unit});
   return path;
 }
 

@@ -104,4 +104,12 @@ Tensor random_tensor(const Shape& shape, uint64_t seed, float lo, float hi) {
   return t;
 }
 
+double compute_gradients(Network& net, const Tensor& x, const Tensor& y, const Cost& cost, bool want_input_grad) {
+  const Tensor& output = net.forward(x);
+  const double value = cost.value(output, y);
+  cost.gradient(output, y, net.output_grad());
+  net.backward(want_input_grad);
+  return value;
+}
+
 }  // namespace neurite::testing

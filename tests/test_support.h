@@ -5,9 +5,10 @@
 #include <initializer_list>
 #include <string>
 
+#include "neurite/cost.h"
 #include "neurite/data/dataset.h"
 #include "neurite/error.h"
-
+#include "neurite/network.h"
 #include "neurite/tensor.h"
 
 namespace neurite::testing {
@@ -45,6 +46,11 @@ Tensor random_tensor(const Shape& shape, uint64_t seed, float lo = -1.0f, float 
 // under `name` for the record and fails when it exceeds `tolerance`.
 void expect_matches_reference(const Tensor& actual, const Tensor& expected, const std::string& name,
                               double tolerance);
+
+// One batch's forward, cost and backward, adding into the gradients (as the training step does
+// after zero_grad); returns the cost.
+double compute_gradients(Network& net, const Tensor& x, const Tensor& y, const Cost& cost,
+                         bool want_input_grad = false);
 
 // The message of the neurite::Error that `f` throws (fails the test if it throws nothing).
 template <class F>

@@ -59,7 +59,9 @@ void expect_matches(const Tensor& actual, const std::string& name) {
 
 // Forward, loss and backward on the fixture's batch, everything checked against PyTorch.
 void expect_matches_pytorch(bool reference_conv) {
-  Network net = Network::from_architecture(fixture_architecture());
+  // The fixture's network ends in softmax; the log-likelihood cost takes the logits before it.
+  const auto cost = make_cost("log-likelihood");
+  Network net = Network::from_architecture(trained_architecture(fixture_architecture(), *cost));
   int convs = 0;
   for (std::size_t i = 0; i < net.layer_count(); ++i)
     if (auto* conv = dynamic_cast<Conv2d*>(&net.layer(i))) {
@@ -69,11 +71,11 @@ void expect_matches_pytorch(bool reference_conv) {
   ASSERT_EQ(convs, 2);
   load_weights(net);
   net.zero_grad();
-  const auto cost = make_cost("log-likelihood");
-  const double loss = net.compute_gradients(fixture().at("input"), fixture().at("target"), *cost,
-                                            /*want_input_grad=*/true);
-
-  expect_matches(net.output(), "output");
+  const double loss = testing::compute_gradients(net, fixture().at("input"), fixture().at("target"), *cost,
+                                                 /*want_input_grad=*/true);
+  Tensor probabilities;
+  cost->predict(net.output(), probabilities);
+  expect_matches(probabilities, "output");
   const double torch_loss = fixture().at("loss")[0];
   std::printf("  %-14s largest difference %.2e\n", "loss", std::abs(loss - torch_loss));
   EXPECT_NEAR(loss, torch_loss, kTolerance * std::max(1.0, std::abs(torch_loss)));

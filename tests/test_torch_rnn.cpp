@@ -34,17 +34,21 @@ void expect_matches(const Tensor& actual, const std::string& name) {
 // forward, loss and backward, and compares everything.
 void expect_matches_pytorch(const std::string& which) {
   const std::string prefix = which + ".";
-  Network net = Network::from_architecture(nlohmann::json::parse(fixture().metadata.at("architecture." + which)));
+  // The fixture's network ends in softmax; the log-likelihood cost takes the logits before it.
+  const auto cost = make_cost("log-likelihood");
+  Network net = Network::from_architecture(
+      trained_architecture(nlohmann::json::parse(fixture().metadata.at("architecture." + which)), *cost));
   for (Parameter& p : net.parameters()) {
     const Tensor& t = fixture().at(prefix + p.name);
     ASSERT_EQ(t.shape(), p.value->shape()) << p.name;
     std::copy(t.data(), t.data() + t.size(), p.value->data());
   }
   net.zero_grad();
-  const auto cost = make_cost("log-likelihood");
-  const double loss = net.compute_gradients(fixture().at(prefix + "input"), fixture().at(prefix + "target"), *cost,
-                                            /*want_input_grad=*/true);
-  expect_matches(net.output(), prefix + "output");
+  const double loss = testing::compute_gradients(net, fixture().at(prefix + "input"), fixture().at(prefix + "target"),
+                                                 *cost, /*want_input_grad=*/true);
+  Tensor probabilities;
+  cost->predict(net.output(), probabilities);
+  expect_matches(probabilities, prefix + "output");
   const double torch_loss = fixture().at(prefix + "loss")[0];
   EXPECT_NEAR(loss, torch_loss, kTolerance * std::max(1.0, std::abs(torch_loss)));
   expect_matches(net.input_grad(), prefix + "grad.input");

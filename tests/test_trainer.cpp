@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "neurite/error.h"
+#include "neurite/io/model_file.h"
 #include "neurite/layers/dense.h"
 #include "neurite/ops/gemm.h"
 #include "neurite/train/trainer.h"
@@ -37,10 +38,13 @@ Dataset separable(int64_t n, uint64_t seed, bool flip_labels = false) {
 }
 
 Network fresh(const std::vector<int64_t>& sizes, uint64_t seed, ActivationKind act = ActivationKind::Sigmoid) {
-  Network net = make_mlp(sizes, act);
-  Rng rng(seed, 0);
-  net.initialize({}, rng);
-  return net;
+  return make_mlp(sizes, act, true, {.seed = seed});
+}
+
+// The same network ending at the logits, for the cross-entropy cost that applies the sigmoid.
+Network fresh_logits(const std::vector<int64_t>& sizes, uint64_t seed) {
+  Network net = fresh(sizes, seed);
+  return trained_network(net, SigmoidCrossEntropyCost());
 }
 
 // Every parameter's bits, in order.
@@ -67,8 +71,8 @@ void expect_same_bits(Network& a, Network& b) {
 
 TEST(Trainer, LearnsASeparableProblemCompletely) {
   const Dataset train_set = separable(400, 1), test_set = separable(200, 2);
-  Network net = fresh({2, 8, 2}, 1);
-  CrossEntropyCost cost;
+  Network net = fresh_logits({2, 8, 2}, 1);
+  SigmoidCrossEntropyCost cost;
   Sgd sgd(3.0);
   std::vector<int> seen_epochs;
   int64_t batches_seen = 0, last_done = 0;
@@ -212,11 +216,11 @@ TEST(Trainer, StopWhenWorseStopsAtTheFirstWorseEvaluation) {
   // evaluation gets worse.
   const Dataset data = separable(200, 8), flipped = separable(200, 8, /*flip_labels=*/true);
   auto run = [&](bool stop) {
-    Network net = fresh({2, 6, 2}, 4);
+    Network net = fresh_logits({2, 6, 2}, 4);
     Sgd sgd(0.5);
     TrainOptions o{.epochs = 30, .batch = 10};
     if (stop) o.early_stopping = {.patience = 1, .versus_previous = true};  // seed 002's rule
-    return train(net, CrossEntropyCost(), sgd, data, &flipped, o);
+    return train(net, SigmoidCrossEntropyCost(), sgd, data, &flipped, o);
   };
   const TrainResult stopped = run(true), full = run(false);
   EXPECT_EQ(full.epochs.size(), 30u);
@@ -255,12 +259,17 @@ TEST(Trainer, RejectsBadOptionsAndData) {
   Network three_out = fresh({2, 3, 3}, 1);
   msg = error_of([&] { train(three_out, cost, sgd, data, nullptr, {.epochs = 1}); });
   EXPECT_TRUE(contains(msg, "targets")) << msg;
+  // A cost that takes logits refuses a network that already applies its activation.
+  Network ends_in_sigmoid = fresh({2, 3, 2}, 1);
+  msg = error_of([&] { train(ends_in_sigmoid, SigmoidCrossEntropyCost(), sgd, data, nullptr, {.epochs = 1}); });
+  EXPECT_TRUE(contains(msg, "already ends in sigmoid")) << msg;
 }
 
 TEST(Trainer, PredictAndConfusionMatrix) {
   Network net({2});
   net.add(std::make_unique<Dense>(DenseOptions{.in = 2, .out = 2, .bias = false}));
   // output = (x0, x1): the predicted class is the larger coordinate
+  net.layer(0).parameters()[0].value->fill(0.0f);
   net.layer(0).parameters()[0].value->span()[0] = 1;
   net.layer(0).parameters()[0].value->span()[3] = 1;
   const Dataset data = separable(150, 10);

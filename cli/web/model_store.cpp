@@ -62,9 +62,9 @@ ServedModel::ServedModel(std::string name, std::string source, Model model)
           name_ + ": the model takes input " + to_string(net.input_shape()) + "; the page feeds 28x28 digits");
   require(element_count(net.output_shape()) == 10,
           name_ + ": the model gives " + to_string(net.output_shape()) + " outputs; the page shows 10 digits");
-  const MnistOptions options = cli::data_options_of(model_.training);
+  const MnistOptions options = cli::data_options_of(model_.info);
   scale_ = options.scale;
-  targets_ = cli::backquery_targets(model_.training);
+  targets_ = cli::backquery_targets(model_.info);
   const std::string kind = model_kind(net.architecture());
   info_ = {{"name", name_},
            {"kind", kind},
@@ -156,7 +156,7 @@ std::vector<uint8_t> ServedModel::backquery_png(int digit) {
 const TestResults& ServedModel::test_results(const std::string& mnist_dir) {
   std::lock_guard lock(mutex_);
   if (test_results_) return *test_results_;
-  MnistOptions options = cli::data_options_of(model_.training);
+  MnistOptions options = cli::data_options_of(model_.info);
   options.sample_shape = model_.network.input_shape();
   const Dataset test = load_mnist_test(mnist_dir, options);
   test_results_ = TestResults{predict_classes(model_.network, test), test.labels};

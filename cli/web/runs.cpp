@@ -253,10 +253,8 @@ void PageRun::wait_while_paused() {
 void PageRun::train_thread() {
   try {
     const cli::TrainSettings s = cli::settings_from_json(settings_, request_.spec_path);
-    Network net = cli::build_network(s);
-    Rng init_rng(s.seed, /*stream=*/0);
-    net.initialize(cli::build_initializer(s), init_rng);
     const std::unique_ptr<Cost> cost = cli::build_cost(s);
+    Network net = cli::build_network(s, *cost);
     const std::unique_ptr<Optimizer> optimizer = cli::build_optimizer(s);
     MnistOptions data_options = cli::build_data_options(s);
     data_options.sample_shape = net.input_shape();
@@ -278,7 +276,7 @@ void PageRun::train_thread() {
     }
     net.set_training(false);
     const std::string name = models_.add("run-" + std::to_string(id()) + "-" + request_.spec_name, "run",
-                                         Model{std::move(net), cli::training_record(s, stopped ? nullptr : &result)});
+                                         predicting_model(net, cli::training_record(s, stopped ? nullptr : &result)));
     finish(stopped ? "stopped" : "finished", "", name);
   } catch (const std::exception& e) {
     finish("failed", e.what(), "");

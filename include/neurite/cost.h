@@ -1,8 +1,15 @@
-// Costs. Each works on a batch: a (N, K) outputs, y (N, K) targets. The value is the mean over
-// the batch of the per-sample cost, so the gradient carries the 1/N once, here, and an optimiser
-// step w -= eta * grad is exactly Nielsen's w -= eta/m * sum of per-sample gradients.
+// Costs (losses). Each compares a batch of network outputs (N, K) with targets (N, K) and returns
+// the mean over the batch of the per-sample cost, so the gradient carries the 1/N once, here, and
+// an optimiser step w -= eta * grad is exactly Nielsen's w -= eta/m * sum of per-sample gradients.
+//
+// Two costs take logits, as PyTorch's CrossEntropyLoss and BCEWithLogitsLoss do: the network ends
+// at its last weighted layer and the cost applies the output activation (softmax, sigmoid) itself.
+// Its gradient is then a - y, with no division by a(1 - a) that would lose precision, and its value
+// comes from log-sum-exp, finite for saturated outputs. A model file appends that activation as the
+// network's last layer (io/model_file.h), so a loaded model predicts probabilities.
 #pragma once
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "neurite/layers/activation.h"
@@ -14,24 +21,18 @@ class Cost {
  public:
   virtual ~Cost() = default;
   virtual std::string name() const = 0;
-  virtual double value(const Tensor& a, const Tensor& y) const = 0;
-  // da = dL/da for L = value(a, y).
-  virtual void gradient(const Tensor& a, const Tensor& y, Tensor& da) const = 0;
-  // When the output layer is `activation` and this cost's derivative through it simplifies
-  // (sigmoid + cross-entropy gives a - y), writes dz = dL/dz and returns true. The network then
-  // skips the activation's backward, which would divide by a(1 - a) and lose precision.
-  virtual bool fused_gradient(ActivationKind, const Tensor&, const Tensor&, Tensor&) const {
-    return false;
-  }
-  // The value when fused_gradient applies, computed from the output layer's input z (the
-  // logits) so that a saturated output (a rounded to exactly 0 or 1 in float) still gives the
-  // exact, finite cost: log-sum-exp instead of log(a).
-  virtual double fused_value(ActivationKind, const Tensor& /*z*/, const Tensor& a, const Tensor& y) const {
-    return value(a, y);
-  }
+  // The activation this cost applies to the network's output: softmax or sigmoid for the costs
+  // that take logits, identity for the others.
+  virtual ActivationKind output_activation() const { return ActivationKind::Identity; }
+  // The mean cost of the batch; `output` is what the network gave (logits for the logit costs).
+  virtual double value(const Tensor& output, const Tensor& target) const = 0;
+  // grad = dC/d(output), where the network's backward pass starts.
+  virtual void gradient(const Tensor& output, const Tensor& target, Tensor& grad) const = 0;
+  // What the model predicts for `output`: output_activation() applied (a copy for identity).
+  void predict(const Tensor& output, Tensor& prediction) const;
 };
 
-// C = 1/2 ||a - y||^2 (seed 000, Nielsen ch. 1-2)
+// C = 1/2 ||a - y||^2 on the network's output as it is (seed 000, Nielsen ch. 1-2).
 class QuadraticCost : public Cost {
  public:
   std::string name() const override { return "quadratic"; }
@@ -39,35 +40,35 @@ class QuadraticCost : public Cost {
   void gradient(const Tensor& a, const Tensor& y, Tensor& da) const override;
 };
 
-// C = -sum [y ln a + (1 - y) ln(1 - a)] for sigmoid outputs (Nielsen ch. 3)
-class CrossEntropyCost : public Cost {
+// Sigmoid outputs with the cross-entropy C = -sum [y ln a + (1 - y) ln(1 - a)], a = sigmoid(z),
+// taking the logits z (Nielsen ch. 3; PyTorch's BCEWithLogitsLoss). dC/dz = (a - y) / N.
+class SigmoidCrossEntropyCost : public Cost {
  public:
   std::string name() const override { return "cross-entropy"; }
-  double value(const Tensor& a, const Tensor& y) const override;
-  void gradient(const Tensor& a, const Tensor& y, Tensor& da) const override;
-  bool fused_gradient(ActivationKind activation, const Tensor& a, const Tensor& y,
-                      Tensor& dz) const override;
-  // softplus(z) - y z per output: the same value, exact for any z.
-  double fused_value(ActivationKind activation, const Tensor& z, const Tensor& a, const Tensor& y) const override;
+  ActivationKind output_activation() const override { return ActivationKind::Sigmoid; }
+  double value(const Tensor& z, const Tensor& y) const override;  // softplus(z) - y z per output
+  void gradient(const Tensor& z, const Tensor& y, Tensor& dz) const override;
 };
 
-// C = -sum y ln a for softmax outputs: Nielsen's log-likelihood, PyTorch's CrossEntropyLoss
-// with probability targets. Fused with softmax, dC/dz is again a - y.
-class LogLikelihoodCost : public Cost {
+// Softmax outputs with the log-likelihood C = -sum y ln a, a = softmax(z), taking the logits z
+// (Nielsen ch. 3; PyTorch's CrossEntropyLoss with probability targets). Averaged over the softmax
+// rows: the samples, or every step of every sample for sequences (N, T, classes).
+class SoftmaxLogLikelihoodCost : public Cost {
  public:
   std::string name() const override { return "log-likelihood"; }
-  double value(const Tensor& a, const Tensor& y) const override;
-  void gradient(const Tensor& a, const Tensor& y, Tensor& da) const override;
-  bool fused_gradient(ActivationKind activation, const Tensor& a, const Tensor& y,
-                      Tensor& dz) const override;
-  // sum_k y_k (logsumexp(z) - z_k) per sample.
-  double fused_value(ActivationKind activation, const Tensor& z, const Tensor& a, const Tensor& y) const override;
+  ActivationKind output_activation() const override { return ActivationKind::Softmax; }
+  double value(const Tensor& z, const Tensor& y) const override;  // sum_k y_k (logsumexp(z) - z_k)
+  void gradient(const Tensor& z, const Tensor& y, Tensor& dz) const override;
 };
 
 // "quadratic", "cross-entropy", "log-likelihood"
 std::unique_ptr<Cost> make_cost(const std::string& name);
-// The output activations a cost can follow: cross-entropy needs values in (0, 1) (sigmoid),
-// log-likelihood needs a probability distribution (softmax). Throws naming both otherwise.
-void require_compatible(const Cost& cost, ActivationKind output);
+
+// A spec (or the flags) describes the network as it predicts, ending in softmax for the
+// log-likelihood cost. The network the cost trains is that architecture without the cost's own
+// output activation; any other activation at the end is an Error naming both.
+nlohmann::json trained_architecture(const nlohmann::json& architecture, const Cost& cost);
+// The reverse, for model files: the cost's output activation appended, so the file predicts.
+nlohmann::json predicting_architecture(const nlohmann::json& architecture, const Cost& cost);
 
 }  // namespace neurite

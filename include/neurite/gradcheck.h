@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "neurite/cost.h"
 #include "neurite/network.h"
 
 namespace neurite {

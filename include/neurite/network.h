@@ -1,23 +1,42 @@
 // Network: a sequence of layers run in order forward and in exactly the reverse order backward.
 // It owns the activation buffers (input and output of every layer) and the gradient buffers
 // between layers, reused from batch to batch.
+//
+// One training step reads
+//   net.zero_grad();
+//   const Tensor& output = net.forward(x);
+//   const double c = cost.value(output, y);
+//   cost.gradient(output, y, net.output_grad());
+//   net.backward();
+//   optimizer.step(params);
 #pragma once
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "neurite/cost.h"
+#include "neurite/layers/activation.h"
 #include "neurite/layers/layer.h"
 
 namespace neurite {
 
+// How a network's weights start: every layer is initialised as it is added, in order, from one
+// generator seeded here, so the same seed always gives the same network.
+struct InitOptions {
+  Initializer init = {};
+  uint64_t seed = 1;
+};
+
 class Network {
  public:
-  explicit Network(Shape sample_input_shape);
+  explicit Network(Shape sample_input_shape, InitOptions init = {});
   Network(Network&&) = default;
   Network& operator=(Network&&) = default;
 
-  // Appends a layer; throws naming the layer index and both shapes if it does not fit.
+  // Appends a layer and initialises its weights; throws naming the layer index and both shapes
+  // if it does not fit.
   Network& add(LayerPtr layer);
+  // Appends the layer a config describes ({"type": "dense", "out": 30}); sizes it leaves out
+  // (a dense layer's "in") are taken from the layers before it.
+  Network& add(const nlohmann::json& config);
 
   const Shape& input_shape() const { return input_shape_; }   // one sample, e.g. (784)
   const Shape& output_shape() const { return output_shape_; }
@@ -28,25 +47,30 @@ class Network {
   // x (N, input...) -> network output (N, output...), valid until the next forward. x must
   // stay alive and unchanged until backward.
   const Tensor& forward(const Tensor& x);
-  // From dL/d(output), accumulates every parameter's gradient. dL/dx is computed only when
-  // asked for (gradient checks): the first layer's input gradient is otherwise wasted work.
+  // dL/d(output) of the last forward: the cost writes it here, then backward() starts from it.
+  Tensor& output_grad() { return grads_.back(); }
+  // From output_grad(), adds every parameter's gradient into its grad (zero_grad() clears them).
+  // dL/dx is computed only when asked for (gradient checks): the first layer's input gradient is
+  // otherwise wasted work.
+  void backward(bool want_input_grad = false);
+  // The same from a gradient given here (copied into output_grad()).
   void backward(const Tensor& output_grad, bool want_input_grad = false);
-  // Forward, cost and backward for one batch; returns the cost. Uses the cost's fused gradient
-  // through the output activation when it has one.
-  double compute_gradients(const Tensor& x, const Tensor& target, const Cost& cost,
-                           bool want_input_grad = false);
   const Tensor& input_grad() const { return grads_.front(); }  // after want_input_grad
-  // Forward and cost only (evaluation): the same value compute_gradients returns.
-  double cost_of(const Tensor& x, const Tensor& target, const Cost& cost);
-  // The output of the last forward (also after cost_of), valid until the next one.
+  // The output of the last forward, valid until the next one.
   const Tensor& output() const { return acts_.back(); }
   // Layer i's output from the last forward (feature maps of a conv layer), same lifetime.
   const Tensor& layer_output(std::size_t i) const { return acts_.at(i + 1); }
 
   // Every parameter, named like PyTorch's nn.Sequential: "<layer index>.weight".
   std::vector<Parameter> parameters();
+  // Sets every parameter's gradient to zero: call it before each batch's backward, which adds.
   void zero_grad();
+  // Draws every weight again (the network was initialised when built): gradient checks and the
+  // seeds' examples choose their own scheme this way.
   void initialize(const Initializer& init, Rng& rng);
+  // Copies the parameter values of a network with the same parameters (a checkpoint's, whose
+  // file also holds the cost's output activation); throws naming the first that differs.
+  void copy_parameters_from(Network& other);
 
   // Training mode switches layers such as dropout on; evaluation (the default) switches them off.
   void set_training(bool training);
@@ -61,17 +85,16 @@ class Network {
 
   // {"input": [784], "layers": [{"type": "dense", ...}, ...]}
   nlohmann::json architecture() const;
-  static Network from_architecture(const nlohmann::json& architecture);
+  static Network from_architecture(const nlohmann::json& architecture, InitOptions init = {});
   // "784-30-10 sigmoid" style summary, one line.
   std::string summary() const;
 
  private:
-  void backward_from(std::size_t layer_end, bool want_input_grad);
-  // The output activation when the layer before it exists (its input is the logits z).
-  const Activation* output_activation() const;
   const Tensor& layer_input(std::size_t i) const { return i == 0 ? *input_ : acts_[i]; }
 
   Shape input_shape_, output_shape_;
+  Initializer init_;
+  Rng init_rng_;
   std::vector<LayerPtr> layers_;
   int64_t activation_floats_ = 0;
   std::size_t first_trainable_ = 0;  // layers before it have no parameters (input dropout)
@@ -82,7 +105,8 @@ class Network {
 
 // Builds the classic fully connected network: sizes {784, 30, 10}, one activation after every
 // dense layer.
-Network make_mlp(const std::vector<int64_t>& sizes, ActivationKind activation, bool bias = true);
+Network make_mlp(const std::vector<int64_t>& sizes, ActivationKind activation, bool bias = true,
+                 InitOptions init = {});
 
 // The fully connected network with chapter 3's choices: `output` after the last dense layer
 // (softmax, sigmoid, ...), dropout with probability `dropout` after every hidden activation and
@@ -94,6 +118,7 @@ struct MlpOptions {
   bool bias = true;
   double dropout = 0;
   double input_dropout = 0;
+  InitOptions init = {};
 };
 Network make_mlp(const MlpOptions& options);
 

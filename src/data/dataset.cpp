@@ -98,6 +98,22 @@ void Dataset::gather(std::span<const int64_t> rows, Tensor& inputs_out, Tensor& 
   }
 }
 
+InputScale parse_scale(const std::string& name) {
+  if (name == "unit") return InputScale::Unit;
+  if (name == "rashid") return InputScale::Rashid;
+  if (name == "standard") return InputScale::Standard;
+  throw Error("input scale '" + name + "': expected unit ([0,1]), rashid ([0.01,1]) or standard (mean 0, deviation 1)");
+}
+
+std::string scale_name(InputScale scale) {
+  switch (scale) {
+    case InputScale::Unit: return "unit";
+    case InputScale::Rashid: return "rashid";
+    case InputScale::Standard: return "standard";
+  }
+  return "unit";
+}
+
 float scale_pixel(uint8_t value, InputScale scale) {
   const float unit = static_cast<float>(value) / 255.0f;
   switch (scale) {

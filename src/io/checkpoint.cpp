@@ -44,9 +44,9 @@ void load_training_weights(const std::string& path, const SafetensorsFile& file,
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, Network& network, const nlohmann::json& training,
+void save_checkpoint(const std::string& path, Network& network, const ModelInfo& info,
                      const Optimizer& optimizer, const nlohmann::json& settings, const TrainState& state) {
-  SafetensorsFile file = model_to_safetensors(network, training);
+  SafetensorsFile file = model_to_safetensors(network, info);
   const std::vector<Parameter> params = network.parameters();
   for (const auto& [name, tensor] : optimizer.state_tensors(params))
     file.tensors.emplace_back(kOptimizerPrefix + name, *tensor);

@@ -1,5 +1,6 @@
 #include "neurite/io/model_file.h"
 
+#include <cmath>
 #include <new>
 #include <set>
 
@@ -12,9 +13,9 @@ namespace {
 
 // The architecture comes from the file, so its errors name the file, and a corrupt size that
 // cannot be allocated is an error, not a crash.
-Network build_network(const std::string& path, const nlohmann::json& architecture) {
+Network build_network(const std::string& path, const nlohmann::json& architecture, InitOptions init = {}) {
   try {
-    return Network::from_architecture(architecture);
+    return Network::from_architecture(architecture, init);
   } catch (const Error& e) {
     throw Error(path + ": " + e.what());
   } catch (const std::bad_alloc&) {
@@ -22,25 +23,27 @@ Network build_network(const std::string& path, const nlohmann::json& architectur
   }
 }
 
-}  // namespace
-
-void save_model(const std::string& path, Network& network, const nlohmann::json& training) {
-  write_safetensors(path, model_to_safetensors(network, training));
+// Copies the file's tensors into the network's parameters, every one present with its shape.
+void load_parameters(const std::string& path, const SafetensorsFile& file, Network& network) {
+  std::set<std::string> expected;
+  for (const Parameter& p : network.parameters()) {
+    expected.insert(p.name);
+    const Tensor* stored = nullptr;
+    for (const auto& [name, t] : file.tensors)
+      if (name == p.name) stored = &t;
+    require(stored != nullptr, path + ": missing tensor '" + p.name + "'");
+    require(stored->shape() == p.value->shape(), path + ": tensor '" + p.name + "' has shape " +
+                                                     to_string(stored->shape()) + ", the architecture needs " +
+                                                     to_string(p.value->shape()));
+    *p.value = *stored;
+  }
+  const bool checkpoint = file.metadata.count("neurite_checkpoint") == 1;
+  for (const auto& [name, t] : file.tensors)
+    require(expected.count(name) == 1 || (checkpoint && (name.starts_with("optimizer.") || name.starts_with("training."))),
+            path + ": unexpected tensor '" + name + "'");
 }
 
-SafetensorsFile model_to_safetensors(Network& network, const nlohmann::json& training) {
-  SafetensorsFile file;
-  const nlohmann::json description = {{"version", kModelFormatVersion},
-                                      {"architecture", network.architecture()},
-                                      {"training", training}};
-  file.metadata = {{"format", "pt"}, {"neurite", description.dump()}};
-  for (const Parameter& p : network.parameters()) file.tensors.emplace_back(p.name, *p.value);
-  return file;
-}
-
-Model load_model(const std::string& path) { return model_from_safetensors(path, read_safetensors(path)); }
-
-Model model_from_safetensors(const std::string& path, const SafetensorsFile& file) {
+nlohmann::json parse_description(const std::string& path, const SafetensorsFile& file) {
   const auto it = file.metadata.find("neurite");
   require(it != file.metadata.end(), path + ": not a neurite model (no \"neurite\" metadata)");
   nlohmann::json description;
@@ -51,28 +54,104 @@ Model model_from_safetensors(const std::string& path, const SafetensorsFile& fil
   }
   require(description.is_object() && description.contains("architecture"),
           path + ": \"neurite\" metadata has no architecture");
-  const int version = description.value("version", 0);
-  require(version >= 1 && version <= kModelFormatVersion,
-          path + ": model format version " + std::to_string(version) + " is not supported");
-  Model model{build_network(path, description["architecture"]),
-              description.value("training", nlohmann::json::object())};
-  std::set<std::string> expected;
-  for (const Parameter& p : model.network.parameters()) {
-    expected.insert(p.name);
-    const Tensor* stored = nullptr;
-    for (const auto& [name, t] : file.tensors)
-      if (name == p.name) stored = &t;
-    require(stored != nullptr, path + ": missing tensor '" + p.name + "'");
-    require(stored->shape() == p.value->shape(),
-            path + ": tensor '" + p.name + "' has shape " + to_string(stored->shape()) +
-                ", the architecture needs " + to_string(p.value->shape()));
-    *p.value = *stored;
+  const nlohmann::json& version = description.contains("version") ? description["version"] : nlohmann::json(0);
+  require(version.is_number_integer() && version.get<int64_t>() >= 1 && version.get<int64_t>() <= kModelFormatVersion,
+          path + ": model format version " + version.dump() + " is not supported");
+  return description;
+}
+
+}  // namespace
+
+std::string ModelInfo::class_name(int64_t k) const {
+  if (k >= 0 && static_cast<std::size_t>(k) < class_names.size()) return class_names[static_cast<std::size_t>(k)];
+  return std::to_string(k);
+}
+
+nlohmann::json to_json(const ModelInfo& info) {
+  nlohmann::json j = info.extra.is_object() ? info.extra : nlohmann::json::object();
+  j["scale"] = scale_name(info.scale);
+  j["targets"] = {info.targets.off, info.targets.on};
+  j["cost"] = info.cost;
+  j["task"] = info.task;
+  if (!info.class_names.empty()) j["class_names"] = info.class_names;
+  return j;
+}
+
+namespace {
+template <class T>
+T field(const nlohmann::json& j, const char* key, T fallback, const std::string& source) {
+  if (!j.contains(key)) return fallback;
+  try {
+    return j[key].get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw Error(source + ": model metadata \"" + key + "\" has the wrong type: " + j[key].dump());
   }
-  const bool checkpoint = file.metadata.count("neurite_checkpoint") == 1;
-  for (const auto& [name, t] : file.tensors)
-    require(expected.count(name) == 1 || (checkpoint && (name.starts_with("optimizer.") || name.starts_with("training."))),
-            path + ": unexpected tensor '" + name + "'");
+}
+}  // namespace
+
+ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& source) {
+  require(j.is_object(), source + ": model metadata \"training\" must be an object");
+  ModelInfo info;
+  try {
+    info.scale = parse_scale(field<std::string>(j, "scale", "unit", source));
+  } catch (const Error& e) {
+    throw Error(source + ": " + e.what());
+  }
+  const auto targets = field<std::vector<float>>(j, "targets", {0.0f, 1.0f}, source);
+  require(targets.size() == 2 && std::isfinite(targets[0]) && std::isfinite(targets[1]) && targets[0] < targets[1],
+          source + ": model metadata \"targets\" must be two finite numbers, off below on");
+  info.targets = {targets[0], targets[1]};
+  info.cost = field<std::string>(j, "cost", "quadratic", source);
+  try {
+    make_cost(info.cost);  // an unknown name fails here
+  } catch (const Error& e) {
+    throw Error(source + ": " + e.what());
+  }
+  info.class_names = field<std::vector<std::string>>(j, "class_names", {}, source);
+  info.task = field<std::string>(j, "task", "classification", source);
+  info.extra = j;
+  for (const char* key : {"scale", "targets", "cost", "class_names", "task"}) info.extra.erase(key);
+  return info;
+}
+
+void save_model(const std::string& path, Network& network, const ModelInfo& info) {
+  write_safetensors(path, model_to_safetensors(network, info));
+}
+
+SafetensorsFile model_to_safetensors(Network& network, const ModelInfo& info) {
+  SafetensorsFile file;
+  const nlohmann::json description = {{"version", kModelFormatVersion},
+                                      {"architecture", predicting_architecture(network.architecture(), *make_cost(info.cost))},
+                                      {"training", to_json(info)}};
+  file.metadata = {{"format", "pt"}, {"neurite", description.dump()}};
+  for (const Parameter& p : network.parameters()) file.tensors.emplace_back(p.name, *p.value);
+  return file;
+}
+
+Model load_model(const std::string& path) { return model_from_safetensors(path, read_safetensors(path)); }
+
+Model model_from_safetensors(const std::string& path, const SafetensorsFile& file) {
+  const nlohmann::json description = parse_description(path, file);
+  const nlohmann::json training = description.contains("training") ? description["training"] : nlohmann::json::object();
+  Model model{build_network(path, description["architecture"]), model_info_from_json(training, path)};
+  load_parameters(path, file, model.network);
   return model;
+}
+
+Model predicting_model(Network& network, const ModelInfo& info) {
+  Model model{Network::from_architecture(predicting_architecture(network.architecture(), *make_cost(info.cost))), info};
+  model.network.copy_parameters_from(network);
+  return model;
+}
+
+Network trained_network(Network& predicting, const Cost& cost, InitOptions init) {
+  Network trained = Network::from_architecture(trained_architecture(predicting.architecture(), cost), init);
+  trained.copy_parameters_from(predicting);
+  return trained;
+}
+
+Network trained_network(Model& model, InitOptions init) {
+  return trained_network(model.network, *make_cost(model.info.cost), init);
 }
 
 }  // namespace neurite

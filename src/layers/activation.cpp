@@ -100,34 +100,10 @@ void backward_range(ActivationKind kind, const float* __restrict in, const float
   }
 }
 
-}  // namespace
-
-void Activation::forward(const Tensor& x, Tensor& y) {
-  if (kind_ == ActivationKind::Softmax) return softmax_forward(x, y);
-  y.resize(x.shape());
-  const float* in = x.data();
-  float* out = y.data();
-  const ActivationKind kind = kind_;
-  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) { forward_range(kind, in, out, begin, end); });
-}
-
-void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
-  if (!dx) return;
-  if (dy.shape() != y.shape()) require_shape(dy, y.shape(), (type() + " backward gradient").c_str());
-  dx->resize(x.shape());
-  if (kind_ == ActivationKind::Softmax) return softmax_backward(y, dy, *dx);
-  const float* in = x.data();
-  const float* out = y.data();
-  const float* g = dy.data();
-  float* d = dx->data();
-  const ActivationKind kind = kind_;
-  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) { backward_range(kind, in, out, g, d, begin, end); });
-}
-
 // y_k = exp(z_k - max z) / sum_j exp(z_j - max z) over the last axis (each sample, or each step
 // of a sequence): subtracting the row's maximum changes nothing mathematically and keeps exp
 // from overflowing, so large logits give 1, never NaN.
-void Activation::softmax_forward(const Tensor& x, Tensor& y) const {
+void softmax_forward(const Tensor& x, Tensor& y) {
   y.resize(x.shape());
   const int64_t cols = x.rank() ? x.dim(x.rank() - 1) : 0, rows = cols ? x.size() / cols : 0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -142,7 +118,7 @@ void Activation::softmax_forward(const Tensor& x, Tensor& y) const {
 }
 
 // dz_k = y_k (dy_k - sum_j dy_j y_j), the Jacobian of softmax applied row by row.
-void Activation::softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx) const {
+void softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
   const int64_t cols = y.rank() ? y.dim(y.rank() - 1) : 0, rows = cols ? y.size() / cols : 0;
   for (int64_t r = 0; r < rows; ++r) {
     const float* a = y.data() + r * cols;
@@ -153,5 +129,43 @@ void Activation::softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx)
     for (int64_t k = 0; k < cols; ++k) d[k] = a[k] * (g[k] - dot);
   }
 }
+
+}  // namespace
+
+void activate(ActivationKind kind, const Tensor& x, Tensor& y) {
+  if (kind == ActivationKind::Softmax) return softmax_forward(x, y);
+  y.resize(x.shape());
+  const float* in = x.data();
+  float* out = y.data();
+  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) { forward_range(kind, in, out, begin, end); });
+}
+
+void Activation::forward(const Tensor& x, Tensor& y) { activate(kind_, x, y); }
+
+void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
+  if (!dx) return;
+  if (dy.shape() != y.shape()) require_shape(dy, y.shape(), (type() + " backward gradient").c_str());
+  dx->resize(x.shape());
+  if (kind_ == ActivationKind::Softmax) return softmax_backward(y, dy, *dx);
+  const float* in = x.data();
+  const float* out = y.data();
+  const float* g = dy.data();
+  float* d = dx->data();
+  const ActivationKind kind = kind_;
+  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) { backward_range(kind, in, out, g, d, begin, end); });
+}
+
+namespace {
+LayerPtr activation_from_config(const nlohmann::json& c, const Shape&) {
+  return std::make_unique<Activation>(parse_activation(c.at("type").get<std::string>()));
+}
+bool register_activations() {
+  for (auto kind : {ActivationKind::Step, ActivationKind::Identity, ActivationKind::Sigmoid, ActivationKind::Tanh,
+                    ActivationKind::ReLU, ActivationKind::Softmax})
+    register_layer(activation_name(kind), &activation_from_config);
+  return true;
+}
+const bool registered = register_activations();
+}  // namespace
 
 }  // namespace neurite

@@ -130,4 +130,24 @@ void Conv2d::initialize(const Initializer& init, Rng& rng) {
   initialize_weights(weight_, bias_, options_.in_channels * area, options_.out_channels * area, chosen, rng);
 }
 
+namespace {
+Size2 size2_or(const nlohmann::json& config, const char* key, Size2 fallback) {
+  return config.contains(key) ? size2_from_json(config[key], key) : fallback;
+}
+
+// "in_channels" may be left out: the channels of the (C, H, W) input.
+LayerPtr conv2d_from_config(const nlohmann::json& c, const Shape& input) {
+  const bool from_input = !c.contains("in_channels") && input.size() == 3;
+  return std::make_unique<Conv2d>(Conv2dOptions{
+      .in_channels = from_input ? input[0] : c.at("in_channels").get<int64_t>(),
+      .out_channels = c.at("out_channels").get<int64_t>(),
+      .kernel = size2_from_json(c.at("kernel"), "kernel"),
+      .stride = size2_or(c, "stride", {1, 1}),
+      .padding = size2_or(c, "padding", {0, 0}),
+      .bias = c.value("bias", true),
+      .init = c.value("init", std::string())});
+}
+const bool registered = register_layer("conv2d", &conv2d_from_config);
+}  // namespace
+
 }  // namespace neurite

@@ -91,4 +91,16 @@ void Dense::initialize(const Initializer& init, Rng& rng) {
   initialize_weights(weight_, bias_, options_.in, options_.out, chosen, rng);
 }
 
+namespace {
+// "in" may be left out: the features of the layer before (flat, or each step of a sequence).
+LayerPtr dense_from_config(const nlohmann::json& c, const Shape& input) {
+  return std::make_unique<Dense>(DenseOptions{
+      .in = c.contains("in") ? c["in"].get<int64_t>() : input_features(input, "dense"),
+      .out = c.at("out").get<int64_t>(),
+      .bias = c.value("bias", true),
+      .init = c.value("init", std::string())});
+}
+const bool registered = register_layer("dense", &dense_from_config);
+}  // namespace
+
 }  // namespace neurite

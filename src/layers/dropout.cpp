@@ -54,4 +54,11 @@ std::string Dropout::summary() const {
   return text;
 }
 
+namespace {
+LayerPtr dropout_from_config(const nlohmann::json& c, const Shape&) {
+  return std::make_unique<Dropout>(DropoutOptions{.p = c.at("p").get<double>()});
+}
+const bool registered = register_layer("dropout", &dropout_from_config);
+}  // namespace
+
 }  // namespace neurite

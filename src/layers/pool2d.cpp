@@ -198,4 +198,21 @@ void Flatten::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tenso
   std::copy(dy.data(), dy.data() + dy.size(), dx->data());
 }
 
+namespace {
+Pool2dOptions pool2d_options(const nlohmann::json& c) {
+  return {.kernel = size2_from_json(c.at("kernel"), "kernel"),
+          .stride = c.contains("stride") ? size2_from_json(c["stride"], "stride") : Size2{0, 0}};
+}
+LayerPtr maxpool2d_from_config(const nlohmann::json& c, const Shape&) {
+  return std::make_unique<MaxPool2d>(pool2d_options(c));
+}
+LayerPtr avgpool2d_from_config(const nlohmann::json& c, const Shape&) {
+  return std::make_unique<AvgPool2d>(pool2d_options(c));
+}
+LayerPtr flatten_from_config(const nlohmann::json&, const Shape&) { return std::make_unique<Flatten>(); }
+const bool registered = register_layer("maxpool2d", &maxpool2d_from_config) &&
+                        register_layer("avgpool2d", &avgpool2d_from_config) &&
+                        register_layer("flatten", &flatten_from_config);
+}  // namespace
+
 }  // namespace neurite

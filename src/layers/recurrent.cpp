@@ -473,18 +473,23 @@ void Bidirectional::initialize(const Initializer& init, Rng& rng) {
 
 // ---- From JSON -------------------------------------------------------------------------
 
-LayerPtr make_recurrent(const nlohmann::json& config) {
-  const std::string type = config.at("type");
+namespace {
+// "in" may be left out: the features of each step of the (T, F) input.
+LayerPtr recurrent_from_config(const nlohmann::json& c, const Shape& input) {
+  const std::string type = c.at("type");
+  if (!c.contains("in") && input.size() != 2)
+    throw Error("takes a sequence (steps, features), but the layers before it give " + to_string(input));
   RecurrentOptions options{.cell = type == "rnn" ? CellKind::Rnn : type == "gru" ? CellKind::Gru : CellKind::Lstm,
-                           .in = config.at("in").get<int64_t>(),
-                           .hidden = config.at("hidden").get<int64_t>(),
-                           .activation = parse_activation(config.value("activation", std::string("tanh"))),
-                           .sequences = config.value("sequences", true),
-                           .bptt = config.value("bptt", int64_t{0}),
-                           .forget_bias = config.value("forget_bias", 1.0f),
-                           .reverse = config.value("reverse", false)};
-  if (config.value("bidirectional", false)) return std::make_unique<Bidirectional>(options);
+                           .in = c.contains("in") ? c["in"].get<int64_t>() : input[1],
+                           .hidden = c.at("hidden").get<int64_t>(),
+                           .activation = parse_activation(c.value("activation", std::string("tanh"))),
+                           .sequences = c.value("sequences", true), .bptt = c.value("bptt", int64_t{0}),
+                           .forget_bias = c.value("forget_bias", 1.0f), .reverse = c.value("reverse", false)};
+  if (c.value("bidirectional", false)) return std::make_unique<Bidirectional>(options);
   return std::make_unique<Recurrent>(options);
 }
+const bool registered = register_layer("rnn", &recurrent_from_config) &&
+                        register_layer("lstm", &recurrent_from_config) && register_layer("gru", &recurrent_from_config);
+}  // namespace
 
 }  // namespace neurite

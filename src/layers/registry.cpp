@@ -1,56 +1,54 @@
-// make_layer: rebuilds a layer from the config() a model file stores.
+// The layer registry: type name -> factory, filled by each layer's source file at start-up.
+#include <map>
+
 #include "neurite/error.h"
-#include "neurite/layers/activation.h"
-#include "neurite/layers/conv2d.h"
-#include "neurite/layers/dense.h"
-#include "neurite/layers/dropout.h"
-#include "neurite/layers/pool2d.h"
-#include "neurite/layers/recurrent.h"
+#include "neurite/layers/layer.h"
 
 namespace neurite {
 
 namespace {
 
-Size2 size2_or(const nlohmann::json& config, const char* key, Size2 fallback) {
-  return config.contains(key) ? size2_from_json(config[key], key) : fallback;
+// A function-local table, so registrations from other files' static initialisers always find
+// it constructed, whatever order the files start in.
+std::map<std::string, LayerFactory>& factories() {
+  static std::map<std::string, LayerFactory> table;
+  return table;
 }
 
-Conv2dOptions conv2d_options(const nlohmann::json& config) {
-  return {.in_channels = config.at("in_channels").get<int64_t>(),
-          .out_channels = config.at("out_channels").get<int64_t>(),
-          .kernel = size2_from_json(config.at("kernel"), "kernel"),
-          .stride = size2_or(config, "stride", {1, 1}),
-          .padding = size2_or(config, "padding", {0, 0}),
-          .bias = config.value("bias", true),
-          .init = config.value("init", std::string())};
-}
-
-Pool2dOptions pool2d_options(const nlohmann::json& config) {
-  return {.kernel = size2_from_json(config.at("kernel"), "kernel"), .stride = size2_or(config, "stride", {0, 0})};
+std::string known_types() {
+  std::string list;
+  for (const std::string& type : layer_types()) list += (list.empty() ? "" : ", ") + type;
+  return list;
 }
 
 }  // namespace
 
-LayerPtr make_layer(const nlohmann::json& config) {
+bool register_layer(const std::string& type, LayerFactory factory) {
+  const bool added = factories().emplace(type, factory).second;
+  if (!added) throw Error("layer type '" + type + "' is registered twice");
+  return added;
+}
+
+std::vector<std::string> layer_types() {
+  std::vector<std::string> types;
+  for (const auto& entry : factories()) types.push_back(entry.first);
+  return types;
+}
+
+int64_t input_features(const Shape& input, const std::string& layer) {
+  if (input.size() == 1 || input.size() == 2) return input.back();
+  throw Error("takes a flat input, but the layers before it give " + to_string(input) +
+              (input.size() > 2 && layer == "dense" ? " (put a flatten layer before it)" : ""));
+}
+
+LayerPtr make_layer(const nlohmann::json& config, const Shape& input) {
   require(config.is_object() && config.contains("type") && config["type"].is_string(),
           "layer description without a \"type\": " + config.dump());
   const std::string type = config["type"];
+  const auto found = factories().find(type);
+  if (found == factories().end()) throw Error("unknown layer type '" + type + "' (expected one of " + known_types() + ")");
   try {
-    if (type == "dense")
-      return std::make_unique<Dense>(DenseOptions{.in = config.at("in").get<int64_t>(),
-                                                  .out = config.at("out").get<int64_t>(),
-                                                  .bias = config.value("bias", true),
-                                                  .init = config.value("init", std::string())});
-    if (type == "dropout") return std::make_unique<Dropout>(DropoutOptions{.p = config.at("p").get<double>()});
-    if (type == "conv2d") return std::make_unique<Conv2d>(conv2d_options(config));
-    if (type == "maxpool2d") return std::make_unique<MaxPool2d>(pool2d_options(config));
-    if (type == "avgpool2d") return std::make_unique<AvgPool2d>(pool2d_options(config));
-    if (type == "flatten") return std::make_unique<Flatten>();
-    if (type == "rnn" || type == "lstm" || type == "gru") return make_recurrent(config);
-    if (is_activation(type)) return std::make_unique<Activation>(parse_activation(type));
-    throw Error("unknown layer type '" + type +
-                "' (expected dense, conv2d, maxpool2d, avgpool2d, flatten, dropout, rnn, lstm, gru, or an activation: step, "
-                "identity, sigmoid, tanh, relu, softmax)");
+    return found->second(config, input);
   } catch (const nlohmann::json::exception& e) {
     // "[json.exception.out_of_range.403] key 'in' not found": the part after the bracket says it.
     const std::string what = e.what();

@@ -22,7 +22,7 @@ struct AdamStep {
 // 001's CNN); an update of fewer is over before a second thread would wake.
 constexpr int64_t kMinParallel = int64_t{1} << 15;
 
-void adam_update_range(const AdamStep& c, int64_t begin, int64_t end, float* __restrict w, float* __restrict g,
+void adam_update_range(const AdamStep& c, int64_t begin, int64_t end, float* __restrict w, const float* __restrict g,
                        float* __restrict m, float* __restrict v) {
 #pragma omp simd
   for (int64_t i = begin; i < end; ++i) {
@@ -31,7 +31,6 @@ void adam_update_range(const AdamStep& c, int64_t begin, int64_t end, float* __r
     v[i] = c.beta2 * v[i] + c.one_minus_beta2 * grad * grad;
     const float decayed = w[i] * c.keep;
     w[i] = decayed - c.step_size * m[i] / (std::sqrt(v[i]) * c.inverse_root_correction2 + c.eps);
-    g[i] = 0.0f;
   }
 }
 

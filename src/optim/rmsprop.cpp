@@ -8,13 +8,12 @@ namespace neurite {
 namespace {
 
 void rmsprop_update(float rate, float alpha, float one_minus_alpha, float eps, int64_t n, float* __restrict w,
-                    float* __restrict g, float* __restrict v) {
+                    const float* __restrict g, float* __restrict v) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     const float grad = g[i];
     v[i] = alpha * v[i] + one_minus_alpha * grad * grad;
     w[i] -= rate * grad / (std::sqrt(v[i]) + eps);
-    g[i] = 0.0f;
   }
 }
 

@@ -22,17 +22,16 @@ void Optimizer::load_state(const nlohmann::json&, const std::function<const Tens
 
 namespace {
 
-void plain_step(float rate, int64_t n, float* __restrict w, float* __restrict g) {
+void plain_step(float rate, int64_t n, float* __restrict w, const float* __restrict g) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     w[i] -= rate * g[i];
-    g[i] = 0.0f;
   }
 }
 
 // A template rather than a flag, so each variant compiles to a branch-free vector loop.
 template <bool nesterov>
-void momentum_step(float rate, float momentum, int64_t n, float* __restrict w, float* __restrict g,
+void momentum_step(float rate, float momentum, int64_t n, float* __restrict w, const float* __restrict g,
                    float* __restrict v) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
@@ -41,7 +40,6 @@ void momentum_step(float rate, float momentum, int64_t n, float* __restrict w, f
       w[i] -= rate * (g[i] + momentum * v[i]);
     else
       w[i] -= rate * v[i];
-    g[i] = 0.0f;
   }
 }
 

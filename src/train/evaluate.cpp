@@ -31,6 +31,13 @@ void argmax_rows(const Tensor& out, int64_t count, int* classes) {
     classes[i] = static_cast<int>(std::max_element(o, o + k) - o);
   }
 }
+
+// The classes of one batch: the output activation applied, then the largest entry of each row.
+void classify(const Tensor& output, ActivationKind activation, int64_t count, Tensor& scratch, int* classes) {
+  if (activation == ActivationKind::Identity) return argmax_rows(output, count, classes);
+  activate(activation, output, scratch);
+  argmax_rows(scratch, count, classes);
+}
 }  // namespace
 
 SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const std::string& name, double penalty) {
@@ -38,14 +45,15 @@ SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const st
   net.set_training(false);
   const int64_t batch = eval_batch(net);
   std::vector<int> classes(static_cast<std::size_t>(batch));
-  Tensor x, y;
+  Tensor x, y, predictions;
   double cost_sum = 0;
   for (int64_t start = 0; start < data.size(); start += batch) {
     const int64_t count = std::min(batch, data.size() - start);
     data.read_inputs(start, count, x);
     copy_rows(data.targets, start, count, y);
-    cost_sum += net.cost_of(x, y, cost) * static_cast<double>(count);
-    argmax_rows(net.output(), count, classes.data());  // the forward pass cost_of just ran
+    const Tensor& output = net.forward(x);
+    cost_sum += cost.value(output, y) * static_cast<double>(count);
+    classify(output, cost.output_activation(), count, predictions, classes.data());
     for (int64_t i = 0; i < count; ++i)
       m.correct += classes[static_cast<std::size_t>(i)] == data.labels[static_cast<std::size_t>(start + i)];
   }
@@ -53,29 +61,29 @@ SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const st
   return m;
 }
 
-std::vector<int> predict_classes(Network& net, const Dataset& data) {
+std::vector<int> predict_classes(Network& net, const Dataset& data, ActivationKind output) {
   const int64_t n = data.size(), batch = eval_batch(net);
   std::vector<int> classes(static_cast<std::size_t>(n));
   net.set_training(false);
-  Tensor x;
+  Tensor x, scratch;
   for (int64_t start = 0; start < n; start += batch) {
     const int64_t count = std::min(batch, n - start);
     data.read_inputs(start, count, x);
-    argmax_rows(net.forward(x), count, classes.data() + start);
+    classify(net.forward(x), output, count, scratch, classes.data() + start);
   }
   return classes;
 }
 
-std::vector<int> predict_classes(Network& net, const Tensor& inputs, int64_t batch) {
+std::vector<int> predict_classes(Network& net, const Tensor& inputs, int64_t batch, ActivationKind output) {
   const int64_t n = inputs.dim(0);
   if (batch <= 0) batch = eval_batch(net);
   std::vector<int> classes(static_cast<std::size_t>(n));
   net.set_training(false);
-  Tensor x;
+  Tensor x, scratch;
   for (int64_t start = 0; start < n; start += batch) {
     const int64_t count = std::min(batch, n - start);
     copy_rows(inputs, start, count, x);
-    argmax_rows(net.forward(x), count, classes.data() + start);
+    classify(net.forward(x), output, count, scratch, classes.data() + start);
   }
   return classes;
 }
@@ -87,15 +95,24 @@ int64_t count_correct(Network& net, const Dataset& data) {
   return correct;
 }
 
-ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::vector<uint8_t>& labels) {
-  ConfusionMatrix m{};
+ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::vector<uint8_t>& labels, int64_t classes) {
   for (std::size_t i = 0; i < predicted.size() && i < labels.size(); ++i)
-    if (labels[i] < 10 && predicted[i] >= 0 && predicted[i] < 10) ++m[labels[i]][static_cast<std::size_t>(predicted[i])];
+    classes = std::max<int64_t>({classes, int64_t{labels[i]} + 1, int64_t{predicted[i]} + 1});
+  ConfusionMatrix m(static_cast<std::size_t>(classes), std::vector<int64_t>(static_cast<std::size_t>(classes), 0));
+  for (std::size_t i = 0; i < predicted.size() && i < labels.size(); ++i)
+    if (predicted[i] >= 0) ++m[labels[i]][static_cast<std::size_t>(predicted[i])];
   return m;
 }
 
 ConfusionMatrix confusion_matrix(Network& net, const Dataset& data) {
-  return confusion_matrix(predict_classes(net, data), data.labels);
+  const Shape& out = net.output_shape();
+  return confusion_matrix(predict_classes(net, data), data.labels, out.empty() ? 0 : out.back());
+}
+
+int64_t diagonal_sum(const ConfusionMatrix& m) {
+  int64_t sum = 0;
+  for (std::size_t i = 0; i < m.size(); ++i) sum += m[i][i];
+  return sum;
 }
 
 }  // namespace neurite

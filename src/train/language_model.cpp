@@ -14,20 +14,15 @@ namespace neurite {
 
 // ---- The network -----------------------------------------------------------------------
 
-Network build_language_model(const LanguageModelShape& shape, int64_t vocabulary, int64_t sequence) {
+Network build_language_model(const LanguageModelShape& shape, int64_t vocabulary, int64_t sequence, uint64_t seed) {
   require(shape.cell == "rnn" || shape.cell == "lstm" || shape.cell == "gru",
           "language model cell must be rnn, lstm or gru, got '" + shape.cell + "'");
   require(shape.layers > 0 && shape.layers <= 16, "language model layers must be 1 to 16, got " + std::to_string(shape.layers));
   require(sequence > 0, "sequence length must be positive, got " + std::to_string(sequence));
   require(vocabulary > 1, "the text needs at least two different characters, got " + std::to_string(vocabulary));
-  Network net({sequence, vocabulary});
-  int64_t in = vocabulary;
-  for (int64_t i = 0; i < shape.layers; ++i) {
-    net.add(make_layer({{"type", shape.cell}, {"in", in}, {"hidden", shape.hidden}}));
-    in = shape.hidden;
-  }
-  net.add(std::make_unique<Dense>(DenseOptions{.in = in, .out = vocabulary}));
-  net.add(std::make_unique<Activation>(ActivationKind::Softmax));
+  Network net({sequence, vocabulary}, {.init = {.kind = Initializer::Kind::PyTorch}, .seed = seed});
+  for (int64_t i = 0; i < shape.layers; ++i) net.add({{"type", shape.cell}, {"hidden", shape.hidden}});
+  net.add({{"type", "dense"}, {"out", vocabulary}});  // logits: the cost applies softmax
   return net;
 }
 
@@ -35,7 +30,7 @@ Network with_sequence_length(Network& network, int64_t sequence) {
   const Shape& in = network.input_shape();
   require(in.size() == 2, "not a sequence model: its input is " + to_string(in));
   Network copy({sequence, in[1]});
-  for (std::size_t i = 0; i < network.layer_count(); ++i) copy.add(make_layer(network.layer(i).config()));
+  for (std::size_t i = 0; i < network.layer_count(); ++i) copy.add(network.layer(i).config());
   std::vector<Parameter> from = network.parameters(), to = copy.parameters();
   for (std::size_t i = 0; i < from.size(); ++i) *to[i].value = *from[i].value;
   return copy;
@@ -106,7 +101,11 @@ int64_t train_language_model(Network& network, const std::vector<int32_t>& codes
   while (step < limit && (o.seconds <= 0 || seconds < o.seconds)) {
     if (streams.next(x, y)) reset_recurrent_state(network);
     const auto start = std::chrono::steady_clock::now();
-    const double loss = network.compute_gradients(x, y, *cost);
+    network.zero_grad();
+    const Tensor& output = network.forward(x);
+    const double loss = cost->value(output, y);
+    cost->gradient(output, y, network.output_grad());
+    network.backward();
     require(std::isfinite(loss), "training diverged: loss is " + std::to_string(loss) + " at step " + std::to_string(step) +
                                      " (try a smaller rate or --clip-norm)");
     clip_gradients(params, o.clipping);
@@ -139,7 +138,7 @@ double language_model_loss(Network& network, const std::vector<int32_t>& codes, 
   const int64_t windows = streams.windows_per_pass();
   for (int64_t w = 0; w < windows; ++w) {
     streams.next(x, y);
-    sum += network.cost_of(x, y, *cost);  // mean over the window's characters
+    sum += cost->value(network.forward(x), y);  // mean over the window's characters
   }
   reset_recurrent_state(network);
   keep_recurrent_state(network, false);
@@ -176,10 +175,12 @@ std::string sample_text(Network& network, const Vocabulary& vocabulary, const st
   const int64_t v = vocabulary.size();
   Tensor x({1, 1, v});
   std::string out;
+  Tensor probabilities;
   auto feed = [&](int32_t code) {
     x.fill(0.0f);
     x[code] = 1.0f;
-    return network.forward(x).data();
+    activate(ActivationKind::Softmax, network.forward(x), probabilities);
+    return probabilities.data();
   };
   const float* p = nullptr;
   for (int32_t code : codes) p = feed(code);

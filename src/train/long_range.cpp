@@ -30,9 +30,9 @@ void make_adding_batch(int64_t batch, int64_t steps, Rng& rng, Tensor& x, Tensor
 Network build_long_range_network(const LongRangeOptions& o) {
   require(o.cell == "rnn" || o.cell == "lstm" || o.cell == "gru", "cell must be rnn, lstm or gru, got '" + o.cell + "'");
   require(o.hidden > 0 && o.batch > 0 && o.iterations > 0, "hidden size, batch and iterations must be positive");
-  Network net({o.steps, 2});
-  net.add(make_layer({{"type", o.cell}, {"in", 2}, {"hidden", o.hidden}, {"sequences", false}}));
-  net.add(std::make_unique<Dense>(DenseOptions{.in = o.hidden, .out = 1}));
+  Network net({o.steps, 2}, {.init = {.kind = Initializer::Kind::PyTorch}, .seed = o.seed});
+  net.add({{"type", o.cell}, {"hidden", o.hidden}, {"sequences", false}});
+  net.add({{"type", "dense"}, {"out", 1}});
   return net;
 }
 
@@ -57,8 +57,7 @@ std::vector<double> state_gradient_norms(const Recurrent& layer) {
 
 LongRangeResult train_long_range(const LongRangeOptions& o) {
   Network net = build_long_range_network(o);
-  Rng rng(o.seed, 0), data(o.seed, 9);
-  net.initialize({.kind = Initializer::Kind::PyTorch}, rng);
+  Rng data(o.seed, 9);
   const auto cost = make_cost("quadratic");
   const auto optimizer = make_optimizer({.kind = "adam", .rate = o.rate});
   std::vector<Parameter> params = net.parameters();
@@ -68,7 +67,11 @@ LongRangeResult train_long_range(const LongRangeOptions& o) {
   net.set_training(true);
   for (int64_t i = 0; i < o.iterations; ++i) {
     make_adding_batch(o.batch, o.steps, data, x, y);
-    const double loss = net.compute_gradients(x, y, *cost);
+    net.zero_grad();
+    const Tensor& output = net.forward(x);
+    const double loss = cost->value(output, y);
+    cost->gradient(output, y, net.output_grad());
+    net.backward();
     require(std::isfinite(loss), "training diverged at batch " + std::to_string(i) + ": loss " + std::to_string(loss));
     if (i == 0) result.first_gradient_norms = state_gradient_norms(recurrent);
     if (i == o.iterations - 1) result.last_gradient_norms = state_gradient_norms(recurrent);

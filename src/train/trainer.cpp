@@ -13,8 +13,9 @@ namespace neurite {
 
 namespace {
 
-void validate(const Network& net, const Dataset& training, std::span<const EvaluationSet> evaluation,
+void validate(const Network& net, const Cost& cost, const Dataset& training, std::span<const EvaluationSet> evaluation,
               const TrainOptions& o) {
+  predicting_architecture(net.architecture(), cost);  // the network must not end in the cost's own activation
   require(o.epochs > 0, "epochs must be positive, got " + std::to_string(o.epochs));
   require(o.batch > 0, "batch size must be positive, got " + std::to_string(o.batch));
   require(o.eval_every > 0, "evaluation interval must be positive, got " + std::to_string(o.eval_every));
@@ -57,10 +58,15 @@ struct EpochContext {
   TrainState& state;  // step count and weight average
 };
 
-// One mini-batch: gradients, penalty, optimiser step, max-norm. Returns the batch's cost.
+// One mini-batch: forward, cost, backward, then the penalty, the optimiser's step and max-norm.
+// Returns the batch's cost.
 double run_batch(Network& net, std::span<Parameter> params, const Tensor& x, const Tensor& y, const EpochContext& c,
                int epoch, EpochSums& sums) {
-  const double cost = net.compute_gradients(x, y, c.cost);
+  net.zero_grad();
+  const Tensor& output = net.forward(x);
+  const double cost = c.cost.value(output, y);
+  c.cost.gradient(output, y, net.output_grad());
+  net.backward();
   if (!std::isfinite(cost))
     throw Error("training diverged: cost is " + std::to_string(cost) + " at epoch " + std::to_string(epoch) +
                 ", batch " + std::to_string(sums.batches) + " (try a smaller learning rate)");
@@ -126,7 +132,7 @@ std::vector<std::pair<std::string, double>> mean_norms(Network& net, const Epoch
 TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Dataset& training,
                   std::span<const EvaluationSet> evaluation, const TrainOptions& options,
                   const TrainCallbacks& callbacks, const TrainState* resume) {
-  validate(net, training, evaluation, options);
+  validate(net, cost, training, evaluation, options);
   validate(options.augment);
   RateSchedule schedule(options.schedule, optimizer.rate(), options.epochs);
   EarlyStopping stopping(options.early_stopping);
@@ -150,7 +156,6 @@ TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Da
   std::vector<int64_t> order(static_cast<std::size_t>(training.size()));
   std::iota(order.begin(), order.end(), 0);
   for (int e = 0; e < state.next_epoch; ++e) shuffle_rng.shuffle(std::span<int64_t>(order));
-  net.zero_grad();
 
   TrainResult& result = state.result;
   if (result.stopped_early) return result;  // a checkpoint of a run that had already stopped

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "neurite/tensor.h"
@@ -16,6 +17,8 @@ enum class InputScale {
              // examples normalise it (helps deep and convolutional nets start well)
 };
 float scale_pixel(uint8_t value, InputScale scale);
+InputScale parse_scale(const std::string& name);  // "unit", "rashid", "standard"; throws otherwise
+std::string scale_name(InputScale scale);
 
 struct Dataset {
   // The inputs are held one of two ways: as floats, or, for images, as their pixel bytes with the

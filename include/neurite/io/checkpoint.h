@@ -29,7 +29,7 @@ struct Checkpoint {
   void restore_optimizer(Optimizer& optimizer);
 };
 
-void save_checkpoint(const std::string& path, Network& network, const nlohmann::json& training,
+void save_checkpoint(const std::string& path, Network& network, const ModelInfo& info,
                      const Optimizer& optimizer, const nlohmann::json& settings, const TrainState& state);
 // Throws an Error naming the file when it is missing, truncated, not a checkpoint, or
 // inconsistent with its own architecture.

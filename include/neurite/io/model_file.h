@@ -1,29 +1,65 @@
 // Model files: a safetensors file whose tensors are the network's parameters under PyTorch's
 // names and layouts ("0.weight" (out, in), "0.bias") and whose metadata key "neurite" holds, as a
-// JSON string, the architecture and the training settings. eval and predict need nothing else.
+// JSON string, the architecture and what a loader needs to use the model (ModelInfo).
+//
+// The architecture in the file is the network as it predicts: when the network was trained with
+// a cost that takes logits, that cost's output activation (softmax, sigmoid) is its last layer.
+// So a loaded model's forward pass gives probabilities, and PyTorch rebuilds the same network.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "neurite/cost.h"
+#include "neurite/data/dataset.h"
 #include "neurite/network.h"
 
 namespace neurite {
 
+// What a model file records besides the network: how to prepare an input the way the model was
+// trained, what its outputs mean, and how it was trained.
+struct ModelInfo {
+  InputScale scale = InputScale::Unit;  // how raw pixel bytes became its inputs
+  TargetValues targets = {};            // the one-hot off / on values it was trained towards
+  std::string cost = "quadratic";       // the cost it was trained with (make_cost's names)
+  std::vector<std::string> class_names = {};  // empty: classes are named by their index
+  std::string task = "classification";  // or "language-model" (then `extra` holds the alphabet)
+  // Anything else the program that trained it records: the run's settings, its results, ...
+  nlohmann::json extra = nlohmann::json::object();
+
+  // The name of class k: class_names[k], or k.
+  std::string class_name(int64_t k) const;
+};
+
 struct Model {
-  Network network;
-  nlohmann::json training;  // settings the model was trained with (cost, inputs, targets, ...)
+  Network network;  // as it predicts (see above)
+  ModelInfo info;
 };
 
 constexpr int kModelFormatVersion = 1;
 
-void save_model(const std::string& path, Network& network, const nlohmann::json& training);
+// `network` is the network as trained; the file gets the architecture with info.cost's output
+// activation appended. Written atomically (a temporary file renamed over the old one).
+void save_model(const std::string& path, Network& network, const ModelInfo& info);
 // Also opens a training checkpoint (which is a model file with extra "optimizer." tensors).
+// Throws one line naming the file for anything missing, mistyped or inconsistent.
 Model load_model(const std::string& path);
+// The network to go on training `model` with: without the cost's output activation.
+Network trained_network(Model& model, InitOptions init = {});
+// The same for any network as it predicts, and the cost that is to train it (a copy).
+Network trained_network(Network& predicting, const Cost& cost, InitOptions init = {});
+// The reverse: the model that saving `network` and loading the file would give, in memory.
+Model predicting_model(Network& network, const ModelInfo& info);
+
+// The JSON form of ModelInfo, as the file's "training" object holds it.
+nlohmann::json to_json(const ModelInfo& info);
+// `source` names the file in errors.
+ModelInfo model_info_from_json(const nlohmann::json& json, const std::string& source);
 
 struct SafetensorsFile;
 // The model file's contents as save_model lays them out, and the reverse; `path` names the file
 // in errors. Checkpoints build on these.
-SafetensorsFile model_to_safetensors(Network& network, const nlohmann::json& training);
+SafetensorsFile model_to_safetensors(Network& network, const ModelInfo& info);
 Model model_from_safetensors(const std::string& path, const SafetensorsFile& file);
 
 }  // namespace neurite

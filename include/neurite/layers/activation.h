@@ -24,11 +24,12 @@ class Activation : public Layer {
   ActivationKind kind() const { return kind_; }
 
  private:
-  void softmax_forward(const Tensor& x, Tensor& y) const;
-  void softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx) const;
-
   ActivationKind kind_;
 };
+
+// y = f(x) element by element (softmax: row by row over the last axis), exactly as the layer
+// computes it: the costs that take logits apply their output activation with it.
+void activate(ActivationKind kind, const Tensor& x, Tensor& y);
 
 // The scalar functions, shared with the seeds' small models.
 float sigmoid(float z);

@@ -53,7 +53,21 @@ class Layer {
 
 using LayerPtr = std::unique_ptr<Layer>;
 
-// Builds a layer from its config() (as stored in model files).
-LayerPtr make_layer(const nlohmann::json& config);
+// Builds a layer from its config() (as stored in model files, or a spec's layer entry). Sizes the
+// config leaves out ("in" of a dense layer, "in_channels" of a convolution) are taken from
+// `input`, one sample's input shape. Throws one line naming the layer on a bad config.
+LayerPtr make_layer(const nlohmann::json& config, const Shape& input = {});
+
+// The layer registry: a table from type name to factory. Each layer's own source file registers
+// its factory (`const bool registered = register_layer("dense", &dense_from_config);`), so a new
+// layer touches no other file. A factory reads its options from the JSON config and may throw
+// nlohmann's exceptions for a missing or mistyped key: make_layer words them.
+using LayerFactory = LayerPtr (*)(const nlohmann::json& config, const Shape& input);
+bool register_layer(const std::string& type, LayerFactory factory);
+std::vector<std::string> layer_types();  // sorted
+
+// The size of the input's last axis, for layers that take flat features (F) or sequences
+// (T, F); throws naming `layer` for any other input.
+int64_t input_features(const Shape& input, const std::string& layer);
 
 }  // namespace neurite

@@ -113,7 +113,4 @@ class Bidirectional : public Layer {
   Tensor y_forward_, y_backward_, dy_half_, dx_half_;
 };
 
-// Builds Recurrent, or Bidirectional when `bidirectional` is set, from the JSON options.
-LayerPtr make_recurrent(const nlohmann::json& config);
-
 }  // namespace neurite

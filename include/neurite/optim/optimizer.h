@@ -1,5 +1,6 @@
-// Optimisers walk the flat list of (value, grad) pairs. step() applies the update and then
-// clears each gradient in the same pass over memory, ready for the next batch's backward.
+// Optimisers walk the flat list of (value, grad) pairs. step() applies the update and leaves the
+// gradients as they are: the training loop clears them with Network::zero_grad() before the next
+// batch's backward, which adds into them.
 // The gradient arrives as the mean over the batch (the cost takes the mean), plus any L2 / L1
 // term the trainer added; an optimiser never looks at layer types.
 #pragma once

@@ -1,7 +1,6 @@
 // Measuring a network on a dataset: predicted classes, accuracy, cost, the confusion matrix.
 // Every function runs the network in evaluation mode (no dropout) in batches of 1,000.
 #pragma once
-#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,17 +21,25 @@ struct SetMeasure {
 };
 
 // Cost (the mean of `cost` over all samples, plus `penalty`) and accuracy of `net` on `data`.
+// The predicted class is the largest of the cost's predictions (its output activation applied).
 SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const std::string& name,
                    double penalty = 0);
 
-// Index of the largest output in each row: the predicted class.
+// Index of the largest prediction in each row: the predicted class. `output` is applied to the
+// network's outputs first (the output activation of a cost that takes logits; ties between
+// saturated outputs then go to the first, as they do for a model file that ends in it).
 // batch 0: as many samples at once as keep the activations small (up to 1000).
-std::vector<int> predict_classes(Network& net, const Tensor& inputs, int64_t batch = 0);
-std::vector<int> predict_classes(Network& net, const Dataset& data);
+std::vector<int> predict_classes(Network& net, const Tensor& inputs, int64_t batch = 0,
+                                 ActivationKind output = ActivationKind::Identity);
+std::vector<int> predict_classes(Network& net, const Dataset& data, ActivationKind output = ActivationKind::Identity);
 int64_t count_correct(Network& net, const Dataset& data);
-// confusion[label][predicted]
-using ConfusionMatrix = std::array<std::array<int64_t, 10>, 10>;
+
+// confusion[label][predicted], classes x classes.
+using ConfusionMatrix = std::vector<std::vector<int64_t>>;
+// classes 0: one more than the largest label or prediction.
+ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::vector<uint8_t>& labels,
+                                 int64_t classes = 0);
 ConfusionMatrix confusion_matrix(Network& net, const Dataset& data);
-ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::vector<uint8_t>& labels);
+int64_t diagonal_sum(const ConfusionMatrix& m);  // the correct predictions
 
 }  // namespace neurite

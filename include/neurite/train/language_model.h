@@ -26,8 +26,10 @@ struct LanguageModelShape {
   int64_t hidden = 256;
 };
 
-// (sequence, V) one-hot -> `layers` recurrent layers -> dense(V) on every step -> softmax.
-Network build_language_model(const LanguageModelShape& shape, int64_t vocabulary, int64_t sequence);
+// (sequence, V) one-hot -> `layers` recurrent layers -> dense(V) on every step: the logits, which
+// the log-likelihood cost (training) and the sampler turn into a softmax. PyTorch's
+// initialisation, seeded.
+Network build_language_model(const LanguageModelShape& shape, int64_t vocabulary, int64_t sequence, uint64_t seed = 1);
 
 // The same layers (and weights) for another window length: sampling reads one character at a time.
 Network with_sequence_length(Network& network, int64_t sequence);
