@@ -90,6 +90,16 @@ std::vector<Parameter> Network::parameters() {
   return all;
 }
 
+std::vector<Buffer> Network::buffers() {
+  std::vector<Buffer> all;
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    for (Buffer b : layers_[i]->buffers()) {
+      b.name = std::to_string(i) + "." + b.name;
+      all.push_back(b);
+    }
+  return all;
+}
+
 void Network::zero_grad() {
   for (Parameter& p : parameters()) p.grad->fill(0.0f);
 }
@@ -98,16 +108,24 @@ void Network::initialize(const Initializer& init, Rng& rng) {
   for (auto& layer : layers_) layer->initialize(init, rng);
 }
 
-void Network::copy_parameters_from(Network& other) {
-  std::vector<Parameter> from = other.parameters(), to = parameters();
-  require(from.size() == to.size(), "cannot copy " + std::to_string(from.size()) + " parameters into a network of " +
+namespace {
+// Copies named tensors pairwise, checking names and shapes agree.
+template <class Named>
+void copy_named(const std::vector<Named>& from, const std::vector<Named>& to) {
+  require(from.size() == to.size(), "cannot copy " + std::to_string(from.size()) + " tensors into a network of " +
                                         std::to_string(to.size()));
   for (std::size_t i = 0; i < from.size(); ++i) {
     require(from[i].name == to[i].name && from[i].value->shape() == to[i].value->shape(),
-            "cannot copy parameter " + from[i].name + " " + to_string(from[i].value->shape()) + " into " + to[i].name +
-                " " + to_string(to[i].value->shape()));
+            "cannot copy " + from[i].name + " " + to_string(from[i].value->shape()) + " into " + to[i].name + " " +
+                to_string(to[i].value->shape()));
     *to[i].value = *from[i].value;
   }
+}
+}  // namespace
+
+void Network::copy_parameters_from(Network& other) {
+  copy_named(other.parameters(), parameters());
+  copy_named(other.buffers(), buffers());
 }
 
 void Network::set_training(bool training) {

@@ -63,13 +63,16 @@ class Network {
 
   // Every parameter, named like PyTorch's nn.Sequential: "<layer index>.weight".
   std::vector<Parameter> parameters();
+  // Every buffer (saved, not trained), named the same way: "<layer index>.running_mean".
+  std::vector<Buffer> buffers();
   // Sets every parameter's gradient to zero: call it before each batch's backward, which adds.
   void zero_grad();
   // Draws every weight again (the network was initialised when built): gradient checks and the
   // seeds' examples choose their own scheme this way.
   void initialize(const Initializer& init, Rng& rng);
-  // Copies the parameter values of a network with the same parameters (a checkpoint's, whose
-  // file also holds the cost's output activation); throws naming the first that differs.
+  // Copies the parameter and buffer values of a network with the same parameters (a
+  // checkpoint's, whose file also holds the cost's output activation); throws naming the first
+  // that differs.
   void copy_parameters_from(Network& other);
 
   // Training mode switches layers such as dropout on; evaluation (the default) switches them off.

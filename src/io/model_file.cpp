@@ -23,10 +23,19 @@ Network build_network(const std::string& path, const nlohmann::json& architectur
   }
 }
 
-// Copies the file's tensors into the network's parameters, every one present with its shape.
+// Every tensor a model file holds: the parameters, then the buffers.
+std::vector<Buffer> saved_tensors(Network& network) {
+  std::vector<Buffer> all;
+  for (const Parameter& p : network.parameters()) all.push_back({p.name, p.value});
+  for (const Buffer& b : network.buffers()) all.push_back(b);
+  return all;
+}
+
+// Copies the file's tensors into the network's parameters and buffers, every one present with
+// its shape.
 void load_parameters(const std::string& path, const SafetensorsFile& file, Network& network) {
   std::set<std::string> expected;
-  for (const Parameter& p : network.parameters()) {
+  for (const Buffer& p : saved_tensors(network)) {
     expected.insert(p.name);
     const Tensor* stored = nullptr;
     for (const auto& [name, t] : file.tensors)
@@ -124,7 +133,7 @@ SafetensorsFile model_to_safetensors(Network& network, const ModelInfo& info) {
                                       {"architecture", predicting_architecture(network.architecture(), *make_cost(info.cost))},
                                       {"training", to_json(info)}};
   file.metadata = {{"format", "pt"}, {"neurite", description.dump()}};
-  for (const Parameter& p : network.parameters()) file.tensors.emplace_back(p.name, *p.value);
+  for (const Buffer& t : saved_tensors(network)) file.tensors.emplace_back(t.name, *t.value);
   return file;
 }
 

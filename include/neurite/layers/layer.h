@@ -23,6 +23,13 @@ struct Parameter {
   bool decay = true;
 };
 
+// State a layer keeps and a model file saves, but no gradient trains (batch normalisation's
+// running statistics): named like parameters, "running_mean", prefixed "0.running_mean".
+struct Buffer {
+  std::string name;
+  Tensor* value;
+};
+
 class Layer {
  public:
   virtual ~Layer() = default;
@@ -40,6 +47,7 @@ class Layer {
   virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) = 0;
 
   virtual std::vector<Parameter> parameters() { return {}; }
+  virtual std::vector<Buffer> buffers() { return {}; }
   // `init` is the network's default; a layer configured with its own initializer uses that.
   virtual void initialize(const Initializer& /*init*/, Rng&) {}
 
