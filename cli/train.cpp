@@ -230,7 +230,7 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
   TrainCallbacks callbacks;
   ProgressRecords progress(log);
   callbacks.on_batch = [&](const BatchProgress& p) {
-    bar.update(p.done, p.total);
+    bar.update(p.epoch, s.epochs, p.done, p.total, p.cost);
     progress.add(p);
   };
   callbacks.on_epoch = [&](const EpochResult& r) {

@@ -1,7 +1,8 @@
 // The command run from any folder: the page's files, the shipped specs and the MNIST folder are
 // found beside the executable (<exe dir>/../share/neurite, then the source tree of a build-tree
 // binary), never in the working directory; a missing one is one line naming where it was looked
-// for. Every command here runs in an empty temporary folder.
+// for, checked from empty temporary folders. And progress: the training bar under
+// a pseudo-terminal, plain lines without one.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -214,6 +216,65 @@ TEST(CliAnywhere, MnistInTheSourceTreeIsFoundFromAnywhere) {
   const auto r = run_in(dir, "predict --index 0 " + small_model(dir), "-u NEURITE_MNIST");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("true label: 7"), std::string::npos) << r.output;
+}
+
+// ---- Progress on a terminal ----------------------------------------------------------------
+
+bool have_script() { return run_shell("command -v script").exit_code == 0; }
+
+// `neurite <args>` under a pseudo-terminal (util-linux's script), in a temporary folder.
+testing::CommandResult run_on_terminal(const std::string& args) {
+  const std::string command = quoted(NEURITE_CLI) + " " + args;
+  return run_shell("cd " + quoted(testing::temp_dir()) + " && script -qfec " + quoted(command) + " /dev/null");
+}
+
+// The last drawing of the line that starts with `start`: the text after the last "\r" + start.
+std::string last_drawn(const std::string& output, const std::string& start) {
+  const auto at = output.rfind("\r" + start);
+  if (at == std::string::npos) return "";
+  return output.substr(at + 1, output.find_first_of("\r\n\033", at + 1) - at - 1);
+}
+
+double cost_of(const std::string& line) {
+  const auto at = line.find("  cost ");
+  return at == std::string::npos ? -1 : std::stod(line.substr(at + 7));
+}
+
+TEST(CliProgress, TrainingShowsEpochSpeedTimeLeftAndCost) {
+  if (testing::mnist_dir().empty()) GTEST_SKIP() << "no MNIST files";
+  if (!have_script()) GTEST_SKIP() << "no script (util-linux)";
+  // About a second an epoch on one core here: long enough for the bar to be drawn a few times.
+  const std::string args = "train --data " + testing::mnist_dir() +
+                           " --layers 784,100,10 --init nielsen-scaled --train-size 30000 --epochs 2 --threads 1";
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_on_terminal(args);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // "epoch 2/2 [=====>      ] 12340/30000  119562 samples/s  0:00 left (run 0:00)  cost 0.0437"
+  const std::string first = r.output.substr(r.output.find("\repoch 1/2 [") + 1, 200);
+  const std::string last = last_drawn(r.output, "epoch 2/2 [");
+  ASSERT_FALSE(last.empty()) << r.output;
+  EXPECT_NE(last.find("/30000  "), std::string::npos) << last;
+  EXPECT_NE(last.find(" samples/s  "), std::string::npos) << last;
+  EXPECT_NE(last.find(" left (run "), std::string::npos) << last;
+  // The running mean cost per sample: Nielsen's quadratic cost falls from about 1 to under 0.1.
+  EXPECT_GT(cost_of(last), 0.0) << last;
+  EXPECT_LT(cost_of(last), 0.3) << last;
+  EXPECT_LT(cost_of(last), cost_of(first)) << first << "\n" << last;
+  // The plain lines are still there, each on a line of its own once the bar is cleared.
+  EXPECT_NE(r.output.find("\r\033[KEpoch 1: "), std::string::npos) << r.output;
+  // At most ten drawings a second (plus the first of each epoch); one per batch would be 6000.
+  std::size_t drawings = 0;
+  for (auto at = r.output.find("\repoch "); at != std::string::npos; at = r.output.find("\repoch ", at + 1)) ++drawings;
+  EXPECT_LE(static_cast<double>(drawings), 10 * seconds + 2) << drawings << " drawings in " << seconds << " s";
+}
+
+TEST(CliProgress, NothingButPlainLinesWithoutATerminal) {
+  if (testing::mnist_dir().empty()) GTEST_SKIP() << "no MNIST files";
+  const auto r = testing::run_cli("train --data " + testing::mnist_dir() + " --train-size 5000 --epochs 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find('\r'), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("samples/s"), std::string::npos) << r.output;
 }
 
 }  // namespace
