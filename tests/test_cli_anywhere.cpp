@@ -1,8 +1,8 @@
 // The command run from any folder: the page's files, the shipped specs and the MNIST folder are
 // found beside the executable (<exe dir>/../share/neurite, then the source tree of a build-tree
 // binary), never in the working directory; a missing one is one line naming where it was looked
-// for, checked from empty temporary folders. And progress: the training bar under
-// a pseudo-terminal, plain lines without one.
+// for, checked from empty temporary folders. And progress: the training bar and
+// gradcheck's line under a pseudo-terminal, plain lines without one.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -174,6 +174,11 @@ TEST(CliAnywhere, ShippedSpecsByName) {
   expect_one_line_error(run_in(dir, "train --model models/seed001-cnn.json"),
                         "models/seed001-cnn.json: not valid JSON");
   expect_one_line_error(run_in(dir, "train --layers 784,10 --model seed001-cnn"), "cannot be combined");
+  // gradcheck takes a spec too, by name: its network with fresh weights.
+  const auto checked = run_in(dir, "gradcheck --model lenet5 --cost log-likelihood --max-per-tensor 5");
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_NE(checked.output.find("(1, 28, 28) -> conv2d(6, 5x5, pad 2x2) -> tanh"), std::string::npos) << checked.output;
+  EXPECT_NE(checked.output.find("PASS"), std::string::npos) << checked.output;
 }
 
 TEST(CliAnywhere, AMissingSpecNamesEveryPlaceLookedAt) {
@@ -275,6 +280,24 @@ TEST(CliProgress, NothingButPlainLinesWithoutATerminal) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find('\r'), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("samples/s"), std::string::npos) << r.output;
+}
+
+TEST(CliProgress, GradcheckShowsTheTensorBeingChecked) {
+  if (!have_script()) GTEST_SKIP() << "no script (util-linux)";
+  const std::string args = "gradcheck --layers 100,40,10 --max-per-tensor 0";
+  const auto r = run_on_terminal(args);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string line = last_drawn(r.output, "checking 0.weight (dense) [");
+  ASSERT_FALSE(line.empty()) << r.output;
+  EXPECT_NE(line.find("/4000 entries, tensor 1 of 5"), std::string::npos) << line;
+  EXPECT_NE(last_drawn(r.output, "checking input (-) ["), "") << r.output;
+  // Without a terminal: no progress line, and the same table, a row per tensor.
+  const auto plain = testing::run_cli(args);
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_EQ(plain.output.find("checking"), std::string::npos) << plain.output;
+  for (const char* row : {"\n0.weight     dense", "\n0.bias       dense", "\n2.weight", "\n2.bias", "\ninput "})
+    EXPECT_NE(plain.output.find(row), std::string::npos) << row << "\n" << plain.output;
+  EXPECT_NE(plain.output.find("PASS"), std::string::npos) << plain.output;
 }
 
 }  // namespace
