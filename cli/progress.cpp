@@ -34,7 +34,9 @@ std::string bar_text(int64_t done, int64_t total, int width) {
 std::string duration_text(double seconds) {
   const auto s = static_cast<long long>(seconds + 0.5);
   char text[32];
-  if (s >= 3600) std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+  if (seconds < 9.95) std::snprintf(text, sizeof text, "%.1f s", seconds);
+  else if (s < 60) std::snprintf(text, sizeof text, "%lld s", s);
+  else if (s >= 3600) std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
   else std::snprintf(text, sizeof text, "%lld:%02lld", s / 60, s % 60);
   return text;
 }

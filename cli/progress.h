@@ -8,7 +8,7 @@
 namespace neurite::cli {
 
 std::string bar_text(int64_t done, int64_t total, int width);  // "[=========>          ]"
-std::string duration_text(double seconds);                     // "0:07", "12:34", "1:02:03"
+std::string duration_text(double seconds);                     // "0.4 s", "17 s", "12:34", "1:02:03"
 
 class StatusLine {
  public:

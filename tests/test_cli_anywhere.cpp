@@ -255,7 +255,7 @@ TEST(CliProgress, TrainingShowsEpochSpeedTimeLeftAndCost) {
   const auto r = run_on_terminal(args);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  // "epoch 2/2 [=====>      ] 12340/30000  119562 samples/s  0:00 left (run 0:00)  cost 0.0437"
+  // "epoch 2/2 [=====>      ] 12340/30000  119562 samples/s  0.1 s left (run 0.1 s)  cost 0.0437"
   const std::string first = r.output.substr(r.output.find("\repoch 1/2 [") + 1, 200);
   const std::string last = last_drawn(r.output, "epoch 2/2 [");
   ASSERT_FALSE(last.empty()) << r.output;
