@@ -14,11 +14,11 @@ namespace fs = std::filesystem;
 const char* const kMnistFiles[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                                    "t10k-labels-idx1-ubyte"};
 
-// "a", "a or b", "a, b or c": the places looked at, for an error.
-std::string listed(const std::vector<std::string>& places) {
+// "a", "a or b", "a, b or c" (or "and"): the places looked at, for an error.
+std::string listed(const std::vector<std::string>& places, const std::string& last = " or ") {
   std::string text;
   for (std::size_t i = 0; i < places.size(); ++i)
-    text += (i == 0 ? "" : i + 1 == places.size() ? " or " : ", ") + places[i];
+    text += (i == 0 ? "" : i + 1 == places.size() ? last : ", ") + places[i];
   return text;
 }
 
@@ -73,7 +73,7 @@ std::string specs_folder() {
   const std::vector<std::string> places = under_roots("models");
   for (const std::string& place : places)
     if (fs::is_directory(place)) return place;
-  throw Error("the model specs' folder not found: looked at " + listed(places) + " (give --specs DIR)");
+  throw Error("the model specs' folder not found: looked at " + listed(places, " and ") + " (give --specs DIR)");
 }
 
 std::string find_model_spec(const std::string& given) {
@@ -86,7 +86,7 @@ std::string find_model_spec(const std::string& given) {
     if (fs::is_regular_file(place)) return place;
     places.push_back(place);
   }
-  throw Error("model spec " + given + " not found: looked at " + listed(places));
+  throw Error("model spec " + given + " not found: looked at " + listed(places, " and "));
 }
 
 std::string mnist_folder(const std::string& given) {
