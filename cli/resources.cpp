@@ -42,9 +42,9 @@ bool holds_mnist(const fs::path& folder) {
   return false;
 }
 
-std::string environment_mnist() {
-  const char* env = std::getenv("NEURITE_MNIST");
-  return env ? env : "";
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
 }
 
 }  // namespace
@@ -91,7 +91,7 @@ std::string find_model_spec(const std::string& given) {
 
 std::string mnist_folder(const std::string& given) {
   if (!given.empty()) return given;
-  const std::string env = environment_mnist();
+  const std::string env = environment("NEURITE_MNIST");
   const std::string get = "scripts/fetch-mnist.sh (or scripts/main.sh) fetches them into the source tree's data/mnist";
   if (!env.empty()) {
     if (holds_mnist(env)) return env;
@@ -103,11 +103,22 @@ std::string mnist_folder(const std::string& given) {
   throw Error("no MNIST files in " + listed(places) + ": " + get + "; or pass --data FOLDER or set NEURITE_MNIST");
 }
 
+std::string corpus_file(const std::string& given) {
+  if (!given.empty()) return given;
+  const std::string env = environment("NEURITE_CORPUS");
+  if (!env.empty()) return env;  // read as given: a missing file is named by the reader
+  const std::vector<std::string> places = under_roots("data/kjv.txt");
+  for (const std::string& place : places)
+    if (fs::is_regular_file(place)) return place;
+  throw Error("no text in " + listed(places) + ": scripts/fetch_corpus.sh extracts the King James Bible into the "
+              "source tree's data/kjv.txt; or pass --text FILE or set NEURITE_CORPUS");
+}
+
 std::string mnist_folder_or_expected(const std::string& given) {
   try {
     return mnist_folder(given);
   } catch (const Error&) {
-    if (!environment_mnist().empty()) return environment_mnist();
+    if (!environment("NEURITE_MNIST").empty()) return environment("NEURITE_MNIST");
     // The first root that exists: the install's folder, or the source tree's for a build-tree binary.
     const std::vector<std::string> places = under_roots("data/mnist");
     for (const std::string& place : places)

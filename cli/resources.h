@@ -1,7 +1,8 @@
-// Where the command finds what it ships with (the page's files, the model specs) and the MNIST
-// folder: beside the running executable, never in the working directory, so `neurite` works
-// from any folder. Two roots are tried in order: <exe dir>/../share/neurite (the install
-// layout), then the source tree a build-tree binary was compiled from.
+// Where the command finds what it ships with (the page's files, the model specs), the MNIST
+// folder and the language model's text: beside the running executable, never in the working
+// directory, so `neurite` works from any folder. Two roots are tried in order:
+// <exe dir>/../share/neurite (the install layout), then the source tree a build-tree binary was
+// compiled from.
 #pragma once
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ std::string mnist_folder(const std::string& given);
 // The same without the Error, for `neurite serve` (it starts without MNIST and answers 503):
 // when no folder holds the files, where they are expected.
 std::string mnist_folder_or_expected(const std::string& given);
+
+// The language model's text (lm train --text): `given` when not empty; else $NEURITE_CORPUS when
+// set; else the first root's data/kjv.txt that exists. An Error naming them, and how to get it.
+std::string corpus_file(const std::string& given);
 
 // --data's help text, which says where the folder is looked for.
 extern const char* const kDataHelp;

@@ -223,6 +223,16 @@ TEST(CliAnywhere, MnistInTheSourceTreeIsFoundFromAnywhere) {
   EXPECT_NE(r.output.find("true label: 7"), std::string::npos) << r.output;
 }
 
+TEST(CliAnywhere, TheLanguageModelsTextIsFoundLikeMnist) {
+  const std::string dir = testing::temp_dir();
+  const std::string tiny = "lm train --steps 2 --report-every 1 --hidden 8 --sample 0 --out lm.model";
+  expect_one_line_error(run_in(dir, tiny, "NEURITE_CORPUS=" + dir + "/none.txt"), dir + "/none.txt");
+  if (!fs::exists(testing::source_dir() + "/data/kjv.txt")) GTEST_SKIP() << "no data/kjv.txt";
+  const auto r = run_in(dir, tiny, "-u NEURITE_CORPUS");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind(testing::source_dir() + "/data/kjv.txt: ", 0), 0u) << r.output;
+}
+
 // ---- Progress on a terminal ----------------------------------------------------------------
 
 bool have_script() { return run_shell("command -v script").exit_code == 0; }
