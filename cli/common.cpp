@@ -1,7 +1,5 @@
 #include "common.h"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -97,27 +95,6 @@ GrayImage read_digit_picture(const std::string& path, Invert invert) {
   if (should_invert(path, image, invert))
     for (uint8_t& p : image.pixels) p = static_cast<uint8_t>(255 - p);
   return image;
-}
-
-ProgressBar::ProgressBar() : enabled_(::isatty(STDOUT_FILENO) == 1) {}
-
-void ProgressBar::update(int64_t done, int64_t total) {
-  if (!enabled_ || total <= 0) return;
-  constexpr int kWidth = 40;
-  const int filled = static_cast<int>(kWidth * done / total);
-  if (filled == last_width_ && done != total) return;  // redraw only when the bar moves
-  last_width_ = filled;
-  std::string bar(static_cast<std::size_t>(filled), '=');
-  bar.resize(kWidth, ' ');
-  std::printf("\r[%s] %lld/%lld", bar.c_str(), static_cast<long long>(done), static_cast<long long>(total));
-  std::fflush(stdout);
-}
-
-void ProgressBar::clear() {
-  if (!enabled_ || last_width_ < 0) return;
-  std::printf("\r%*s\r", 70, "");
-  std::fflush(stdout);
-  last_width_ = -1;
 }
 
 }  // namespace neurite::cli

@@ -1,5 +1,5 @@
-// Helpers shared by the subcommands: parsing list-valued flags, the progress bar, reading the
-// data settings a model was trained with, and reading a digit someone drew.
+// Helpers shared by the subcommands: parsing list-valued flags, reading the data settings a
+// model was trained with, and reading a digit someone drew (progress.h: the progress bar).
 #pragma once
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -10,6 +10,7 @@
 #include "neurite/data/mnist.h"
 #include "neurite/io/model_file.h"
 #include "neurite/layers/layer.h"
+#include "progress.h"
 
 namespace neurite::cli {
 
@@ -30,17 +31,5 @@ TargetValues backquery_targets(const ModelInfo& info);
 // mean pixel is above the middle is inverted (and stdout says so). Other sizes are an Error.
 enum class Invert { Auto, Always, Never };
 GrayImage read_digit_picture(const std::string& path, Invert invert);
-
-// Draws "[=====>    ] 1234/50000" on one terminal line; nothing unless stdout is a terminal.
-class ProgressBar {
- public:
-  ProgressBar();
-  void update(int64_t done, int64_t total);
-  void clear();
-
- private:
-  bool enabled_;
-  int last_width_ = -1;
-};
 
 }  // namespace neurite::cli

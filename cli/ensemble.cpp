@@ -10,6 +10,7 @@
 #include "common.h"
 #include "neurite/error.h"
 #include "neurite/io/model_file.h"
+#include "resources.h"
 
 namespace neurite::cli {
 
@@ -44,7 +45,7 @@ int64_t count_correct(const Tensor& outputs, const std::vector<uint8_t>& labels)
   return correct;
 }
 
-void run_ensemble(const std::vector<std::string>& paths, const std::string& data) {
+void run_ensemble(const std::vector<std::string>& paths, const std::string& given_data) {
   require(paths.size() >= 2, "an ensemble needs at least two models, got " + std::to_string(paths.size()));
   std::vector<Model> models;  // all loaded and checked before any work
   for (const std::string& path : paths) {
@@ -52,6 +53,7 @@ void run_ensemble(const std::vector<std::string>& paths, const std::string& data
     require(models.back().network.output_shape() == Shape{10},
             path + ": the model gives " + to_string(models.back().network.output_shape()) + " outputs, not 10 digits");
   }
+  const std::string data = mnist_folder(given_data);
   const std::vector<uint8_t> labels = load_mnist_test(data).labels;
   Tensor sum;
   for (std::size_t m = 0; m < models.size(); ++m) {
@@ -75,10 +77,10 @@ void run_ensemble(const std::vector<std::string>& paths, const std::string& data
 
 void add_ensemble_command(CLI::App& app) {
   auto models = std::make_shared<std::vector<std::string>>();
-  auto data = std::make_shared<std::string>("data/mnist");
+  auto data = std::make_shared<std::string>();  // empty: looked up (resources.h)
   CLI::App* cmd = app.add_subcommand("ensemble", "Accuracy of several saved models voting together (mean output)");
   cmd->add_option("models", *models, "Two or more model files (.safetensors)")->required();
-  cmd->add_option("--data", *data, "Folder with the MNIST IDX files")->capture_default_str();
+  cmd->add_option("--data", *data, kDataHelp);
   cmd->callback([=] { run_ensemble(*models, *data); });
 }
 

@@ -5,13 +5,15 @@
 #include "common.h"
 #include "neurite/io/model_file.h"
 #include "neurite/train/trainer.h"
+#include "resources.h"
 
 namespace neurite::cli {
 
 namespace {
 
-void run_eval(const std::string& model_path, const std::string& data, const std::string& set) {
+void run_eval(const std::string& model_path, const std::string& given_data, const std::string& set) {
   Model model = load_model(model_path);
+  const std::string data = mnist_folder(given_data);
   MnistOptions options = data_options_of(model.info);
   options.sample_shape = model.network.input_shape();
   Dataset dataset;
@@ -40,11 +42,11 @@ void run_eval(const std::string& model_path, const std::string& data, const std:
 
 void add_eval_command(CLI::App& app) {
   auto model = std::make_shared<std::string>();
-  auto data = std::make_shared<std::string>("data/mnist");
+  auto data = std::make_shared<std::string>();  // empty: looked up (resources.h)
   auto set = std::make_shared<std::string>("test");
   CLI::App* cmd = app.add_subcommand("eval", "Accuracy and confusion matrix of a saved model");
   cmd->add_option("model", *model, "Model file (.safetensors)")->required();
-  cmd->add_option("--data", *data, "Folder with the MNIST IDX files")->capture_default_str();
+  cmd->add_option("--data", *data, kDataHelp);
   cmd->add_option("--set", *set, "test, validation or training")
       ->check(CLI::IsMember({"test", "validation", "training"}))->capture_default_str();
   cmd->callback([=] { run_eval(*model, *data, *set); });

@@ -14,6 +14,7 @@
 #include "neurite/io/model_file.h"
 #include "neurite/viz/feature_maps.h"
 #include "neurite/viz/plot.h"
+#include "resources.h"
 
 namespace neurite::cli {
 
@@ -29,7 +30,7 @@ struct InspectArgs {
   std::string image;
   int64_t index = -1;
   bool has_index = false;  // --index given (a negative one is reported as out of range)
-  std::string data = "data/mnist";
+  std::string data;  // empty: looked up (resources.h)
   std::string out;
   bool invert = false;
   bool no_invert = false;
@@ -64,7 +65,7 @@ Digit digit_from_image(const InspectArgs& a) {
 // applied to them as to any picture's.
 Digit digit_from_test_set(const InspectArgs& a) {
   require(a.index >= 0, "--index " + std::to_string(a.index) + " is negative; test images are numbered from 0");
-  const Dataset test = load_mnist_test(a.data);
+  const Dataset test = load_mnist_test(mnist_folder(a.data));
   require(a.index >= 0 && a.index < test.size(),
           "--index " + std::to_string(a.index) + " is outside the test set's 0.." + std::to_string(test.size() - 1));
   Digit digit{{kSide, kSide, {}}, test.labels[static_cast<std::size_t>(a.index)]};
@@ -197,7 +198,7 @@ void add_inspect_command(CLI::App& app) {
   CLI::Option* image = cmd->add_option("--image", args->image, "28x28 PNG or PGM picture of a digit");
   CLI::Option* index = cmd->add_option("--index", args->index, "Use image N of the MNIST test set instead");
   image->excludes(index);
-  cmd->add_option("--data", args->data, "Folder with the MNIST IDX files (for --index)")->capture_default_str();
+  cmd->add_option("--data", args->data, std::string(kDataHelp) + "; for --index");
   cmd->add_option("--out", args->out, "Folder for input.png, filters.png and features-<layer>-<type>.png")->required();
   CLI::Option* invert = cmd->add_flag("--invert", args->invert, "The picture is dark ink on light paper: invert it");
   CLI::Option* keep = cmd->add_flag("--no-invert", args->no_invert, "Never invert (default: invert light pictures)");

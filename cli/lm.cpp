@@ -9,6 +9,7 @@
 #include "neurite/io/model_file.h"
 #include "neurite/ops/gemm.h"
 #include "neurite/train/language_model.h"
+#include "resources.h"
 
 namespace neurite::cli {
 
@@ -17,7 +18,7 @@ namespace {
 constexpr const char* kTask = "char-lm";
 
 struct LmTrainArgs {
-  std::string text = "data/kjv.txt", out = "out/lm.model";
+  std::string text, out = "out/lm.model";  // text: empty, looked up (resources.h)
   LanguageModelShape shape;
   LanguageModelTraining training;
   double holdout = 0.02;
@@ -42,6 +43,7 @@ void print_report(const LanguageModelReport& r) {
 }
 
 void run_train(LmTrainArgs a) {
+  a.text = corpus_file(a.text);
   if (a.threads > 0) set_num_threads(a.threads);
   require(std::isfinite(a.holdout) && a.holdout > 0 && a.holdout < 0.5,
           "--holdout must be a fraction between 0 and 0.5, got " + std::to_string(a.holdout));
@@ -105,7 +107,9 @@ void add_lm_command(CLI::App& app) {
   auto train_args = std::make_shared<LmTrainArgs>();
   LmTrainArgs& t = *train_args;
   CLI::App* train = lm->add_subcommand("train", "Train a recurrent character model on a text file");
-  train->add_option("--text", t.text, "Plain text file (scripts/fetch_corpus.sh makes data/kjv.txt)")->capture_default_str();
+  train->add_option("--text", t.text,
+                    "Plain text file (default: $NEURITE_CORPUS, else data/kjv.txt, which scripts/fetch_corpus.sh "
+                    "makes, in share/neurite beside the executable or in its source tree)");
   train->add_option("--out", t.out, "Save the model here")->capture_default_str();
   train->add_option("--cell", t.shape.cell, "rnn, lstm or gru")->capture_default_str();
   train->add_option("--layers", t.shape.layers, "Recurrent layers stacked")->capture_default_str();

@@ -8,6 +8,7 @@
 #include "neurite/data/image.h"
 #include "neurite/error.h"
 #include "neurite/io/model_file.h"
+#include "resources.h"
 
 namespace neurite::cli {
 
@@ -19,7 +20,7 @@ struct PredictArgs {
   std::string model;
   std::string image;
   int64_t index = -1;
-  std::string data = "data/mnist";
+  std::string data;  // empty: looked up (resources.h)
   bool invert = false;
   bool no_invert = false;
 };
@@ -39,7 +40,7 @@ Sample sample_from_image(const PredictArgs& a, const MnistOptions& options) {
 }
 
 Sample sample_from_test_set(const PredictArgs& a, const MnistOptions& options) {
-  const Dataset test = load_mnist_test(a.data, options);
+  const Dataset test = load_mnist_test(mnist_folder(a.data), options);
   require(a.index >= 0 && a.index < test.size(),
           "--index " + std::to_string(a.index) + " is outside the test set's 0.." + std::to_string(test.size() - 1));
   Sample s{Tensor(), test.labels[static_cast<std::size_t>(a.index)]};
@@ -77,7 +78,7 @@ void add_predict_command(CLI::App& app) {
   CLI::Option* image = cmd->add_option("--image", args->image, "28x28 PNG or PGM picture of a digit");
   CLI::Option* index = cmd->add_option("--index", args->index, "Use image N of the MNIST test set instead");
   image->excludes(index);
-  cmd->add_option("--data", args->data, "Folder with the MNIST IDX files (for --index)")->capture_default_str();
+  cmd->add_option("--data", args->data, std::string(kDataHelp) + "; for --index");
   CLI::Option* invert = cmd->add_flag("--invert", args->invert, "The picture is dark ink on light paper: invert it");
   CLI::Option* keep = cmd->add_flag("--no-invert", args->no_invert, "Never invert (default: invert light pictures)");
   invert->excludes(keep);

@@ -16,6 +16,7 @@
 #include "neurite/data/csv.h"
 #include "neurite/data/idx.h"
 #include "neurite/error.h"
+#include "resources.h"
 
 namespace neurite::cli {
 
@@ -104,7 +105,7 @@ std::string find_idx(const std::string& folder, const std::string& name) {
 }
 
 struct ExportArgs {
-  std::string data = "data/mnist";
+  std::string data;  // empty: looked up (resources.h)
   std::string set = "test";
   std::string out;
   int64_t limit = 0;
@@ -112,11 +113,12 @@ struct ExportArgs {
 
 void run_csv_export(const ExportArgs& a) {
   require(a.limit >= 0, "--limit must not be negative, got " + std::to_string(a.limit));
+  const std::string data = mnist_folder(a.data);
   const std::string prefix = a.set == "train" ? "train" : "t10k";
-  const IdxArray images = read_idx(find_idx(a.data, prefix + "-images-idx3-ubyte"), 3);
-  const IdxArray labels = read_idx(find_idx(a.data, prefix + "-labels-idx1-ubyte"), 1);
+  const IdxArray images = read_idx(find_idx(data, prefix + "-images-idx3-ubyte"), 3);
+  const IdxArray labels = read_idx(find_idx(data, prefix + "-labels-idx1-ubyte"), 1);
   require(images.dims[0] == labels.dims[0] && images.dims[1] * images.dims[2] == kMnistPixels,
-          a.data + ": the " + a.set + " images and labels do not match (" + std::to_string(images.dims[0]) +
+          data + ": the " + a.set + " images and labels do not match (" + std::to_string(images.dims[0]) +
               " images of " + std::to_string(images.dims[1] * images.dims[2]) + " pixels, " +
               std::to_string(labels.dims[0]) + " labels)");
   const int64_t n = a.limit > 0 ? std::min(a.limit, labels.dims[0]) : labels.dims[0];
@@ -147,7 +149,7 @@ void add_csv_command(CLI::App& app) {
 
   auto args = std::make_shared<ExportArgs>();
   CLI::App* exp = csv->add_subcommand("export", "Write MNIST IDX images and labels as CSV");
-  exp->add_option("--data", args->data, "Folder with the MNIST IDX files")->capture_default_str();
+  exp->add_option("--data", args->data, kDataHelp);
   exp->add_option("--set", args->set, "test (10,000 images) or train (60,000)")
       ->check(CLI::IsMember({"test", "train"}))->capture_default_str();
   exp->add_option("--out", args->out, "CSV file to write")->required();

@@ -5,28 +5,16 @@
 
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <thread>
 
 #include "commands.h"
 #include "neurite/error.h"
+#include "resources.h"
 #include "web/page_server.h"
 
 namespace neurite::cli {
 
 namespace {
-
-// The page's folder: web/ under the working directory (the repository root), else beside the
-// executable's build folder (build/neurite -> web/).
-std::string default_web_dir() {
-  namespace fs = std::filesystem;
-  if (fs::is_regular_file("web/index.html")) return "web";
-  std::error_code error;
-  const fs::path exe = fs::canonical("/proc/self/exe", error);
-  if (!error && fs::is_regular_file(exe.parent_path().parent_path() / "web" / "index.html"))
-    return (exe.parent_path().parent_path() / "web").string();
-  return "web";
-}
 
 // SIGINT and SIGTERM may reach any thread (OpenBLAS starts its own before main), so their handler
 // only writes the signal's number into a pipe; a watcher thread reads it and stops the server,
@@ -71,6 +59,7 @@ void run_serve(web::ServeOptions options) {
 
 void add_serve_command(CLI::App& app) {
   auto options = std::make_shared<web::ServeOptions>();
+  options->specs_dir = options->mnist_dir = "";  // looked up beside the executable (resources.h)
   CLI::App* cmd = app.add_subcommand("serve", "The local page: draw a digit, watch a network learn, look inside it");
   cmd->add_option("--model", options->models, "A model file to offer on the page (repeatable)")
       ->check(CLI::ExistingFile);
@@ -79,15 +68,18 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--host", options->host, "Address to listen on; anything but 127.0.0.1 opens the page to others")
       ->capture_default_str();
-  cmd->add_option("--web", options->web_dir, "The page's folder (default: web/ of the repository)");
-  cmd->add_option("--specs", options->specs_dir, "Folder of model specs the page can train")->capture_default_str();
-  cmd->add_option("--data", options->mnist_dir, "Folder with the MNIST IDX files")->capture_default_str();
+  cmd->add_option("--web", options->web_dir,
+                  "The page's folder (default: web/ in share/neurite beside the executable, or in its source tree)");
+  cmd->add_option("--specs", options->specs_dir, "Folder of model specs the page can train (default: shipped models/)");
+  cmd->add_option("--data", options->mnist_dir, kDataHelp);
   cmd->add_option("--watch-log", options->watch_logs,
                   "Show a CLI training on the page by following its log (neurite train --log FILE; repeatable)");
   cmd->add_option("--threads", options->threads, "HTTP worker threads")->check(CLI::Range(2, 256))->capture_default_str();
   cmd->callback([options] {
     web::ServeOptions o = *options;
-    if (o.web_dir.empty()) o.web_dir = default_web_dir();
+    if (o.web_dir.empty()) o.web_dir = page_folder();
+    if (o.specs_dir.empty()) o.specs_dir = specs_folder();
+    o.mnist_dir = mnist_folder_or_expected(o.mnist_dir);  // without MNIST the page still draws; the API says 503
     run_serve(std::move(o));
   });
 }

@@ -13,6 +13,7 @@
 #include "neurite/io/checkpoint.h"
 #include "neurite/io/model_file.h"
 #include "neurite/ops/gemm.h"
+#include "resources.h"
 #include "train_log.h"
 #include "train_settings.h"
 
@@ -22,7 +23,7 @@ namespace {
 
 // Flags that are not training settings: where things go, and how to resume.
 struct RunArgs {
-  std::string spec, data = "data/mnist", out, log, checkpoint_dir, resume;
+  std::string spec, data, out, log, checkpoint_dir, resume;  // data: empty, looked up (resources.h)
   int checkpoint_every = 1;
   int threads = 0;
 };
@@ -204,7 +205,8 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
   Checkpointer checkpointer(run, s, net, *optimizer);  // creates its folder before the data is read
   MnistOptions data_options = build_data_options(s);
   data_options.sample_shape = net.input_shape();  // (1, 28, 28) for convolutional networks
-  const Mnist mnist = load_mnist(run.data, data_options);
+  const std::string data = mnist_folder(run.data);
+  const Mnist mnist = load_mnist(data, data_options);
   const std::vector<EvaluationSet> sets = evaluation_sets(mnist, s);
   std::printf("network %s, %lld parameters; %lld training images, evaluating on %lld %s images\n",
               predicting_summary(net, *cost).c_str(), static_cast<long long>(net.parameter_count()),
@@ -221,7 +223,7 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
     const nlohmann::json start = {
         {"version", 1}, {"network", predicting_summary(net, *cost)},
         {"architecture", predicting_architecture(net.architecture(), *cost)}, {"settings", s},
-        {"data", run.data}, {"model", run.out.empty() ? nlohmann::json() : nlohmann::json(run.out)},
+        {"data", data}, {"model", run.out.empty() ? nlohmann::json() : nlohmann::json(run.out)},
         {"checkpoint_dir", run.checkpoint_dir.empty() ? nlohmann::json() : nlohmann::json(run.checkpoint_dir)},
         {"sets", {{"train", mnist.training.size()}, {"validation", mnist.validation.size()}, {"test", mnist.test.size()}}}};
     log.open(run.log, start, earlier);
@@ -232,7 +234,7 @@ void run_train(const CLI::App& cmd, const TrainSettings& typed, const RunArgs& r
   TrainCallbacks callbacks;
   ProgressRecords progress(log);
   callbacks.on_batch = [&](const BatchProgress& p) {
-    bar.update(p.done, p.total);
+    bar.update(p.epoch, s.epochs, p.done, p.total, p.cost);
     progress.add(p);
   };
   callbacks.on_epoch = [&](const EpochResult& r) {
@@ -317,15 +319,20 @@ void add_train_command(CLI::App& app) {
   auto run = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("train", "Train a network on MNIST");
   add_setting_options(cmd, *settings);
-  cmd->add_option("--model,--spec", run->spec, "Model spec file (JSON): the layers and training settings (models/*.json)");
-  cmd->add_option("--data", run->data, "Folder with the four MNIST IDX files")->capture_default_str();
+  cmd->add_option("--model,--spec", run->spec,
+                  "Model spec (JSON): the layers and training settings; a file, or a shipped spec by name "
+                  "(seed001-cnn: models/seed001-cnn.json)");
+  cmd->add_option("--data", run->data, kDataHelp);
   cmd->add_option("--out", run->out, "Save the trained model here (safetensors)");
   cmd->add_option("--log", run->log, "Write a JSON-lines training log here (for neurite plot)");
   cmd->add_option("--checkpoint-dir", run->checkpoint_dir, "Write checkpoint.safetensors and best.safetensors here");
   cmd->add_option("--checkpoint-every", run->checkpoint_every, "Epochs between checkpoints")->capture_default_str();
   cmd->add_option("--resume", run->resume, "Continue the run saved in this checkpoint");
   cmd->add_option("--threads", run->threads, "Worker threads (default: every core)");
-  cmd->callback([cmd, settings, run] { run_train(*cmd, *settings, *run); });
+  cmd->callback([cmd, settings, run] {
+    if (!run->spec.empty()) run->spec = find_model_spec(run->spec);  // a bare name is a shipped spec
+    run_train(*cmd, *settings, *run);
+  });
 }
 
 }  // namespace neurite::cli

@@ -39,9 +39,10 @@ double relative_error(double analytic, double numeric, double floor) {
 // Compares the analytic gradient of one tensor with central differences of the cost.
 GradCheckEntry check_tensor(const std::string& name, const std::string& layer, Tensor& value,
                             const Tensor& analytic, const std::function<double()>& cost_now,
-                            const GradCheckOptions& o, Rng& rng) {
+                            const GradCheckOptions& o, Rng& rng, const GradCheckProgress& progress) {
   GradCheckEntry e{.name = name, .layer = layer};
-  for (int64_t i : pick_entries(value.size(), o, rng)) {
+  const std::vector<int64_t> entries = pick_entries(value.size(), o, rng);
+  for (int64_t i : entries) {
     double error = std::numeric_limits<double>::infinity(), numeric = 0;
     for (double eps : o.steps) {
       const double n = central_difference(value, i, eps, cost_now);
@@ -59,6 +60,7 @@ GradCheckEntry check_tensor(const std::string& name, const std::string& layer, T
       e.numeric = numeric;
     }
     ++e.checked;
+    if (progress) progress(e, static_cast<int64_t>(entries.size()));
   }
   return e;
 }
@@ -66,7 +68,7 @@ GradCheckEntry check_tensor(const std::string& name, const std::string& layer, T
 }  // namespace
 
 GradCheckReport gradient_check(Network& net, const Cost& cost, const Tensor& x,
-                               const Tensor& target, const GradCheckOptions& o) {
+                               const Tensor& target, const GradCheckOptions& o, const GradCheckProgress& progress) {
   // Random layers (dropout in training mode) must draw the same mask in every pass, so each
   // pass starts from the generators' state before the analytic one.
   const std::vector<Rng::State> generators = net.generator_states();
@@ -87,9 +89,9 @@ GradCheckReport gradient_check(Network& net, const Cost& cost, const Tensor& x,
     const std::string index = p.name.substr(0, p.name.find('.'));
     const std::string layer = net.layer(std::stoul(index)).type();
     const Tensor analytic = *p.grad;
-    report.entries.push_back(check_tensor(p.name, layer, *p.value, analytic, cost_now, o, rng));
+    report.entries.push_back(check_tensor(p.name, layer, *p.value, analytic, cost_now, o, rng, progress));
   }
-  report.entries.push_back(check_tensor("input", "-", input, input_grad, cost_now, o, rng));
+  report.entries.push_back(check_tensor("input", "-", input, input_grad, cost_now, o, rng, progress));
   net.zero_grad();
   for (const auto& e : report.entries) report.max_error = std::max(report.max_error, e.max_error);
   report.passed = report.max_error <= o.tolerance;

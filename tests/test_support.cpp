@@ -13,10 +13,11 @@
 
 namespace neurite::testing {
 
-CommandResult run_cli(const std::string& arguments) {
-  const std::string command = std::string(NEURITE_CLI) + " " + arguments + " 2>&1";
+CommandResult run_cli(const std::string& arguments) { return run_shell(std::string(NEURITE_CLI) + " " + arguments); }
+
+CommandResult run_shell(const std::string& command) {
   CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
+  FILE* pipe = ::popen(("(" + command + ") 2>&1").c_str(), "r");
   if (!pipe) return result;
   std::array<char, 4096> buffer{};
   std::size_t n;
@@ -28,7 +29,10 @@ CommandResult run_cli(const std::string& arguments) {
 
 void expect_one_line_error(const std::string& args, const std::string& must_name) {
   SCOPED_TRACE("neurite " + args);
-  const auto r = run_cli(args);
+  expect_one_line_error(run_cli(args), must_name);
+}
+
+void expect_one_line_error(const CommandResult& r, const std::string& must_name) {
   EXPECT_NE(r.exit_code, 0) << r.output;
   std::string text = r.output;
   ASSERT_FALSE(text.empty());

@@ -20,6 +20,8 @@ struct CommandResult {
 
 // Runs `neurite <arguments>` (the freshly built binary) through the shell.
 CommandResult run_cli(const std::string& arguments);
+// Runs a shell command line, stdout and stderr together.
+CommandResult run_shell(const std::string& command);
 
 // A fresh empty folder under the build tree, unique per test.
 std::string temp_dir();
@@ -27,6 +29,8 @@ std::string temp_dir();
 // Runs `neurite <args>` and checks it failed with one line, "neurite: error: ...", containing
 // `must_name`.
 void expect_one_line_error(const std::string& args, const std::string& must_name);
+// The same check of a command already run.
+void expect_one_line_error(const CommandResult& r, const std::string& must_name);
 
 // Folder holding the four MNIST IDX files (NEURITE_MNIST or <source>/data/mnist); empty when absent.
 std::string mnist_dir();

@@ -2,6 +2,7 @@
 // re-evaluated, and the central difference (C(w+eps) - C(w-eps)) / 2eps is compared with what
 // backward computed. The report gives the largest relative error per layer.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,10 @@ struct GradCheckReport {
   std::string describe() const;  // a table, one line per entry
 };
 
+// Called after each entry checked: the tensor's entry so far, and how many entries of it are checked.
+using GradCheckProgress = std::function<void(const GradCheckEntry& so_far, int64_t to_check)>;
+
 GradCheckReport gradient_check(Network& net, const Cost& cost, const Tensor& x, const Tensor& target,
-                               const GradCheckOptions& options = {});
+                               const GradCheckOptions& options = {}, const GradCheckProgress& progress = {});
 
 }  // namespace neurite
