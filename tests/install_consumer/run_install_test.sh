@@ -71,7 +71,8 @@ if [ -x "$prefix/bin/neurite" ]; then
   echo "== the installed command"
   lib=$(ldd "$prefix/bin/neurite" | awk '$1 ~ /^libneurite\.so/ {print $3}')
   [ -n "$lib" ] && [ "$(realpath "$(dirname "$lib")")" = "$(realpath "$libdir")" ] || fail "the installed neurite loads libneurite from '$lib', not $libdir"
-  "$prefix/bin/neurite" perceptron | grep -qx "1 and 1 = 1" || fail "the installed neurite perceptron"
+  perceptron=$("$prefix/bin/neurite" perceptron)
+  grep -qx "1 and 1 = 1" <<<"$perceptron" || fail "the installed neurite perceptron printed: $perceptron"
   shared=(web/index.html web/app.js web/style.css models/best-mlp.json)
   # uPlot only when the source has it (scripts/fetch_web.sh); configure warns when it does not.
   if [ -d "$source_dir/web/node_modules/uplot" ]; then
