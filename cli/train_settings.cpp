@@ -177,34 +177,12 @@ ModelSpec read_model_spec(const std::string& path) {
           path + ": a model spec needs a \"layers\" list");
   ModelSpec spec{.architecture = {{"input", j.value("input", nlohmann::json::array({784}))}, {"layers", j["layers"]}}};
   if (j.contains("training")) spec.training = j["training"];
-  // Fill in each layer's input size ("in" of dense and recurrent layers, "in_channels" of conv2d) from the shape the
-  // layers before it produce, so a spec only says what each layer outputs.
+  // Each layer takes the sizes the spec leaves out ("in" of a dense layer) from the layers before it;
+  // the architecture kept is the built network's, with every size written out.
   try {
     Network net(spec.architecture["input"].get<Shape>());
-    nlohmann::json& layers = spec.architecture["layers"];
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-      nlohmann::json& layer = layers[i];
-      const std::string type = layer.is_object() ? layer.value("type", "") : "";
-      const Shape& in = net.output_shape();
-      const bool recurrent = type == "rnn" || type == "lstm" || type == "gru";
-      // dense takes a flat input, or a sequence (steps, features) and acts on every step
-      if ((type == "dense" || recurrent) && !layer.contains("in") && (in.size() == 1 || in.size() == 2))
-        layer["in"] = in.back();
-      if (recurrent && (in.size() != 2))
-        throw Error("layer " + std::to_string(i) + " (" + type + "): takes a sequence (steps, features), but the layers before it give " +
-                    to_string(in));
-      if (type == "dense" && !layer.contains("in"))
-        throw Error("layer " + std::to_string(i) + " (dense): takes a flat input, but the layers before it give " +
-                    to_string(in) + " (put a flatten layer before it)");
-      if (type == "conv2d" && !layer.contains("in_channels") && in.size() == 3) layer["in_channels"] = in[0];
-      LayerPtr built;
-      try {
-        built = make_layer(layer);
-      } catch (const Error& e) {
-        throw Error("layer " + std::to_string(i) + " (" + (type.empty() ? "?" : type) + "): " + e.what());
-      }
-      net.add(std::move(built));  // names the layer and both shapes when they do not chain
-    }
+    for (const nlohmann::json& layer : spec.architecture["layers"]) net.add(layer);  // errors name the layer
+    spec.architecture = net.architecture();
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": " + e.what());
   } catch (const Error& e) {

@@ -415,11 +415,10 @@ TEST(BatchNormCli, ASpecWithBatchnormTrainsAndTheSavedModelEvaluatesTheSame) {
   const std::string data = testing::mnist_dir();
   if (data.empty()) GTEST_SKIP() << "MNIST not found (run scripts/fetch-mnist.sh)";
   const std::string dir = testing::temp_dir();
-  // "features" is spelled out: the CLI's spec check (cli/train_settings.cpp) builds each layer
-  // with make_layer(layer), without the input shape a bare {"type": "batchnorm"} infers it from.
+  // A bare {"type": "batchnorm"}: the layer takes its channel count from the convolution before it.
   std::ofstream(dir + "/bn.json") << R"({
     "input": [1, 28, 28],
-    "layers": [{"type": "conv2d", "out_channels": 8, "kernel": 5}, {"type": "batchnorm", "features": 8},
+    "layers": [{"type": "conv2d", "out_channels": 8, "kernel": 5}, {"type": "batchnorm"},
                {"type": "relu"}, {"type": "maxpool2d", "kernel": 2}, {"type": "flatten"}, {"type": "dense", "out": 10},
                {"type": "softmax"}],
     "training": {"cost": "log-likelihood", "optimizer": "adam", "rate": 0.003, "batch": 32, "init": "he"}})";

@@ -21,6 +21,7 @@
 #include "neurite/io/model_file.h"
 #include "neurite/io/safetensors.h"
 #include "neurite/layers/activation.h"
+#include "neurite/layers/batchnorm.h"
 #include "neurite/layers/conv2d.h"
 #include "neurite/layers/dense.h"
 #include "neurite/layers/dropout.h"
