@@ -100,8 +100,11 @@ std::vector<Buffer> Network::buffers() {
   return all;
 }
 
+// Called before every batch: walks the layers directly rather than building parameters()'s
+// prefixed names each time.
 void Network::zero_grad() {
-  for (Parameter& p : parameters()) p.grad->fill(0.0f);
+  for (auto& layer : layers_)
+    for (Parameter& p : layer->parameters()) p.grad->fill(0.0f);
 }
 
 void Network::initialize(const Initializer& init, Rng& rng) {
