@@ -87,9 +87,8 @@ bool should_invert(const std::string& path, const GrayImage& image, Invert inver
 }  // namespace
 
 GrayImage read_digit_picture(const std::string& path, Invert invert) {
-  constexpr int64_t kSide = 28;  // MNIST pictures are 28x28
   GrayImage image = read_gray_image(path);
-  require(image.width == kSide && image.height == kSide,
+  require(image.width == kMnistSide && image.height == kMnistSide,
           path + ": image is " + std::to_string(image.width) + "x" + std::to_string(image.height) +
               ", the model needs 28x28 like MNIST");
   if (should_invert(path, image, invert))

@@ -22,7 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kSide = 28;  // MNIST pictures are 28x28
 constexpr int kInputZoom = 8;  // input.png: 224x224
 
 struct InspectArgs {
@@ -68,11 +67,11 @@ Digit digit_from_test_set(const InspectArgs& a) {
   const Dataset test = load_mnist_test(mnist_folder(a.data));
   require(a.index >= 0 && a.index < test.size(),
           "--index " + std::to_string(a.index) + " is outside the test set's 0.." + std::to_string(test.size() - 1));
-  Digit digit{{kSide, kSide, {}}, test.labels[static_cast<std::size_t>(a.index)]};
+  Digit digit{{kMnistSide, kMnistSide, {}}, test.labels[static_cast<std::size_t>(a.index)]};
   Tensor image;
   test.read_inputs(a.index, 1, image);
   const float* row = image.data();
-  for (int64_t p = 0; p < kSide * kSide; ++p)
+  for (int64_t p = 0; p < kMnistSide * kMnistSide; ++p)
     digit.ink.pixels.push_back(static_cast<uint8_t>(std::lround(row[p] * 255)));
   return digit;
 }
@@ -103,7 +102,7 @@ std::size_t first_weighted_layer(Network& network, const std::string& model_path
 Picture input_picture(const Digit& digit, const InspectArgs& a) {
   const std::string from =
       a.has_index ? "test image " + std::to_string(a.index) + ", label " + std::to_string(digit.label) : a.image;
-  return {"input.png", enlarge(digit_picture(digit.ink.pixels, kSide, kSide), kInputZoom),
+  return {"input.png", enlarge(digit_picture(digit.ink.pixels, kMnistSide, kMnistSide), kInputZoom),
           "the digit fed in (" + from + "), " + std::to_string(kInputZoom) + "x enlarged"};
 }
 
@@ -176,7 +175,7 @@ void print_prediction(const Network& network, const Tensor& out, int label) {
 void run_inspect(const InspectArgs& a) {
   require(a.image.empty() == a.has_index, "give exactly one of --image FILE and --index N");
   Model model = load_model(a.model);
-  require(element_count(model.network.input_shape()) == kSide * kSide,
+  require(element_count(model.network.input_shape()) == kMnistSide * kMnistSide,
           a.model + ": the model takes input " + to_string(model.network.input_shape()) +
               ", inspect feeds 28x28 = 784 pixels");
   const std::size_t first = first_weighted_layer(model.network, a.model);

@@ -14,7 +14,6 @@ namespace neurite::cli {
 
 namespace {
 
-constexpr int64_t kSide = 28;  // MNIST pictures are 28x28
 
 struct PredictArgs {
   std::string model;
@@ -33,8 +32,8 @@ struct Sample {
 Sample sample_from_image(const PredictArgs& a, const MnistOptions& options) {
   const Invert invert = a.invert ? Invert::Always : a.no_invert ? Invert::Never : Invert::Auto;
   const GrayImage image = read_digit_picture(a.image, invert);
-  Sample s{Tensor({1, kSide * kSide}), -1};
-  for (int64_t i = 0; i < kSide * kSide; ++i)
+  Sample s{Tensor({1, kMnistSide * kMnistSide}), -1};
+  for (int64_t i = 0; i < kMnistSide * kMnistSide; ++i)
     s.input[i] = scale_pixel(image.pixels[static_cast<std::size_t>(i)], options.scale);
   return s;
 }
@@ -52,7 +51,7 @@ void run_predict(const PredictArgs& a) {
   require(a.image.empty() != (a.index < 0), "give exactly one of --image FILE and --index N");
   Model model = load_model(a.model);
   const MnistOptions options = data_options_of(model.info);
-  require(element_count(model.network.input_shape()) == kSide * kSide,
+  require(element_count(model.network.input_shape()) == kMnistSide * kMnistSide,
           a.model + ": the model takes input " + to_string(model.network.input_shape()) +
               ", predict feeds 28x28 = 784 pixels");
   Sample sample = a.image.empty() ? sample_from_test_set(a, options) : sample_from_image(a, options);

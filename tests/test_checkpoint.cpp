@@ -36,8 +36,6 @@ TrainOptions options(bool averaging = false) {
   o.schedule.kind = "cosine";
   o.early_stopping.patience = 50;
   o.augment = augment_options_from_text("rotate=10,shift=1");
-  o.image_height = 4;
-  o.image_width = 4;
   o.gradient_norms = true;
   if (averaging) {
     o.average_decay = 0.9;

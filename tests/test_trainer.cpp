@@ -259,6 +259,12 @@ TEST(Trainer, RejectsBadOptionsAndData) {
   Network three_out = fresh({2, 3, 3}, 1);
   msg = error_of([&] { train(three_out, cost, sgd, data, nullptr, {.epochs = 1}); });
   EXPECT_TRUE(contains(msg, "targets")) << msg;
+  // Augmentation distorts pictures: 2 features are not one.
+  TrainOptions augmented{.epochs = 1};
+  augmented.augment = augment_options_from_text("rotate=10");
+  msg = error_of([&] { train(net, cost, sgd, data, nullptr, augmented); });
+  EXPECT_TRUE(contains(msg, "augmentation needs one-channel pictures")) << msg;
+  EXPECT_TRUE(contains(msg, "(2)")) << msg;
   // A cost that takes logits refuses a network that already applies its activation.
   Network ends_in_sigmoid = fresh({2, 3, 2}, 1);
   msg = error_of([&] { train(ends_in_sigmoid, SigmoidCrossEntropyCost(), sgd, data, nullptr, {.epochs = 1}); });

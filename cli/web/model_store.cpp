@@ -16,7 +16,6 @@ namespace neurite::web {
 
 namespace {
 
-constexpr int64_t kSide = 28;
 constexpr int kBackqueryZoom = 8;
 
 bool is_activation(const std::string& type) {
@@ -58,7 +57,7 @@ std::vector<float> probabilities_of(const Tensor& out, bool softmax) {
 ServedModel::ServedModel(std::string name, std::string source, Model model)
     : name_(std::move(name)), model_(std::move(model)) {
   Network& net = model_.network;
-  require(element_count(net.input_shape()) == kSide * kSide,
+  require(element_count(net.input_shape()) == kMnistSide * kMnistSide,
           name_ + ": the model takes input " + to_string(net.input_shape()) + "; the page feeds 28x28 digits");
   require(element_count(net.output_shape()) == 10,
           name_ + ": the model gives " + to_string(net.output_shape()) + " outputs; the page shows 10 digits");
@@ -82,7 +81,7 @@ Tensor ServedModel::input_of(const GrayImage& digit) const {
   Shape shape = model_.network.input_shape();
   shape.insert(shape.begin(), 1);
   Tensor x(shape);
-  for (int64_t i = 0; i < kSide * kSide; ++i) x[i] = scale_pixel(digit.pixels[static_cast<std::size_t>(i)], scale_);
+  for (int64_t i = 0; i < kMnistSide * kMnistSide; ++i) x[i] = scale_pixel(digit.pixels[static_cast<std::size_t>(i)], scale_);
   return x;
 }
 
@@ -150,7 +149,7 @@ std::vector<uint8_t> ServedModel::backquery_png(int digit) {
                              "exactly those");
   std::lock_guard lock(mutex_);
   const Tensor values = backquery(model_.network, one_hot_target(10, digit, targets_));
-  return encode_png_gray(enlarge(backquery_image(values, kSide, kSide), kBackqueryZoom));
+  return encode_png_gray(enlarge(backquery_image(values, kMnistSide, kMnistSide), kBackqueryZoom));
 }
 
 const TestResults& ServedModel::test_results(const std::string& mnist_dir) {

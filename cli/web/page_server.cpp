@@ -19,7 +19,6 @@ namespace neurite::web {
 
 namespace {
 
-constexpr int64_t kSide = 28;
 constexpr int64_t kTestImages = 10000;
 
 // The page's files: URL path, file under the page folder, content type. uPlot comes from the npm
@@ -191,7 +190,7 @@ void PageServer::add_model_routes() {
   post("/api/predict", [this](const httplib::Request& req, httplib::Response& res) {
     const nlohmann::json body = json_body(req);
     const std::shared_ptr<ServedModel> m = model(string_field(body, "model", "body"));
-    GrayImage digit{kSide, kSide, {}};
+    GrayImage digit{kMnistSide, kMnistSide, {}};
     if (body.contains("drawing")) {
       const nlohmann::json& d = body["drawing"];
       if (!d.is_object()) throw HttpError(400, "body.drawing must be an object {width, height, pixels}");
@@ -202,7 +201,7 @@ void PageServer::add_model_routes() {
                                {"image", made.image.pixels}, {"milliseconds", 0}});
       digit = made.image;
     } else if (body.contains("image")) {
-      digit.pixels = pixels_field(body, "image", "body", kSide * kSide);
+      digit.pixels = pixels_field(body, "image", "body", kMnistSide * kMnistSide);
     } else {
       throw HttpError(400, "body needs \"drawing\" (what was drawn) or \"image\" (28x28 pixels)");
     }
@@ -218,7 +217,7 @@ void PageServer::add_model_routes() {
   post(R"(/api/models/([^/]+)/feature-maps)", [this](const httplib::Request& req, httplib::Response& res) {
     const std::shared_ptr<ServedModel> m = model(req.matches[1]);
     const nlohmann::json body = json_body(req);
-    send_json(res, m->feature_maps({kSide, kSide, pixels_field(body, "image", "body", kSide * kSide)}));
+    send_json(res, m->feature_maps({kMnistSide, kMnistSide, pixels_field(body, "image", "body", kMnistSide * kMnistSide)}));
   });
 
   get(R"(/api/models/([^/]+)/backquery/([^/]+)\.png)", [this](const httplib::Request& req, httplib::Response& res) {
@@ -271,8 +270,8 @@ void PageServer::add_model_routes() {
     const int64_t index = path_integer(req.matches[1], 0, kTestImages - 1, "test image");
     require_mnist_file("t10k-images-idx3-ubyte", "test");
     const std::vector<uint8_t>& all = test_images();
-    const auto first = all.begin() + index * kSide * kSide;
-    send_png(res, encode_png_gray({kSide, kSide, std::vector<uint8_t>(first, first + kSide * kSide)}));
+    const auto first = all.begin() + index * kMnistSide * kMnistSide;
+    send_png(res, encode_png_gray({kMnistSide, kMnistSide, std::vector<uint8_t>(first, first + kMnistSide * kMnistSide)}));
   });
 }
 
@@ -292,7 +291,7 @@ nlohmann::json PageServer::spec_list() const {
     } catch (const std::exception&) {
       continue;  // not a spec the page can train; `neurite train --model` says why
     }
-    if (element_count(spec.architecture.at("input").get<Shape>()) != kSide * kSide) continue;
+    if (element_count(spec.architecture.at("input").get<Shape>()) != kMnistSide * kMnistSide) continue;
     nlohmann::json merged = cli::TrainSettings{};
     merged.update(cli::with_json_keys(spec.training));
     specs.push_back({{"name", file.stem().string()},

@@ -13,6 +13,18 @@ namespace neurite {
 
 namespace {
 
+// The height and width of the one-channel pictures augmentation distorts: (H, W) or (1, H, W)
+// samples, or a flat sample of a square number of pixels.
+std::pair<int64_t, int64_t> picture_size(const Shape& sample) {
+  const bool flat = sample.size() == 1;
+  const auto side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(sample.front()))));
+  if (flat && side * side == sample.front()) return {side, side};
+  if (sample.size() == 2 || (sample.size() == 3 && sample[0] == 1))
+    return {sample[sample.size() - 2], sample[sample.size() - 1]};
+  throw Error("augmentation needs one-channel pictures ((H, W), (1, H, W) or a square number of pixels), the inputs are " +
+              to_string(sample));
+}
+
 void validate(const Network& net, const Cost& cost, const Dataset& training, std::span<const EvaluationSet> evaluation,
               const TrainOptions& o) {
   predicting_architecture(net.architecture(), cost);  // the network must not end in the cost's own activation
@@ -29,10 +41,7 @@ void validate(const Network& net, const Cost& cost, const Dataset& training, std
   Shape target(training.targets.shape().begin() + 1, training.targets.shape().end());
   require(target == net.output_shape(), "training targets " + to_string(target) +
                                             " do not match the network output " + to_string(net.output_shape()));
-  if (o.augment.enabled())
-    require(element_count(sample) == o.image_height * o.image_width,
-            "augmentation needs " + std::to_string(o.image_height) + "x" + std::to_string(o.image_width) +
-                " images, the inputs are " + to_string(sample));
+  if (o.augment.enabled()) picture_size(sample);  // throws unless the samples are pictures
   for (const EvaluationSet& set : evaluation) require(set.data != nullptr, "evaluation set " + set.name + " is missing");
   if (o.early_stopping.patience > 0)
     require(!evaluation.empty(), "early stopping needs an evaluation set to watch");
@@ -137,8 +146,10 @@ TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Da
   RateSchedule schedule(options.schedule, optimizer.rate(), options.epochs);
   EarlyStopping stopping(options.early_stopping);
   std::optional<Augmenter> augmenter;
-  if (options.augment.enabled())
-    augmenter.emplace(options.augment, options.image_height, options.image_width, options.background);
+  if (options.augment.enabled()) {
+    const auto [height, width] = picture_size(training.sample_shape());
+    augmenter.emplace(options.augment, height, width, options.background);
+  }
 
   TrainState state;
   Rng augment_rng(options.seed, /*stream=*/2);

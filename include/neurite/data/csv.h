@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "neurite/data/dataset.h"
+#include "neurite/data/mnist.h"
 
 namespace neurite {
 
-constexpr int64_t kMnistPixels = 28 * 28;
+constexpr int64_t kMnistPixels = kMnistSide * kMnistSide;
 
 struct CsvDigits {
   std::vector<uint8_t> labels;  // (N), each 0..9

@@ -7,11 +7,12 @@
 #include <cstdint>
 
 #include "neurite/data/image.h"
+#include "neurite/data/mnist.h"
 
 namespace neurite {
 
-constexpr int64_t kMnistSide = 28;  // the field
-constexpr int64_t kMnistBox = 20;   // the box the digit is scaled into
+// The field is kMnistSide (28) square.
+constexpr int64_t kMnistBox = 20;  // the box the digit is scaled into
 
 // Pixels brighter than this are ink when the bounding box is measured (the faint edges of an
 // anti-aliased stroke, and stray specks, do not stretch the box). Every pixel inside the box

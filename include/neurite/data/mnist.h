@@ -8,6 +8,9 @@
 
 namespace neurite {
 
+// MNIST's pictures are kMnistSide x kMnistSide pixels.
+constexpr int64_t kMnistSide = 28;
+
 struct MnistOptions {
   InputScale scale = InputScale::Unit;
   TargetValues targets{};

@@ -30,8 +30,9 @@ struct TrainOptions {
   Clipping clipping = {};        // gradient clipping before each step (recurrent networks)
   ScheduleOptions schedule = {}; // the optimiser's rate at the start is the base rate
   EarlyStoppingOptions early_stopping = {};  // watches the first evaluation set's accuracy
-  AugmentOptions augment = {};   // applied to every training batch, images of the shape below
-  int64_t image_height = 28, image_width = 28;
+  // Applied to every training batch. The pictures are the samples' last two axes (one channel),
+  // or the square a flat sample folds into (784 pixels as 28x28).
+  AugmentOptions augment = {};
   float background = 0;          // the pixel value of empty paper (0.01 with Rashid's scaling)
   bool monitor_training = false; // also measure cost and accuracy on the training set
   bool gradient_norms = false;   // record each parameter's mean gradient norm per epoch
