@@ -42,7 +42,7 @@ void bm_epoch(benchmark::State& state, int64_t hidden, Feature feature, int thre
   net.initialize({.kind = neurite::Initializer::Kind::He}, rng);
   const neurite::Dataset data = synthetic_images();
   const auto cost = neurite::make_cost(big ? "log-likelihood" : "cross-entropy");
-  auto optimizer = neurite::make_optimizer({.kind = big ? "adam" : "sgd", .rate = big ? 0.001 : 0.5});
+  auto optimizer = big ? neurite::make_optimizer({.rate = 0.001, .kind = neurite::AdamOptions{}}) : neurite::make_optimizer({.rate = 0.5});
   neurite::TrainOptions options{.epochs = 1, .batch = big ? 100 : 10};
   if (feature == kAugment || feature == kAll) options.augment = neurite::augment_options_from_text("rotate=10,shift=2,scale=0.1");
   if (feature == kL2 || feature == kAll) options.regularization = {.l2 = 5, .max_norm = big ? 3.0 : 0.0};

@@ -8,53 +8,6 @@
 
 namespace neurite::cli {
 
-namespace {
-std::vector<std::string> split(const std::string& text, const std::string& separators) {
-  std::vector<std::string> parts;
-  std::string current;
-  for (char c : text) {
-    if (separators.find(c) != std::string::npos) {
-      parts.push_back(current);
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  parts.push_back(current);
-  return parts;
-}
-
-double parse_number(const std::string& part, const std::string& what) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(part, &used);
-    if (used == part.size() && std::isfinite(v)) return v;
-  } catch (const std::exception&) {
-  }
-  throw Error(what + ": '" + part + "' is not a number");
-}
-}  // namespace
-
-std::vector<int64_t> parse_sizes(const std::string& text) {
-  std::vector<int64_t> sizes;
-  for (const std::string& part : split(text, ",-")) {
-    const double v = parse_number(part, "--layers " + text);
-    require(v >= 1 && v == std::floor(v) && v < 1e8,
-            "--layers " + text + ": layer size '" + part + "' must be a positive whole number");
-    sizes.push_back(static_cast<int64_t>(v));
-  }
-  require(sizes.size() >= 2, "--layers " + text + ": give at least an input and an output size");
-  return sizes;
-}
-
-TargetValues parse_targets(const std::string& text) {
-  const auto parts = split(text, ",/");
-  require(parts.size() == 2, "--targets " + text + ": give off and on values, like 0.1,0.9");
-  TargetValues t{static_cast<float>(parse_number(parts[0], "--targets")),
-                 static_cast<float>(parse_number(parts[1], "--targets"))};
-  require(t.off < t.on, "--targets " + text + ": the off value must be below the on value");
-  return t;
-}
 
 Initializer::Kind parse_init(const std::string& text) {
   try {

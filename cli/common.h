@@ -14,10 +14,8 @@
 
 namespace neurite::cli {
 
-std::vector<int64_t> parse_sizes(const std::string& text);      // "784,30,10"
 // A CLI11 check: the option's value is a finite number > 0 ("must be a positive number, got 0").
 CLI::Validator positive_number();
-TargetValues parse_targets(const std::string& text);            // "0.1,0.9"
 Initializer::Kind parse_init(const std::string& text);          // "nielsen" | "rashid" | "uniform"
 
 // The input scaling and targets stored in a model's training settings.

@@ -11,7 +11,7 @@
 #include "neurite/gradcheck.h"
 #include "neurite/io/model_file.h"
 #include "resources.h"
-#include "train_settings.h"
+#include "neurite/train/run_config.h"
 
 namespace neurite::cli {
 
@@ -81,7 +81,7 @@ bool names_spec(const std::string& model) {
 // The flags' network, a spec's (both get fresh weights below) or a saved model's.
 Network network_to_check(const GradcheckArgs& a, ActivationKind output) {
   if (a.model.empty())
-    return make_mlp(MlpOptions{.sizes = parse_sizes(a.layers),
+    return make_mlp(MlpOptions{.sizes = layer_sizes_from_text(a.layers),
                                .hidden = parse_activation(a.activation),
                                .output = output,
                                .dropout = a.dropout});

@@ -335,7 +335,7 @@ TEST(BatchNormFiles, ModelFileKeepsParametersAndStatisticsBitExactlyUnderPyTorch
 TEST(BatchNormFiles, CheckpointKeepsTheRunningStatistics) {
   Network net = trained_both_kinds();
   const std::string path = testing::temp_dir() + "/checkpoint.safetensors";
-  const auto optimizer = make_optimizer({.kind = "sgd", .rate = 0.1});
+  const auto optimizer = make_optimizer({.rate = 0.1});
   save_checkpoint(path, net, ModelInfo{.cost = "log-likelihood"}, *optimizer, {{"note", "test"}}, TrainState{});
   Checkpoint c = load_checkpoint(path);
   expect_same_tensors(net, c.model.network);

@@ -33,13 +33,13 @@ Network network() {
 TrainOptions options(bool averaging = false) {
   TrainOptions o{.epochs = 6, .batch = 8, .seed = 9};
   o.regularization = {.l2 = 0.5, .max_norm = 3.0};
-  o.schedule.kind = "cosine";
+  o.schedule = CosineSchedule{};
   o.early_stopping.patience = 50;
   o.augment = augment_options_from_text("rotate=10,shift=1");
   o.gradient_norms = true;
   if (averaging) {
     o.average_decay = 0.9;
-    o.schedule.kind = "cosine-steps";
+    o.schedule = CosineStepsSchedule{};
   }
   return o;
 }
@@ -64,7 +64,7 @@ RunOutcome run_training(int stop_after, const std::string& dir, bool averaging =
   const Dataset train_set = images(64, 1), test_set = images(32, 2);
   const std::vector<EvaluationSet> sets{{"test", &test_set}};
   const SoftmaxLogLikelihoodCost cost;
-  const OptimizerOptions adam{.kind = "adam", .rate = 0.01};
+  const OptimizerOptions adam{.rate = 0.01, .kind = AdamOptions{}};
   Network net = network();
   std::unique_ptr<Optimizer> optimizer = make_optimizer(adam);
   const std::string path = dir + "/checkpoint.safetensors";
@@ -132,7 +132,7 @@ TEST(Checkpoint, WithoutTheOptimizerStateTheRunDiverges) {
   const std::vector<EvaluationSet> sets{{"test", &test_set}};
   run_training(3, dir);  // leaves the epoch-6 checkpoint; make one at epoch 3 again
   Network net = network();
-  std::unique_ptr<Optimizer> optimizer = make_optimizer({.kind = "adam", .rate = 0.01});
+  std::unique_ptr<Optimizer> optimizer = make_optimizer({.rate = 0.01, .kind = AdamOptions{}});
   TrainCallbacks callbacks;
   struct Stop {};
   callbacks.on_state = [&](const TrainState& state, bool) {
@@ -143,7 +143,7 @@ TEST(Checkpoint, WithoutTheOptimizerStateTheRunDiverges) {
   };
   EXPECT_THROW(train(net, SoftmaxLogLikelihoodCost(), *optimizer, train_set, sets, options(), callbacks), Stop);
   Checkpoint c = load_checkpoint(dir + "/c.safetensors");
-  std::unique_ptr<Optimizer> fresh = make_optimizer({.kind = "adam", .rate = 0.01});
+  std::unique_ptr<Optimizer> fresh = make_optimizer({.rate = 0.01, .kind = AdamOptions{}});
   Network restored = trained_network(c.model);
   train(restored, SoftmaxLogLikelihoodCost(), *fresh, train_set, sets, options(), {}, &c.state);
   EXPECT_FALSE(parameter_bytes(restored) == straight.weights);
@@ -185,7 +185,7 @@ TEST(Checkpoint, TruncatedCorruptAndForeignFilesAreRejected) {
     if (name.starts_with("optimizer.") && name.ends_with(".m")) t = Tensor({3});
   write_safetensors(dir + "/moments.safetensors", file);
   Checkpoint c = load_checkpoint(dir + "/moments.safetensors");
-  std::unique_ptr<Optimizer> adam = make_optimizer({.kind = "adam", .rate = 0.01});
+  std::unique_ptr<Optimizer> adam = make_optimizer({.rate = 0.01, .kind = AdamOptions{}});
   EXPECT_FALSE(error_of([&] { c.restore_optimizer(*adam); }).empty());
 }
 

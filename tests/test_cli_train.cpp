@@ -45,7 +45,9 @@ TEST(CliTrain, ImpossibleHyperParametersAreNamed) {
   expect_one_line_error("train --optimizer sgd --nesterov" + data, "nesterov");
   expect_one_line_error("train --optimizer adam --beta1 1" + data, "beta1");
   expect_one_line_error("train --optimizer adam --eps 0" + data, "eps");
-  expect_one_line_error("train --optimizer adamw --weight-decay -1" + data, "weight_decay");
+  expect_one_line_error("train --optimizer adamw --weight-decay -1" + data, "--weight-decay");
+  expect_one_line_error("train --optimizer adam --momentum 0.9" + data, "--momentum is not a setting of the adam optimizer");
+  expect_one_line_error("train --epochs 2.5" + data, "--epochs 2.5: expected a whole number");
   expect_one_line_error("train --rate 0" + data, "rate");
   expect_one_line_error("train --schedule sawtooth" + data, "sawtooth");
   expect_one_line_error("train --schedule step --step-factor 0" + data, "factor");
@@ -64,6 +66,10 @@ TEST(CliTrain, BadSpecFilesAreNamed) {
   expect_one_line_error("train --spec " + dir + "/broken.json", "broken.json: not valid JSON");
   write_text(dir + "/typo.json", R"({"layers": [{"type": "dense", "out": 10}, {"type": "sigmoid"}], "training": {"rat": 1}})");
   expect_one_line_error("train --spec " + dir + "/typo.json", "unknown training setting 'rat'");
+  write_text(dir + "/dashes.json", R"({"layers": [{"type": "dense", "out": 10}], "training": {"train-size": 9}})");
+  expect_one_line_error("train --spec " + dir + "/dashes.json", "unknown training setting 'train-size' (the key is 'train_size')");
+  write_text(dir + "/zero.json", R"({"layers": [{"type": "dense", "out": 10}, {"type": "sigmoid"}], "training": {"epochs": 0}})");
+  expect_one_line_error("train --spec " + dir + "/zero.json", "zero.json: epochs must be positive, got 0");
   write_text(dir + "/wrong.json", R"({"layers": [{"type": "dense", "out": 12}, {"type": "sigmoid"}]})");
   expect_one_line_error("train --spec " + dir + "/wrong.json --data /nonexistent", "10 outputs");
   write_text(dir + "/layer.json", R"({"layers": [{"type": "dense", "out": 10, "init": "glorot"}]})");
@@ -129,7 +135,7 @@ TEST_F(CliTrainMnist, SpecFileBuildsTheNetworkAndFlagsOverrideItsSettings) {
                {"type": "dense", "out": 40, "init": "he"}, {"type": "relu"}, {"type": "dropout", "p": 0.5},
                {"type": "dense", "out": 10, "init": "xavier"}, {"type": "softmax"}],
     "training": {"cost": "log-likelihood", "optimizer": "adam", "rate": 0.001, "batch": 32, "epochs": 5,
-                 "train-size": 3000}})");
+                 "train_size": 3000}})");
   const auto r = run_cli("train --spec " + dir_ + "/spec.json --epochs 2 --data " + data_ + " --out " + dir_ + "/m.safetensors");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("dropout(0.2) -> dense(40) -> relu -> dropout(0.5) -> dense(10) -> softmax"), std::string::npos)

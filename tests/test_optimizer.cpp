@@ -41,15 +41,8 @@ std::vector<Tensor> run_steps(Optimizer& optimizer, Tensor w, const std::vector<
 }
 
 OptimizerOptions options_of(const std::string& kind) {
-  OptimizerOptions o;
-  o.kind = kind;
-  o.rate = 0.1;
-  if (kind == "nesterov") {
-    o.kind = "sgd";
-    o.nesterov = true;
-  }
-  if (kind == "sgd" || kind == "nesterov") o.momentum = 0.9;
-  return o;
+  if (kind == "sgd" || kind == "nesterov") return {.rate = 0.1, .kind = SgdOptions{.momentum = 0.9, .nesterov = kind == "nesterov"}};
+  return optimizer_options_from_json({{"optimizer", kind}, {"rate", 0.1}});
 }
 
 const std::vector<std::string> kKinds = {"sgd", "nesterov", "adam", "adamw", "rmsprop"};
@@ -75,7 +68,7 @@ TEST(Momentum, ZeroIsExactlyPlainSgd) {
   const std::vector<std::vector<float>> grads = {{0.3f, -1.7f, 2.5f}, {1.1f, 0.2f, -0.9f}};
   Sgd plain(0.37);
   Sgd zero(0.37, 0.0);
-  const auto built = make_optimizer({.kind = "sgd", .rate = 0.37});
+  const auto built = make_optimizer({.rate = 0.37});
   const Tensor w0 = Tensor::from({3}, {0.5f, -0.25f, 1.5f});
   const std::vector<Tensor> expected = run_steps(plain, w0, grads);
   for (Optimizer* o : {static_cast<Optimizer*>(&zero), built.get()}) {
@@ -198,20 +191,19 @@ TEST(Optimizers, MakeBuildsEachKind) {
 TEST(Optimizers, RejectsEachBadOptionWithItsValue) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const std::vector<std::pair<OptimizerOptions, std::string>> cases = {
-      {{.kind = "adamx"}, "unknown optimizer 'adamx' (expected sgd, adam, adamw or rmsprop)"},
       {{.rate = 0}, "learning rate must be positive, got 0"},
-      {{.kind = "adam", .rate = -0.5}, "learning rate must be positive, got -0.5"},
+      {{.rate = -0.5, .kind = AdamOptions{}}, "learning rate must be positive, got -0.5"},
       {{.rate = nan}, "learning rate must be positive, got nan"},
-      {{.momentum = 1.5}, "momentum must be in [0, 1), got 1.5"},
-      {{.momentum = 1}, "momentum must be in [0, 1), got 1"},
-      {{.momentum = -0.1}, "momentum must be in [0, 1), got -0.1"},
-      {{.nesterov = true}, "nesterov needs momentum > 0"},
-      {{.kind = "adam", .beta1 = 1}, "beta1 must be in [0, 1), got 1"},
-      {{.kind = "adamw", .beta2 = -0.001}, "beta2 must be in [0, 1), got -0.001"},
-      {{.kind = "adam", .eps = 0}, "eps must be positive, got 0"},
-      {{.kind = "rmsprop", .eps = -1e-8}, "eps must be positive, got -1e-08"},
-      {{.kind = "adamw", .weight_decay = -0.01}, "weight_decay must be non-negative, got -0.01"},
-      {{.kind = "rmsprop", .alpha = 1}, "alpha must be in [0, 1), got 1"},
+      {{.kind = SgdOptions{.momentum = 1.5}}, "momentum must be in [0, 1), got 1.5"},
+      {{.kind = SgdOptions{.momentum = 1}}, "momentum must be in [0, 1), got 1"},
+      {{.kind = SgdOptions{.momentum = -0.1}}, "momentum must be in [0, 1), got -0.1"},
+      {{.kind = SgdOptions{.nesterov = true}}, "nesterov needs momentum > 0"},
+      {{.kind = AdamOptions{.beta1 = 1}}, "beta1 must be in [0, 1), got 1"},
+      {{.kind = AdamWOptions{.beta2 = -0.001}}, "beta2 must be in [0, 1), got -0.001"},
+      {{.kind = AdamOptions{.eps = 0}}, "eps must be positive, got 0"},
+      {{.kind = RmsPropOptions{.eps = -1e-8}}, "eps must be positive, got -1e-08"},
+      {{.kind = AdamWOptions{.weight_decay = -0.01}}, "weight_decay must be non-negative, got -0.01"},
+      {{.kind = RmsPropOptions{.alpha = 1}}, "alpha must be in [0, 1), got 1"},
   };
   for (const auto& [options, message] : cases) EXPECT_EQ(error_of([&] { make_optimizer(options); }), message);
 }
@@ -320,31 +312,37 @@ TEST(Optimizers, ParametersMustKeepTheirCountAndShapes) {
 // ---- options as JSON ----
 
 TEST(OptimizerOptions, JsonHoldsTheFieldsOfTheKind) {
-  EXPECT_EQ(to_json({.kind = "adam", .rate = 0.001}),
-            nlohmann::json::parse(R"({"kind":"adam","rate":0.001,"beta1":0.9,"beta2":0.999,"eps":1e-8})"));
-  EXPECT_EQ(to_json({.kind = "adamw", .rate = 0.001}),
+  EXPECT_EQ(to_json({.rate = 0.001, .kind = AdamOptions{}}),
+            nlohmann::json::parse(R"({"optimizer":"adam","rate":0.001,"beta1":0.9,"beta2":0.999,"eps":1e-8})"));
+  EXPECT_EQ(to_json({.rate = 0.001, .kind = AdamWOptions{}}),
             nlohmann::json::parse(
-                R"({"kind":"adamw","rate":0.001,"beta1":0.9,"beta2":0.999,"eps":1e-8,"weight_decay":0.01})"));
-  EXPECT_EQ(to_json({.kind = "sgd", .rate = 3, .momentum = 0.9, .nesterov = true}),
-            nlohmann::json::parse(R"({"kind":"sgd","rate":3.0,"momentum":0.9,"nesterov":true})"));
-  EXPECT_EQ(to_json({.kind = "rmsprop", .rate = 0.01}),
-            nlohmann::json::parse(R"({"kind":"rmsprop","rate":0.01,"alpha":0.99,"eps":1e-8})"));
+                R"({"optimizer":"adamw","rate":0.001,"beta1":0.9,"beta2":0.999,"eps":1e-8,"weight_decay":0.01})"));
+  EXPECT_EQ(to_json({.rate = 3, .kind = SgdOptions{.momentum = 0.9, .nesterov = true}}),
+            nlohmann::json::parse(R"({"optimizer":"sgd","rate":3.0,"momentum":0.9,"nesterov":true})"));
+  EXPECT_EQ(to_json({.rate = 0.01, .kind = RmsPropOptions{}}),
+            nlohmann::json::parse(R"({"optimizer":"rmsprop","rate":0.01,"alpha":0.99,"eps":1e-8})"));
 }
 
 TEST(OptimizerOptions, JsonRoundTripAndDefaults) {
-  const OptimizerOptions o{.kind = "adamw", .rate = 0.002, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6,
-                           .weight_decay = 0.1};
+  const OptimizerOptions o{.rate = 0.002, .kind = AdamWOptions{.beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6, .weight_decay = 0.1}};
   const OptimizerOptions back = optimizer_options_from_json(to_json(o));
   EXPECT_EQ(to_json(back), to_json(o));
-  EXPECT_EQ(back.weight_decay, 0.1);
-  const OptimizerOptions partial = optimizer_options_from_json({{"kind", "rmsprop"}});
-  EXPECT_EQ(partial.kind, "rmsprop");
+  EXPECT_EQ(std::get<AdamWOptions>(back.kind).weight_decay, 0.1);
+  // Keys no optimiser reads (a run configuration's others) are left alone.
+  const OptimizerOptions partial = optimizer_options_from_json({{"optimizer", "rmsprop"}, {"epochs", 3}});
+  EXPECT_EQ(kind_name(partial), "rmsprop");
   EXPECT_EQ(partial.rate, OptimizerOptions{}.rate);
-  EXPECT_EQ(partial.alpha, OptimizerOptions{}.alpha);
-  EXPECT_EQ(error_of([] { optimizer_options_from_json({{"momentun", 0.9}}); }),
-            "unknown optimizer option 'momentun'");
-  EXPECT_EQ(error_of([] { optimizer_options_from_json({{"rate", "fast"}}); }),
-            "optimizer option 'rate' has the wrong type: \"fast\"");
+  EXPECT_EQ(std::get<RmsPropOptions>(partial.kind).alpha, RmsPropOptions{}.alpha);
+  EXPECT_EQ(kind_name(optimizer_options_from_json(nlohmann::json::object())), "sgd");
+}
+
+TEST(OptimizerOptions, JsonRejectsUnknownKindsOtherKindsKeysAndWrongTypes) {
+  EXPECT_EQ(error_of([] { optimizer_options_from_json({{"optimizer", "adamx"}}); }),
+            "unknown optimizer 'adamx' (expected sgd, adam, adamw or rmsprop)");
+  EXPECT_EQ(error_of([] { optimizer_options_from_json({{"optimizer", "adam"}, {"momentum", 0.9}}); }),
+            "momentum is not a setting of the adam optimizer");
+  EXPECT_EQ(error_of([] { optimizer_options_from_json({{"rate", "fast"}}); }), "rate must be a number, got \"fast\"");
+  EXPECT_EQ(error_of([] { optimizer_options_from_json({{"nesterov", 1}}); }), "nesterov must be true or false, got 1");
 }
 
 }  // namespace

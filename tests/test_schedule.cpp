@@ -36,7 +36,7 @@ TEST(RateSchedule, ConstantKeepsTheBaseRate) {
 
 // Base 1, x0.1 every 3 epochs: 1 1 1 0.1 0.1 0.1 0.01.
 TEST(RateSchedule, StepMultipliesEveryFewEpochs) {
-  RateSchedule schedule({.kind = "step", .step_every = 3, .step_factor = 0.1}, 1.0, 7);
+  RateSchedule schedule(StepSchedule{.step_every = 3, .step_factor = 0.1}, 1.0, 7);
   expect_rates(rates(schedule, 7), {1, 1, 1, 0.1, 0.1, 0.1, 0.01});
   EXPECT_EQ(schedule.describe(), "step: x0.1 every 3 epochs");
 }
@@ -44,18 +44,18 @@ TEST(RateSchedule, StepMultipliesEveryFewEpochs) {
 // Base 1 to 0 over the run's 4 epochs: (1 + cos(pi e/4))/2 = 1, 0.853553391, 0.5, 0.146446609;
 // past E it stays at the minimum.
 TEST(RateSchedule, CosineFallsFromTheBaseToTheMinimum) {
-  RateSchedule schedule({.kind = "cosine"}, 1.0, 4);
+  RateSchedule schedule(CosineSchedule{}, 1.0, 4);
   expect_rates(rates(schedule, 6), {1, 0.8535533905932737, 0.5, 0.14644660940672627, 0, 0});
   EXPECT_EQ(schedule.describe(), "cosine: from eta to 0 over 4 epochs");
   // Its own length and a floor: 0.1 + 0.9 (1 + cos(pi e/2))/2 = 1, 0.55, 0.1.
-  RateSchedule shorter({.kind = "cosine", .cosine_epochs = 2, .cosine_min_rate = 0.1}, 1.0, 10);
+  RateSchedule shorter(CosineSchedule{.cosine_epochs = 2, .cosine_min_rate = 0.1}, 1.0, 10);
   expect_rates(rates(shorter, 4), {1, 0.55, 0.1, 0.1});
 }
 
 // Base 0.8, patience 2, x0.5, floor 0.8/8 = 0.1. Only evaluated epochs count.
 TEST(RateSchedule, CosineStepsFollowsTheCurveWithinEachEpoch) {
-  const RateSchedule cosine_steps({.kind = "cosine-steps", .cosine_min_rate = 0.1}, 1.0, 2);
-  const RateSchedule per_epoch({.kind = "cosine", .cosine_min_rate = 0.1}, 1.0, 2);
+  const RateSchedule cosine_steps(CosineStepsSchedule{.cosine_min_rate = 0.1}, 1.0, 2);
+  const RateSchedule per_epoch(CosineSchedule{.cosine_min_rate = 0.1}, 1.0, 2);
   EXPECT_TRUE(cosine_steps.changes_within_epochs());
   EXPECT_FALSE(per_epoch.changes_within_epochs());
   const auto curve = [](double epochs_done) { return 0.1 + 0.9 * (1 + std::cos(M_PI * epochs_done / 2)) / 2; };
@@ -68,7 +68,7 @@ TEST(RateSchedule, CosineStepsFollowsTheCurveWithinEachEpoch) {
 }
 
 TEST(RateSchedule, PlateauHalvesAfterPatienceAndStopsBelowTheFloor) {
-  RateSchedule schedule({.kind = "plateau", .plateau_patience = 2, .plateau_factor = 0.5, .plateau_min_fraction = 0.125},
+  RateSchedule schedule(PlateauSchedule{.plateau_patience = 2, .plateau_factor = 0.5, .plateau_min_fraction = 0.125},
                         0.8, 100);
   EXPECT_EQ(schedule.describe(), "plateau: x0.5 after 2 evaluations without improvement, stop below eta/8");
   const std::vector<std::optional<double>> accuracy = {0.5, 0.6, std::nullopt, 0.6, 0.55, 0.7, 0.7, 0.6, 0.6, 0.6, 0.6};
@@ -85,7 +85,7 @@ TEST(RateSchedule, PlateauHalvesAfterPatienceAndStopsBelowTheFloor) {
 // no improvement ever, the 8th cut (to eta/256) ends the run after 1 + 8 * 10 evaluations, and
 // the last rate trained with is eta/128.
 TEST(RateSchedule, PlateauDefaultsAreNielsensRule) {
-  RateSchedule schedule({.kind = "plateau"}, 1.0, 1000);
+  RateSchedule schedule(PlateauSchedule{}, 1.0, 1000);
   EXPECT_EQ(schedule.describe(), "plateau: x0.5 after 10 evaluations without improvement, stop below eta/128");
   int e = 0;
   double last_rate = 0;
@@ -98,7 +98,7 @@ TEST(RateSchedule, PlateauDefaultsAreNielsensRule) {
 }
 
 TEST(RateSchedule, ResumingFromSavedStateGivesTheSameRates) {
-  const ScheduleOptions options{.kind = "plateau", .plateau_patience = 2, .plateau_min_fraction = 0.01};
+  const ScheduleOptions options = PlateauSchedule{.plateau_patience = 2, .plateau_min_fraction = 0.01};
   const std::vector<double> accuracy = {0.5, 0.6, 0.6, 0.55, 0.65, 0.6, 0.6, 0.61, 0.5, 0.5, 0.5, 0.5};
   RateSchedule straight(options, 0.3, 12), first(options, 0.3, 12);
   std::vector<double> expected, got;
@@ -120,7 +120,7 @@ TEST(RateSchedule, ResumingFromSavedStateGivesTheSameRates) {
   EXPECT_EQ(resumed.state(), straight.state());
   EXPECT_LT(expected.back(), 0.3);  // the run did cut the rate
 
-  RateSchedule cosine({.kind = "cosine"}, 0.3, 12);
+  RateSchedule cosine(CosineSchedule{}, 0.3, 12);
   EXPECT_EQ(error_of([&] { cosine.load_state(first.state()); }),
             "learning-rate schedule state is for 'plateau', not 'cosine'");
   EXPECT_TRUE(error_of([&] { resumed.load_state({{"kind", "plateau"}}); })
@@ -129,15 +129,14 @@ TEST(RateSchedule, ResumingFromSavedStateGivesTheSameRates) {
 
 TEST(RateSchedule, RejectsBadValues) {
   const std::vector<std::pair<ScheduleOptions, std::string>> cases = {
-      {{.kind = "linear"}, "unknown learning-rate schedule 'linear' (expected constant, step, plateau, cosine or cosine-steps)"},
-      {{.kind = "step", .step_every = 0}, "step_every must be positive, got 0"},
-      {{.kind = "step", .step_factor = 1.5}, "step_factor must be in (0, 1], got 1.5"},
-      {{.kind = "step", .step_factor = 0}, "step_factor must be in (0, 1], got 0"},
-      {{.kind = "plateau", .plateau_patience = -3}, "plateau_patience must be positive, got -3"},
-      {{.kind = "plateau", .plateau_factor = 1}, "plateau_factor must be in (0, 1), got 1"},
-      {{.kind = "plateau", .plateau_min_fraction = 2}, "plateau_min_fraction must be in (0, 1], got 2"},
-      {{.kind = "cosine", .cosine_epochs = -1}, "cosine_epochs must be non-negative, got -1"},
-      {{.kind = "cosine", .cosine_min_rate = 0.2}, "cosine_min_rate must be in [0, 0.1] (the base rate), got 0.2"},
+      {StepSchedule{.step_every = 0}, "step_every must be positive, got 0"},
+      {StepSchedule{.step_factor = 1.5}, "step_factor must be in (0, 1], got 1.5"},
+      {StepSchedule{.step_factor = 0}, "step_factor must be in (0, 1], got 0"},
+      {PlateauSchedule{.plateau_patience = -3}, "plateau_patience must be positive, got -3"},
+      {PlateauSchedule{.plateau_factor = 1}, "plateau_factor must be in (0, 1), got 1"},
+      {PlateauSchedule{.plateau_min_fraction = 2}, "plateau_min_fraction must be in (0, 1], got 2"},
+      {CosineSchedule{.cosine_epochs = -1}, "cosine_epochs must be non-negative, got -1"},
+      {CosineSchedule{.cosine_min_rate = 0.2}, "cosine_min_rate must be in [0, 0.1] (the base rate), got 0.2"},
   };
   for (const auto& [options, message] : cases) EXPECT_EQ(error_of([&] { RateSchedule(options, 0.1, 10); }), message);
   EXPECT_EQ(error_of([] { RateSchedule({}, 0, 10); }), "learning rate must be positive, got 0");
@@ -147,15 +146,28 @@ TEST(RateSchedule, RejectsBadValues) {
 }
 
 TEST(ScheduleOptions, JsonHoldsTheFieldsOfTheKindAndReadsBack) {
-  const ScheduleOptions step{.kind = "step", .step_every = 5, .step_factor = 0.5};
-  EXPECT_EQ(to_json(step), nlohmann::json::parse(R"({"kind":"step","step_every":5,"step_factor":0.5})"));
-  EXPECT_EQ(to_json(ScheduleOptions{}), nlohmann::json::parse(R"({"kind":"constant"})"));
-  const ScheduleOptions plateau{.kind = "plateau", .plateau_patience = 3, .plateau_factor = 0.25};
+  const ScheduleOptions step = StepSchedule{.step_every = 5, .step_factor = 0.5};
+  EXPECT_EQ(to_json(step), nlohmann::json::parse(R"({"schedule":"step","step_every":5,"step_factor":0.5})"));
+  EXPECT_EQ(to_json(ScheduleOptions{}), nlohmann::json::parse(R"({"schedule":"constant"})"));
+  const ScheduleOptions plateau = PlateauSchedule{.plateau_patience = 3, .plateau_factor = 0.25};
   EXPECT_EQ(to_json(schedule_options_from_json(to_json(plateau))), to_json(plateau));
-  const ScheduleOptions cosine = schedule_options_from_json({{"kind", "cosine"}, {"cosine_min_rate", 0.01}});
-  EXPECT_EQ(cosine.cosine_epochs, 0);
-  EXPECT_EQ(cosine.cosine_min_rate, 0.01);
-  EXPECT_EQ(error_of([] { schedule_options_from_json({{"step", 3}}); }), "unknown schedule option 'step'");
+  const ScheduleOptions read = schedule_options_from_json({{"schedule", "cosine"}, {"cosine_min_rate", 0.01}, {"epochs", 3}});
+  const auto* cosine = std::get_if<CosineSchedule>(&read);
+  ASSERT_NE(cosine, nullptr);
+  EXPECT_EQ(cosine->cosine_epochs, 0);
+  EXPECT_EQ(cosine->cosine_min_rate, 0.01);
+  EXPECT_EQ(kind_name(schedule_options_from_json({{"schedule", "cosine-steps"}})), "cosine-steps");
+  EXPECT_EQ(kind_name(schedule_options_from_json(nlohmann::json::object())), "constant");
+}
+
+TEST(ScheduleOptions, JsonRejectsUnknownKindsOtherKindsKeysAndWrongTypes) {
+  EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", "linear"}}); }),
+            "unknown learning-rate schedule 'linear' (expected constant, step, plateau, cosine or cosine-steps)");
+  EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", "step"}, {"plateau_patience", 3}}); }),
+            "plateau_patience is not a setting of the step learning-rate schedule");
+  EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", "step"}, {"step_every", 2.5}}); }),
+            "step_every must be a whole number, got 2.5");
+  EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", 3}}); }), "schedule must be a string, got 3");
 }
 
 // ---- early stopping ----

@@ -6,7 +6,7 @@
 
 #include <sys/socket.h>
 
-#include "../train_settings.h"
+#include "neurite/train/run_config.h"
 #include "http_util.h"
 #include "neurite/data/drawing.h"
 #include "neurite/data/mnist.h"
@@ -283,23 +283,24 @@ nlohmann::json PageServer::spec_list() const {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
-    cli::ModelSpec spec;
+    ModelSpec spec;
+    RunConfig config;
     nlohmann::json raw;
     try {
-      spec = cli::read_model_spec(file.string());
+      spec = read_model_spec(file.string());
+      config = run_config_of(spec);
       raw = nlohmann::json::parse(read_text_file(file));
     } catch (const std::exception&) {
       continue;  // not a spec the page can train; `neurite train --model` says why
     }
     if (element_count(spec.architecture.at("input").get<Shape>()) != kMnistSide * kMnistSide) continue;
-    nlohmann::json merged = cli::TrainSettings{};
-    merged.update(cli::with_json_keys(spec.training));
     specs.push_back({{"name", file.stem().string()},
                      {"about", raw.value("about", "")},
                      {"kind", model_kind(spec.architecture)},
                      {"defaults",
-                      {{"epochs", merged["epochs"]}, {"rate", merged["rate"]}, {"batch", merged["batch"]},
-                       {"train_size", merged["train_size"]}, {"optimizer", merged["optimizer"]}}}});
+                      {{"epochs", config.training.epochs}, {"rate", config.optimizer.rate},
+                       {"batch", config.training.batch}, {"train_size", config.data.train_size},
+                       {"optimizer", kind_name(config.optimizer)}}}});
   }
   return {{"specs", specs}};
 }

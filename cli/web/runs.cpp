@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "../train_settings.h"
 #include "http_util.h"
 #include "neurite/data/mnist.h"
 #include "neurite/error.h"
 #include "neurite/rng.h"
+#include "neurite/train/run_config.h"
 
 namespace neurite::web {
 
@@ -171,32 +171,27 @@ void Run::finish(const std::string& state, const std::string& error, const std::
 // ---- PageRun ------------------------------------------------------------------------------
 
 namespace {
-// The spec's settings with the page's changes; the page draws the gradient norms and the test
-// accuracy. Throws HttpError 400 naming a value the settings refuse.
-nlohmann::json page_run_settings(const PageRunRequest& request) {
-  const cli::ModelSpec spec = cli::read_model_spec(request.spec_path);
-  nlohmann::json merged = cli::TrainSettings{};
-  merged.update(cli::with_json_keys(spec.training));
-  merged["architecture"] = spec.architecture;
-  merged.update(request.overrides);
-  merged["grad_norms"] = true;
-  merged["eval_on"] = "test";
-  merged["monitor"] = false;
+// The spec's configuration with the page's changes; the page draws the gradient norms and the
+// test accuracy. Throws HttpError 400 naming a value the configuration refuses.
+RunConfig page_run_config(const PageRunRequest& request) {
   try {
-    cli::validate(cli::settings_from_json(merged, request.spec_path));
+    nlohmann::json overrides = request.overrides;
+    overrides.update({{"grad_norms", true}, {"eval_on", "test"}, {"monitor", false}});
+    RunConfig config = run_config_of(read_model_spec(request.spec_path), overrides);
+    validate(config);
+    return config;
   } catch (const Error& e) {
     throw HttpError(400, e.what());
   }
-  return merged;
 }
 }  // namespace
 
 PageRun::PageRun(int id, PageRunRequest request, ModelStore& models)
     : Run(id, request.spec_name, "page"),
       request_(std::move(request)),
-      settings_(page_run_settings(request_)),
+      config_(page_run_config(request_)),
       models_(models) {
-  set_epochs(settings_["epochs"].get<int>());
+  set_epochs(config_.training.epochs);
   {
     std::lock_guard lock(mutex_);
     set_state_locked("running");
@@ -252,13 +247,10 @@ void PageRun::wait_while_paused() {
 
 void PageRun::train_thread() {
   try {
-    const cli::TrainSettings s = cli::settings_from_json(settings_, request_.spec_path);
-    const std::unique_ptr<Cost> cost = cli::build_cost(s);
-    Network net = cli::build_network(s, *cost);
-    const std::unique_ptr<Optimizer> optimizer = cli::build_optimizer(s);
-    MnistOptions data_options = cli::build_data_options(s);
-    data_options.sample_shape = net.input_shape();
-    const Mnist mnist = load_mnist(request_.mnist_dir, data_options);
+    const std::unique_ptr<Cost> cost = build_cost(config_);
+    Network net = build_network(config_);
+    const std::unique_ptr<Optimizer> optimizer = make_optimizer(config_.optimizer);
+    const Mnist mnist = load_mnist(request_.mnist_dir, mnist_options(config_, net.input_shape()));
     const std::vector<EvaluationSet> sets = {{"test", &mnist.test}};
 
     TrainCallbacks callbacks;
@@ -270,13 +262,13 @@ void PageRun::train_thread() {
     TrainResult result;
     bool stopped = false;
     try {
-      result = train(net, *cost, *optimizer, mnist.training, sets, cli::build_train_options(s), callbacks);
+      result = train(net, *cost, *optimizer, mnist.training, sets, config_.training, callbacks);
     } catch (const StopRequested&) {
       stopped = true;
     }
     net.set_training(false);
     const std::string name = models_.add("run-" + std::to_string(id()) + "-" + request_.spec_name, "run",
-                                         predicting_model(net, cli::training_record(s, stopped ? nullptr : &result)));
+                                         predicting_model(net, model_info(config_, stopped ? nullptr : &result)));
     finish(stopped ? "stopped" : "finished", "", name);
   } catch (const std::exception& e) {
     finish("failed", e.what(), "");

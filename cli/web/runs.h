@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "neurite/train/run_config.h"
 #include "model_store.h"
 
 namespace neurite::web {
@@ -112,7 +113,7 @@ class PageRun : public Run {
   void wait_while_paused();  // in on_batch: blocks while paused, throws when stopped
 
   PageRunRequest request_;
-  nlohmann::json settings_;  // cli::TrainSettings as JSON, checked
+  RunConfig config_;  // checked
   ModelStore& models_;
   std::condition_variable control_;
   bool pause_requested_ = false, stop_requested_ = false;

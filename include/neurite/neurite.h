@@ -42,5 +42,6 @@
 #include "neurite/train/language_model.h"
 #include "neurite/train/long_range.h"
 #include "neurite/train/regularization.h"
+#include "neurite/train/run_config.h"
 #include "neurite/train/stopping.h"
 #include "neurite/train/trainer.h"

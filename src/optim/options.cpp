@@ -1,60 +1,44 @@
-// Building optimisers from options, and the options' JSON form for logs and checkpoints.
-#include "checks.h"
+// Building optimisers from their options, and the options' JSON form.
+#include "kinds.h"
 #include "neurite/error.h"
 #include "neurite/optim/optimizer.h"
 
 namespace neurite {
 
-namespace {
-
-void require_known_kind(const std::string& kind) {
-  require(kind == "sgd" || kind == "adam" || kind == "adamw" || kind == "rmsprop",
-          "unknown optimizer '" + kind + "' (expected sgd, adam, adamw or rmsprop)");
-}
-
-}  // namespace
-
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& o) {
-  require_known_kind(o.kind);
-  if (o.kind == "sgd") return std::make_unique<Sgd>(o.rate, o.momentum, o.nesterov);
-  if (o.kind == "adam") return std::make_unique<Adam>(o.rate, o.beta1, o.beta2, o.eps);
-  if (o.kind == "adamw") return std::make_unique<AdamW>(o.rate, o.weight_decay, o.beta1, o.beta2, o.eps);
-  return std::make_unique<RmsProp>(o.rate, o.alpha, o.eps);
+  return std::visit(
+      [&](const auto& kind) -> std::unique_ptr<Optimizer> {
+        return std::make_unique<typename std::decay_t<decltype(kind)>::Builds>(o.rate, kind);
+      },
+      o.kind);
 }
+
+std::string kind_name(const OptimizerOptions& o) { return detail::kind_of(o.kind); }
 
 nlohmann::json to_json(const OptimizerOptions& o) {
-  require_known_kind(o.kind);
-  nlohmann::json json = {{"kind", o.kind}, {"rate", o.rate}};
-  if (o.kind == "sgd") {
-    json["momentum"] = o.momentum;
-    json["nesterov"] = o.nesterov;
-  } else if (o.kind == "rmsprop") {
-    json["alpha"] = o.alpha;
-    json["eps"] = o.eps;
-  } else {
-    json["beta1"] = o.beta1;
-    json["beta2"] = o.beta2;
-    json["eps"] = o.eps;
-    if (o.kind == "adamw") json["weight_decay"] = o.weight_decay;
-  }
-  return json;
+  nlohmann::json j = detail::write_variant(o.kind, "optimizer");
+  j["rate"] = o.rate;
+  return j;
 }
 
 OptimizerOptions optimizer_options_from_json(const nlohmann::json& json) {
-  const std::string what = "optimizer option";
-  detail::require_known_keys(
-      json, {"kind", "rate", "momentum", "nesterov", "beta1", "beta2", "eps", "alpha", "weight_decay"}, what);
+  require(json.is_object(), "optimizer options must be a JSON object, got " + json.dump());
   OptimizerOptions o;
-  detail::read_field(json, "kind", o.kind, what);
-  detail::read_field(json, "rate", o.rate, what);
-  detail::read_field(json, "momentum", o.momentum, what);
-  detail::read_field(json, "nesterov", o.nesterov, what);
-  detail::read_field(json, "beta1", o.beta1, what);
-  detail::read_field(json, "beta2", o.beta2, what);
-  detail::read_field(json, "eps", o.eps, what);
-  detail::read_field(json, "alpha", o.alpha, what);
-  detail::read_field(json, "weight_decay", o.weight_decay, what);
+  const nlohmann::json kind = json.value("optimizer", nlohmann::json(kind_name(o)));
+  require(kind.is_string(), "optimizer must be a string, got " + kind.dump());
+  o.kind = detail::read_variant<OptimizerKind>(kind.get<std::string>(), json, "optimizer");
+  if (json.contains("rate")) {
+    require(json["rate"].is_number(), "rate must be a number, got " + json["rate"].dump());
+    o.rate = json["rate"].get<double>();
+  }
   return o;
+}
+
+nlohmann::json optimizer_defaults() {
+  nlohmann::json j = detail::all_defaults<OptimizerKind>();
+  j["optimizer"] = kind_name(OptimizerOptions{});
+  j["rate"] = OptimizerOptions{}.rate;
+  return j;
 }
 
 }  // namespace neurite

@@ -89,7 +89,7 @@ int64_t train_language_model(Network& network, const std::vector<int32_t>& codes
   validate(o.clipping);
   Streams streams(codes, o.batch, o.sequence, vocabulary);
   const auto cost = make_cost("log-likelihood");
-  const auto optimizer = make_optimizer({.kind = "adam", .rate = o.rate});
+  const auto optimizer = make_optimizer({.rate = o.rate, .kind = AdamOptions{}});
   std::vector<Parameter> params = network.parameters();
   network.set_training(true);
   keep_recurrent_state(network, true);

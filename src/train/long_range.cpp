@@ -59,7 +59,7 @@ LongRangeResult train_long_range(const LongRangeOptions& o) {
   Network net = build_long_range_network(o);
   Rng data(o.seed, 9);
   const auto cost = make_cost("quadratic");
-  const auto optimizer = make_optimizer({.kind = "adam", .rate = o.rate});
+  const auto optimizer = make_optimizer({.rate = o.rate, .kind = AdamOptions{}});
   std::vector<Parameter> params = net.parameters();
   const auto& recurrent = dynamic_cast<const Recurrent&>(net.layer(0));
   LongRangeResult result;

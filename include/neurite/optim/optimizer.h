@@ -11,23 +11,57 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "neurite/layers/layer.h"
 
 namespace neurite {
 
-struct OptimizerOptions {
-  std::string kind = "sgd";   // sgd, adam, adamw, rmsprop
-  double rate = 3.0;          // eta
-  double momentum = 0.0;      // sgd: 0 is plain SGD
-  bool nesterov = false;      // sgd with momentum > 0
-  double beta1 = 0.9;         // adam, adamw
-  double beta2 = 0.999;       // adam, adamw
-  double eps = 1e-8;          // adam, adamw, rmsprop: added outside the square root (PyTorch)
-  double weight_decay = 0.01; // adamw only: decoupled decay of parameters with decay = true
-  double alpha = 0.99;        // rmsprop: smoothing of the squared gradient
+// ---- Options: one struct per kind, chosen in OptimizerOptions ----
+// `kind` is the name in JSON and on the command line; the fields are the JSON keys; `Builds`
+// is the class built, which takes (rate, options) and checks them. Adding an optimiser: its
+// class and options struct here, its step() in its own source, its entry in OptimizerKind.
+
+class Sgd;
+class Adam;
+class AdamW;
+class RmsProp;
+
+struct SgdOptions {
+  static constexpr const char* kind = "sgd";
+  using Builds = Sgd;
+  double momentum = 0.0;  // 0 is plain SGD
+  bool nesterov = false;  // needs momentum > 0
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SgdOptions, momentum, nesterov)
+
+struct AdamOptions {
+  static constexpr const char* kind = "adam";
+  using Builds = Adam;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;  // added outside the square root (PyTorch)
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AdamOptions, beta1, beta2, eps)
+
+struct AdamWOptions {
+  static constexpr const char* kind = "adamw";
+  using Builds = AdamW;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.01;  // decoupled decay of parameters with decay = true
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AdamWOptions, beta1, beta2, eps, weight_decay)
+
+struct RmsPropOptions {
+  static constexpr const char* kind = "rmsprop";
+  using Builds = RmsProp;
+  double alpha = 0.99;  // smoothing of the squared gradient
+  double eps = 1e-8;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RmsPropOptions, alpha, eps)
 
 class Optimizer {
  public:
@@ -105,6 +139,7 @@ class Sgd : public StatefulOptimizer {
  public:
   explicit Sgd(double rate);
   Sgd(double rate, double momentum, bool nesterov = false);
+  Sgd(double rate, const SgdOptions& o) : Sgd(rate, o.momentum, o.nesterov) {}
   std::string name() const override { return "sgd"; }
   void step(std::span<Parameter> parameters) override;
 
@@ -118,6 +153,7 @@ class Sgd : public StatefulOptimizer {
 class Adam : public StatefulOptimizer {
  public:
   explicit Adam(double rate, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8);
+  Adam(double rate, const AdamOptions& o) : Adam(rate, o.beta1, o.beta2, o.eps) {}
   std::string name() const override { return "adam"; }
   void step(std::span<Parameter> parameters) override;
 
@@ -134,6 +170,7 @@ class AdamW : public Adam {
  public:
   explicit AdamW(double rate, double weight_decay = 0.01, double beta1 = 0.9, double beta2 = 0.999,
                  double eps = 1e-8);
+  AdamW(double rate, const AdamWOptions& o) : AdamW(rate, o.weight_decay, o.beta1, o.beta2, o.eps) {}
   std::string name() const override { return "adamw"; }
 };
 
@@ -142,6 +179,7 @@ class AdamW : public Adam {
 class RmsProp : public StatefulOptimizer {
  public:
   explicit RmsProp(double rate, double alpha = 0.99, double eps = 1e-8);
+  RmsProp(double rate, const RmsPropOptions& o) : RmsProp(rate, o.alpha, o.eps) {}
   std::string name() const override { return "rmsprop"; }
   void step(std::span<Parameter> parameters) override;
 
@@ -149,13 +187,25 @@ class RmsProp : public StatefulOptimizer {
   double alpha_, eps_;
 };
 
-// Builds any optimiser from its options; throws naming the bad value (unknown kind, rate <= 0,
-// momentum outside [0, 1), beta outside [0, 1), eps <= 0, weight decay < 0 ...).
-// Only the options of the chosen kind are checked and used; the others are ignored.
+using OptimizerKind = std::variant<SgdOptions, AdamOptions, AdamWOptions, RmsPropOptions>;
+
+struct OptimizerOptions {
+  double rate = 3.0;  // eta
+  OptimizerKind kind = SgdOptions{};
+};
+
+// Builds the optimiser the options choose; throws naming the bad value (rate <= 0, momentum
+// outside [0, 1), beta outside [0, 1), eps <= 0, weight decay < 0 ...).
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options);
-// The kind and the options that matter for it: {"kind":"adam","rate":0.001,"beta1":0.9,...}.
+std::string kind_name(const OptimizerOptions& options);  // "adam"
+
+// The JSON form, a run configuration's keys: {"optimizer":"adam","rate":0.001,"beta1":0.9,...}.
 nlohmann::json to_json(const OptimizerOptions& options);
-// The inverse of to_json; missing fields keep their defaults, unknown ones are an Error.
+// The inverse: reads "optimizer", "rate" and the chosen kind's keys, each missing one keeping
+// its default, and ignores keys no optimiser reads. A key that only another kind reads is an
+// Error ("momentum is not a setting of the adam optimizer"), as is a value of the wrong type.
 OptimizerOptions optimizer_options_from_json(const nlohmann::json& json);
+// Every key the JSON form may hold, with its default.
+nlohmann::json optimizer_defaults();
 
 }  // namespace neurite

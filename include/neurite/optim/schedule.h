@@ -3,21 +3,55 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace neurite {
 
-struct ScheduleOptions {
-  std::string kind = "constant";  // constant, step, plateau, cosine, cosine-steps
-  int step_every = 10;            // step: multiply by step_factor every step_every epochs
-  double step_factor = 0.1;
-  int plateau_patience = 10;      // plateau (Nielsen ch. 3): when the watched accuracy has not improved for
-  double plateau_factor = 0.5;    //   this many evaluations, multiply the rate by plateau_factor ...
-  double plateau_min_fraction = 1.0 / 128;  // ... and stop once rate < base * plateau_min_fraction
-  int cosine_epochs = 0;          // cosine: rate = min + (base-min)(1+cos(pi e/E))/2 over E epochs (0: the run's epoch count)
-  double cosine_min_rate = 0.0;
-  // cosine-steps: the same curve followed mini-batch by mini-batch (e = epochs done, fractional),
-  // so short runs of one or two epochs still end at a low rate.
+// One struct per kind; `kind` is its name in JSON and on the command line, the fields are its
+// JSON keys (named after the kind, as the flags are: --step-every).
+struct ConstantSchedule {
+  static constexpr const char* kind = "constant";
 };
+inline void to_json(nlohmann::json& j, const ConstantSchedule&) { j = nlohmann::json::object(); }
+inline void from_json(const nlohmann::json&, ConstantSchedule&) {}
+
+// Multiply by step_factor every step_every epochs.
+struct StepSchedule {
+  static constexpr const char* kind = "step";
+  int step_every = 10;
+  double step_factor = 0.1;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StepSchedule, step_every, step_factor)
+
+// Nielsen ch. 3: when the watched accuracy has not improved for plateau_patience evaluations,
+// multiply the rate by plateau_factor; stop once rate < base * plateau_min_fraction.
+struct PlateauSchedule {
+  static constexpr const char* kind = "plateau";
+  int plateau_patience = 10;
+  double plateau_factor = 0.5;
+  double plateau_min_fraction = 1.0 / 128;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PlateauSchedule, plateau_patience, plateau_factor, plateau_min_fraction)
+
+// rate = min + (base-min)(1+cos(pi e/E))/2 over E = cosine_epochs epochs (0: the run's epoch
+// count), e the epochs done, set at the start of each epoch.
+struct CosineSchedule {
+  static constexpr const char* kind = "cosine";
+  int cosine_epochs = 0;
+  double cosine_min_rate = 0.0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CosineSchedule, cosine_epochs, cosine_min_rate)
+
+// The same curve followed mini-batch by mini-batch (e fractional), so that runs of one or two
+// epochs still end at a low rate.
+struct CosineStepsSchedule {
+  static constexpr const char* kind = "cosine-steps";
+  int cosine_epochs = 0;
+  double cosine_min_rate = 0.0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CosineStepsSchedule, cosine_epochs, cosine_min_rate)
+
+using ScheduleOptions = std::variant<ConstantSchedule, StepSchedule, PlateauSchedule, CosineSchedule, CosineStepsSchedule>;
 
 class RateSchedule {
  public:
@@ -29,7 +63,7 @@ class RateSchedule {
   // The rate for a mini-batch that starts `fraction` of the way through `epoch` (0 <= fraction < 1):
   // rate_for_epoch(epoch) unless the schedule changes within epochs (cosine-steps).
   double rate_at(int epoch, double fraction) const;
-  bool changes_within_epochs() const { return options_.kind == "cosine-steps"; }
+  bool changes_within_epochs() const { return std::holds_alternative<CosineStepsSchedule>(options_); }
   // Called after each epoch; `accuracy` is the watched set's accuracy when it was evaluated that
   // epoch. Returns false when the schedule ends training (plateau: the rate fell below the floor).
   bool end_epoch(int epoch, std::optional<double> accuracy);
@@ -42,8 +76,8 @@ class RateSchedule {
   std::string describe() const;
 
  private:
-  double plateau_rate() const;
-  double cosine_rate(double epochs_done) const;
+  double plateau_rate(const PlateauSchedule& plateau) const;
+  double cosine_rate(double epochs_done, double min_rate) const;
 
   ScheduleOptions options_;
   double base_rate_;
@@ -54,7 +88,12 @@ class RateSchedule {
   int evaluations_since_best_ = 0;
 };
 
-ScheduleOptions schedule_options_from_json(const nlohmann::json& json);  // missing fields keep defaults
-nlohmann::json to_json(const ScheduleOptions& options);  // the kind and the fields that matter for it
+std::string kind_name(const ScheduleOptions& options);  // "cosine-steps"
+// The JSON form, a run configuration's keys: {"schedule":"step","step_every":5,"step_factor":0.5}.
+nlohmann::json to_json(const ScheduleOptions& options);
+// The inverse: reads "schedule" and the chosen kind's keys, each missing one keeping its
+// default; ignores keys no schedule reads; a key only another kind reads is an Error.
+ScheduleOptions schedule_options_from_json(const nlohmann::json& json);
+nlohmann::json schedule_defaults();  // every key the JSON form may hold, with its default
 
 }  // namespace neurite

@@ -1,0 +1,89 @@
+// A training run as data: the network, its initialisation, the cost, the optimiser and its
+// schedule, the training options, and how the data is prepared. RunConfig is the typed form;
+// its JSON form is the flat object a model spec's "training" holds, with the keys
+// `neurite train` names its flags after ("train_size" is --train-size):
+//   {"layers": "784,30,10", "cost": "cross-entropy", "optimizer": "adam", "beta1": 0.9,
+//    "schedule": "step", "step_every": 10, "epochs": 30, "batch": 10, ...}
+// The optimiser's and the schedule's keys are those of the kind chosen (optim/optimizer.h,
+// optim/schedule.h). Checkpoints, logs and model files store this form, so a run can be rebuilt.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "neurite/cost.h"
+#include "neurite/data/dataset.h"
+#include "neurite/data/mnist.h"
+#include "neurite/io/model_file.h"
+#include "neurite/layers/initializer.h"
+#include "neurite/network.h"
+#include "neurite/optim/optimizer.h"
+#include "neurite/train/trainer.h"
+
+namespace neurite {
+
+// The held-out set training watches (best epoch, plateau schedule, early stopping).
+enum class WatchedSet { Test, Validation };
+
+// How the data is prepared for the network.
+struct DataConfig {
+  InputScale scale = InputScale::Unit;  // "scale": unit, rashid or standard
+  TargetValues targets = {};            // "targets": "0,1", the one-hot off and on values
+  int64_t train_size = 50000;           // "train_size": training samples; the rest validate
+  WatchedSet eval_on = WatchedSet::Test;  // "eval_on": test or validation
+};
+
+struct RunConfig {
+  // The network as it predicts (a model spec's "input" and "layers", as model files hold it);
+  // null: the fully connected network `mlp` describes ("layers", "activation", "output",
+  // "no_bias", "dropout", "input_dropout").
+  nlohmann::json architecture;
+  MlpOptions mlp = {};
+  Initializer init = {};            // "init", "uniform_limit"
+  std::string cost = "quadratic";   // "cost": quadratic, cross-entropy or log-likelihood
+  OptimizerOptions optimizer = {};  // "optimizer", "rate" and the kind's keys
+  // "epochs", "batch", "seed", "eval_every", "schedule" and its keys, "l2", "l1", "max_norm",
+  // "clip_norm", "clip_value", "patience" or "stop_when_worse", "augment", "ema", "monitor",
+  // "grad_norms". Its `background` follows the data's scale.
+  TrainOptions training = {};
+  DataConfig data = {};
+};
+
+// Reads the JSON form; missing keys keep their defaults. An unknown key, a value of the wrong
+// type, or a key of an optimiser or schedule kind not chosen is an Error naming the key.
+RunConfig run_config_from_json(const nlohmann::json& json);
+nlohmann::json to_json(const RunConfig& config);
+// Every key the JSON form may hold, with its default (each optimiser and schedule kind's keys
+// included): what a command line offers as flags.
+nlohmann::json run_config_defaults();
+// Checks every value that can be checked before data is read; the Error starts with the key
+// ("dropout must be in [0, 1), got 1.2").
+void validate(const RunConfig& config);
+
+// What the configuration builds.
+nlohmann::json predicting_architecture(const RunConfig& config);  // the network as model files hold it
+Network build_network(const RunConfig& config);  // initialised; without the cost's own activation
+std::unique_ptr<Cost> build_cost(const RunConfig& config);
+MnistOptions mnist_options(const RunConfig& config, const Shape& sample_shape);
+// What a model file records: the data preparation and cost, the configuration under "settings",
+// and the outcome when there is one.
+ModelInfo model_info(const RunConfig& config, const TrainResult* result = nullptr);
+
+// Text forms the JSON uses.
+std::vector<int64_t> layer_sizes_from_text(const std::string& text);  // "784,30,10"
+TargetValues target_values_from_text(const std::string& text);        // "0.1,0.9"
+
+// A model spec file: {"input": [784], "layers": [...], "training": {...}}. The layers are
+// built once (each infers its input size), so the architecture returned has every size written
+// out; "training" is checked as a run configuration. Errors name the file.
+struct ModelSpec {
+  nlohmann::json architecture;
+  nlohmann::json training = nlohmann::json::object();
+};
+ModelSpec read_model_spec(const std::string& path);
+// The spec's network and training settings, with `overrides` (JSON-form keys) applied on top.
+RunConfig run_config_of(const ModelSpec& spec, const nlohmann::json& overrides = nlohmann::json::object());
+
+}  // namespace neurite

@@ -1,0 +1,283 @@
+// The run configuration's JSON form, its checks, and what it builds.
+#include "neurite/train/run_config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "../optim/kinds.h"
+#include "neurite/data/augment.h"
+#include "neurite/error.h"
+#include "neurite/io/file.h"
+#include "neurite/optim/schedule.h"
+#include "neurite/train/stopping.h"
+
+namespace neurite {
+
+namespace {
+
+std::string shortest(float value) {
+  char text[32];
+  return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
+}
+
+std::vector<std::string> split(const std::string& text, const std::string& separators) {
+  std::vector<std::string> parts(1);
+  for (char c : text)
+    if (separators.find(c) != std::string::npos) parts.emplace_back();
+    else parts.back() += c;
+  return parts;
+}
+
+double number_in(const std::string& part, const std::string& what) {
+  double value = 0;
+  const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
+  require(error == std::errc() && end == part.data() + part.size() && std::isfinite(value),
+          what + ": '" + part + "' is not a number");
+  return value;
+}
+
+// Runs `read`, naming `key` in front of the Error it throws.
+template <class Read>
+auto with_key(const char* key, Read read) {
+  try {
+    return read();
+  } catch (const Error& e) {
+    throw Error(std::string(key) + ": " + e.what());
+  }
+}
+
+WatchedSet watched_set(const std::string& name) {
+  require(name == "test" || name == "validation", "eval_on " + name + ": expected test or validation");
+  return name == "test" ? WatchedSet::Test : WatchedSet::Validation;
+}
+
+std::string sizes_text(const std::vector<int64_t>& sizes) {
+  std::string text;
+  for (int64_t size : sizes) text += (text.empty() ? "" : ",") + std::to_string(size);
+  return text;
+}
+
+void require_fraction(double value, const char* key) {
+  require(std::isfinite(value) && value >= 0 && value < 1,
+          std::string(key) + " must be in [0, 1), got " + std::to_string(value));
+}
+
+void require_off_or_positive(double value, const char* key) {
+  require(std::isfinite(value) && value >= 0, std::string(key) + " must be zero (off) or positive, got " + std::to_string(value));
+}
+
+// Every key the JSON form reads besides the optimiser's and the schedule's.
+nlohmann::json own_defaults() {
+  return {{"layers", "784,30,10"}, {"activation", "sigmoid"}, {"output", ""},       {"init", "nielsen"},
+          {"uniform_limit", 0.5},  {"no_bias", false},        {"dropout", 0.0},     {"input_dropout", 0.0},
+          {"targets", "0,1"},      {"scale", "unit"},         {"train_size", 50000}, {"eval_on", "test"},
+          {"augment", ""},         {"cost", "quadratic"},     {"l2", 0.0},          {"l1", 0.0},
+          {"max_norm", 0.0},       {"clip_norm", 0.0},        {"clip_value", 0.0},  {"epochs", 30},
+          {"batch", 10},           {"seed", uint64_t{1}},     {"eval_every", 1},    {"patience", 0},
+          {"stop_when_worse", false}, {"ema", 0.0},           {"monitor", false},   {"grad_norms", false}};
+}
+
+// Unknown keys and values of the wrong type; "architecture" is a network or null.
+void check_keys(const nlohmann::json& json, const nlohmann::json& defaults) {
+  require(json.is_object(), "the training settings must be a JSON object, got " + json.dump());
+  for (const auto& [key, value] : json.items()) {
+    if (key == "architecture") {
+      require(value.is_null() || value.is_object(), "architecture must be a network's JSON object");
+      continue;
+    }
+    std::string underscored = key;
+    std::replace(underscored.begin(), underscored.end(), '-', '_');
+    require(defaults.contains(key), "unknown training setting '" + key + "'" +
+                                        (defaults.contains(underscored) ? " (the key is '" + underscored + "')" : ""));
+    require(detail::same_type(value, defaults[key]),
+            key + " must be " + detail::type_name(defaults[key]) + ", got " + value.dump());
+  }
+}
+
+MlpOptions mlp_from(const nlohmann::json& v) {
+  const auto text = [&](const char* key) { return v[key].get<std::string>(); };
+  const ActivationKind hidden = with_key("activation", [&] { return parse_activation(text("activation")); });
+  return {.sizes = with_key("layers", [&] { return layer_sizes_from_text(text("layers")); }),
+          .hidden = hidden,
+          .output = text("output").empty() ? hidden : with_key("output", [&] { return parse_activation(text("output")); }),
+          .bias = !v["no_bias"].get<bool>(),
+          .dropout = v["dropout"].get<double>(),
+          .input_dropout = v["input_dropout"].get<double>()};
+}
+
+TrainOptions training_from(const nlohmann::json& given, const nlohmann::json& v, InputScale scale) {
+  TrainOptions o{.epochs = v["epochs"].get<int>(), .batch = v["batch"].get<int64_t>(),
+                 .seed = v["seed"].get<uint64_t>(), .eval_every = v["eval_every"].get<int>()};
+  o.regularization = {.l2 = v["l2"].get<double>(), .l1 = v["l1"].get<double>(), .max_norm = v["max_norm"].get<double>()};
+  o.clipping = {.norm = v["clip_norm"].get<double>(), .value = v["clip_value"].get<double>()};
+  o.schedule = schedule_options_from_json(given);
+  const int patience = v["patience"].get<int>();
+  if (v["stop_when_worse"].get<bool>()) {
+    require(patience == 0, "stop_when_worse cannot be combined with patience: they are two forms of early stopping");
+    o.early_stopping = {.patience = 1, .versus_previous = true, .min_delta = 0};
+  } else {
+    o.early_stopping.patience = patience;
+  }
+  o.augment = with_key("augment", [&] { return augment_options_from_text(v["augment"].get<std::string>()); });
+  o.background = scale_pixel(0, scale);
+  o.monitor_training = v["monitor"].get<bool>();
+  o.gradient_norms = v["grad_norms"].get<bool>();
+  o.average_decay = v["ema"].get<double>();
+  return o;
+}
+
+}  // namespace
+
+nlohmann::json run_config_defaults() {
+  nlohmann::json defaults = own_defaults();
+  defaults.update(optimizer_defaults());
+  defaults.update(schedule_defaults());
+  return defaults;
+}
+
+RunConfig run_config_from_json(const nlohmann::json& json) {
+  nlohmann::json v = run_config_defaults();
+  check_keys(json, v);
+  v.update(json);
+  RunConfig c;
+  c.architecture = json.value("architecture", nlohmann::json());
+  c.mlp = mlp_from(v);
+  c.init = {.kind = with_key("init", [&] { return parse_initializer(v["init"].get<std::string>()); }),
+            .uniform_limit = v["uniform_limit"].get<double>()};
+  c.cost = v["cost"].get<std::string>();
+  c.optimizer = optimizer_options_from_json(json);
+  c.data = {.scale = with_key("scale", [&] { return parse_scale(v["scale"].get<std::string>()); }),
+            .targets = with_key("targets", [&] { return target_values_from_text(v["targets"].get<std::string>()); }),
+            .train_size = v["train_size"].get<int64_t>(),
+            .eval_on = watched_set(v["eval_on"].get<std::string>())};
+  c.training = training_from(json, v, c.data.scale);
+  return c;
+}
+
+nlohmann::json to_json(const RunConfig& c) {
+  const TrainOptions& t = c.training;
+  nlohmann::json j = {
+      {"init", initializer_name(c.init.kind)}, {"uniform_limit", c.init.uniform_limit}, {"cost", c.cost},
+      {"targets", shortest(c.data.targets.off) + "," + shortest(c.data.targets.on)},
+      {"scale", scale_name(c.data.scale)}, {"train_size", c.data.train_size},
+      {"eval_on", c.data.eval_on == WatchedSet::Test ? "test" : "validation"},
+      {"augment", t.augment.enabled() ? to_text(t.augment) : ""},
+      {"l2", t.regularization.l2}, {"l1", t.regularization.l1}, {"max_norm", t.regularization.max_norm},
+      {"clip_norm", t.clipping.norm}, {"clip_value", t.clipping.value}, {"epochs", t.epochs}, {"batch", t.batch},
+      {"seed", t.seed}, {"eval_every", t.eval_every}, {"ema", t.average_decay}, {"monitor", t.monitor_training},
+      {"grad_norms", t.gradient_norms}, {"stop_when_worse", t.early_stopping.versus_previous},
+      {"patience", t.early_stopping.versus_previous ? 0 : t.early_stopping.patience}};
+  if (c.architecture.is_null())
+    j.update({{"layers", sizes_text(c.mlp.sizes)}, {"activation", activation_name(c.mlp.hidden)},
+              {"output", activation_name(c.mlp.output)}, {"no_bias", !c.mlp.bias}, {"dropout", c.mlp.dropout},
+              {"input_dropout", c.mlp.input_dropout}});
+  else
+    j["architecture"] = c.architecture;
+  j.update(to_json(c.optimizer));
+  j.update(to_json(t.schedule));
+  return j;
+}
+
+void validate(const RunConfig& c) {
+  require(c.mlp.sizes.size() >= 2, "layers: give at least an input and an output size");
+  require(c.init.uniform_limit > 0, "uniform_limit must be positive, got " + std::to_string(c.init.uniform_limit));
+  require_fraction(c.mlp.dropout, "dropout");
+  require_fraction(c.mlp.input_dropout, "input_dropout");
+  require(c.data.train_size > 0, "train_size must be positive, got " + std::to_string(c.data.train_size));
+  const TrainOptions& t = c.training;
+  require(t.epochs > 0, "epochs must be positive, got " + std::to_string(t.epochs));
+  require(t.batch > 0, "batch must be positive, got " + std::to_string(t.batch));
+  require(t.eval_every > 0, "eval_every must be positive, got " + std::to_string(t.eval_every));
+  require(t.early_stopping.patience >= 0,
+          "patience must be positive (or 0 for no early stopping), got " + std::to_string(t.early_stopping.patience));
+  require(t.average_decay == 0 || (t.average_decay > 0 && t.average_decay < 1),
+          "ema must be 0 (off) or in (0, 1), got " + std::to_string(t.average_decay));
+  require_off_or_positive(t.regularization.l2, "l2");
+  require_off_or_positive(t.regularization.l1, "l1");
+  require_off_or_positive(t.regularization.max_norm, "max_norm");
+  require_off_or_positive(t.clipping.norm, "clip_norm");
+  require_off_or_positive(t.clipping.value, "clip_value");
+  with_key("augment", [&] { validate(t.augment); return 0; });
+  const std::unique_ptr<Cost> cost = with_key("cost", [&] { return build_cost(c); });
+  if (c.architecture.is_null()) trained_architecture(predicting_architecture(c), *cost);  // the output suits the cost
+  make_optimizer(c.optimizer);
+  RateSchedule(t.schedule, c.optimizer.rate, t.epochs);  // the schedule and early stopping check their own values
+  EarlyStopping{t.early_stopping};
+}
+
+nlohmann::json predicting_architecture(const RunConfig& c) {
+  return c.architecture.is_null() ? make_mlp(c.mlp).architecture() : c.architecture;
+}
+
+Network build_network(const RunConfig& c) {
+  return Network::from_architecture(trained_architecture(predicting_architecture(c), *build_cost(c)),
+                                    {.init = c.init, .seed = c.training.seed});
+}
+
+std::unique_ptr<Cost> build_cost(const RunConfig& c) { return make_cost(c.cost); }
+
+MnistOptions mnist_options(const RunConfig& c, const Shape& sample_shape) {
+  return {.scale = c.data.scale, .targets = c.data.targets, .train_size = c.data.train_size, .sample_shape = sample_shape};
+}
+
+ModelInfo model_info(const RunConfig& c, const TrainResult* result) {
+  ModelInfo info{.scale = c.data.scale, .targets = c.data.targets, .cost = c.cost};
+  info.extra = {{"settings", to_json(c)}};
+  if (result && !result->epochs.empty()) {
+    info.extra["epochs_run"] = result->epochs.size();
+    info.extra["final_correct"] = result->epochs.back().correct;
+    info.extra["best_correct"] = result->best_correct;
+  }
+  return info;
+}
+
+std::vector<int64_t> layer_sizes_from_text(const std::string& text) {
+  std::vector<int64_t> sizes;
+  for (const std::string& part : split(text, ",-")) {
+    const double v = number_in(part, "layers " + text);
+    require(v >= 1 && v == std::floor(v) && v < 1e8, "layers " + text + ": layer size '" + part + "' must be a positive whole number");
+    sizes.push_back(static_cast<int64_t>(v));
+  }
+  require(sizes.size() >= 2, "layers " + text + ": give at least an input and an output size");
+  return sizes;
+}
+
+TargetValues target_values_from_text(const std::string& text) {
+  const std::vector<std::string> parts = split(text, ",/");
+  require(parts.size() == 2, "targets " + text + ": give off and on values, like 0.1,0.9");
+  const TargetValues t{static_cast<float>(number_in(parts[0], "targets " + text)),
+                       static_cast<float>(number_in(parts[1], "targets " + text))};
+  require(t.off < t.on, "targets " + text + ": the off value must be below the on value");
+  return t;
+}
+
+ModelSpec read_model_spec(const std::string& path) {
+  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  const nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  require(!j.is_discarded(), path + ": not valid JSON");
+  require(j.is_object() && j.contains("layers") && j["layers"].is_array(), path + ": a model spec needs a \"layers\" list");
+  ModelSpec spec{.architecture = {{"input", j.value("input", nlohmann::json::array({784}))}, {"layers", j["layers"]}}};
+  if (j.contains("training")) spec.training = j["training"];
+  try {
+    // Each layer takes the sizes the spec leaves out from the layers before it.
+    Network net(spec.architecture["input"].get<Shape>());
+    for (const nlohmann::json& layer : spec.architecture["layers"]) net.add(layer);  // errors name the layer
+    spec.architecture = net.architecture();
+    run_config_from_json(spec.training);  // unknown keys and wrong types fail here
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": " + e.what());
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+  return spec;
+}
+
+RunConfig run_config_of(const ModelSpec& spec, const nlohmann::json& overrides) {
+  nlohmann::json merged = spec.training;
+  merged.update(overrides);
+  merged["architecture"] = spec.architecture;
+  return run_config_from_json(merged);
+}
+
+}  // namespace neurite
