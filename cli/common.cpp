@@ -17,8 +17,6 @@ Initializer::Kind parse_init(const std::string& text) {
   }
 }
 
-MnistOptions data_options_of(const ModelInfo& info) { return {.scale = info.scale, .targets = info.targets}; }
-
 TargetValues backquery_targets(const ModelInfo& info) {
   const TargetValues rashid{0.01f, 0.99f};
   return info.targets.off > 0.0f && info.targets.on < 1.0f ? info.targets : rashid;

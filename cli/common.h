@@ -18,8 +18,6 @@ namespace neurite::cli {
 CLI::Validator positive_number();
 Initializer::Kind parse_init(const std::string& text);          // "nielsen" | "rashid" | "uniform"
 
-// The input scaling and targets stored in a model's training settings.
-MnistOptions data_options_of(const ModelInfo& info);
 // The off / on outputs to backquery a model with: those it was trained towards, unless they
 // are 0 or 1, whose logits are infinite; then Rashid's 0.01 / 0.99.
 TargetValues backquery_targets(const ModelInfo& info);

@@ -18,9 +18,7 @@ namespace {
 
 // Each test image's outputs from one model, (N, classes), read in batches.
 Tensor outputs_on_test_set(Model& model, const std::string& data) {
-  MnistOptions options = data_options_of(model.info);
-  options.sample_shape = model.network.input_shape();
-  const Dataset test = load_mnist_test(data, options);
+  const Dataset test = load_mnist_test(data, mnist_options(model));
   const int64_t n = test.size(), classes = model.network.output_shape().front();
   Tensor outputs({n, classes});
   model.network.set_training(false);

@@ -14,8 +14,7 @@ namespace {
 void run_eval(const std::string& model_path, const std::string& given_data, const std::string& set) {
   Model model = load_model(model_path);
   const std::string data = mnist_folder(given_data);
-  MnistOptions options = data_options_of(model.info);
-  options.sample_shape = model.network.input_shape();
+  const MnistOptions options = mnist_options(model);
   Dataset dataset;
   if (set == "test") {
     dataset = load_mnist_test(data, options);

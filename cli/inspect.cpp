@@ -76,27 +76,14 @@ Digit digit_from_test_set(const InspectArgs& a) {
   return digit;
 }
 
-// The digit as the model takes it: a batch of one, (1, 784) or (1, 1, 28, 28), scaled as in training.
-Tensor input_of(const Digit& digit, const Model& model) {
-  Shape shape = model.network.input_shape();
-  shape.insert(shape.begin(), 1);
-  Tensor x(shape);
-  const InputScale scale = data_options_of(model.info).scale;
-  for (int64_t i = 0; i < x.size(); ++i) x[i] = scale_pixel(digit.ink.pixels[static_cast<std::size_t>(i)], scale);
-  return x;
-}
-
 // The first layer with weights; it must be conv2d or dense, whose weights make pictures.
-std::size_t first_weighted_layer(Network& network, const std::string& model_path) {
-  for (std::size_t i = 0; i < network.layer_count(); ++i) {
-    const Layer& layer = network.layer(i);
-    if (network.layer(i).parameters().empty()) continue;
-    require(layer.type() == "conv2d" || layer.type() == "dense",
-            model_path + ": the first layer with weights (layer " + std::to_string(i) + ") is " + layer.type() +
-                "; inspect draws conv2d or dense weights");
-    return i;
-  }
-  throw Error(model_path + ": the model has no layer with weights; inspect draws the first conv2d or dense layer's");
+std::size_t drawn_layer(Network& network, const std::string& model_path) {
+  const std::optional<std::size_t> first = first_weighted_layer(network);
+  require(first.has_value(), model_path + ": the model has no layer with weights; inspect draws the first conv2d or dense layer's");
+  const std::string type = network.layer(*first).type();
+  require(type == "conv2d" || type == "dense", model_path + ": the first layer with weights (layer " + std::to_string(*first) +
+                                                    ") is " + type + "; inspect draws conv2d or dense weights");
+  return *first;
 }
 
 Picture input_picture(const Digit& digit, const InspectArgs& a) {
@@ -178,9 +165,9 @@ void run_inspect(const InspectArgs& a) {
   require(element_count(model.network.input_shape()) == kMnistSide * kMnistSide,
           a.model + ": the model takes input " + to_string(model.network.input_shape()) +
               ", inspect feeds 28x28 = 784 pixels");
-  const std::size_t first = first_weighted_layer(model.network, a.model);
+  const std::size_t first = drawn_layer(model.network, a.model);
   const Digit digit = a.has_index ? digit_from_test_set(a) : digit_from_image(a);
-  const Tensor x = input_of(digit, model);
+  const Tensor x = model_input(model, digit.ink.pixels);
   const Tensor& out = model.network.forward(x);
   std::vector<Picture> pictures{input_picture(digit, a), filters_picture(model.network, first, a.model)};
   for (Picture& p : feature_pictures(model.network)) pictures.push_back(std::move(p));

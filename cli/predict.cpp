@@ -29,17 +29,13 @@ struct Sample {
   int label = -1;   // -1 when unknown
 };
 
-Sample sample_from_image(const PredictArgs& a, const MnistOptions& options) {
+Sample sample_from_image(const PredictArgs& a, const Model& model) {
   const Invert invert = a.invert ? Invert::Always : a.no_invert ? Invert::Never : Invert::Auto;
-  const GrayImage image = read_digit_picture(a.image, invert);
-  Sample s{Tensor({1, kMnistSide * kMnistSide}), -1};
-  for (int64_t i = 0; i < kMnistSide * kMnistSide; ++i)
-    s.input[i] = scale_pixel(image.pixels[static_cast<std::size_t>(i)], options.scale);
-  return s;
+  return {model_input(model, read_digit_picture(a.image, invert).pixels), -1};
 }
 
-Sample sample_from_test_set(const PredictArgs& a, const MnistOptions& options) {
-  const Dataset test = load_mnist_test(mnist_folder(a.data), options);
+Sample sample_from_test_set(const PredictArgs& a, const Model& model) {
+  const Dataset test = load_mnist_test(mnist_folder(a.data), mnist_options(model));
   require(a.index >= 0 && a.index < test.size(),
           "--index " + std::to_string(a.index) + " is outside the test set's 0.." + std::to_string(test.size() - 1));
   Sample s{Tensor(), test.labels[static_cast<std::size_t>(a.index)]};
@@ -50,11 +46,10 @@ Sample sample_from_test_set(const PredictArgs& a, const MnistOptions& options) {
 void run_predict(const PredictArgs& a) {
   require(a.image.empty() != (a.index < 0), "give exactly one of --image FILE and --index N");
   Model model = load_model(a.model);
-  const MnistOptions options = data_options_of(model.info);
   require(element_count(model.network.input_shape()) == kMnistSide * kMnistSide,
           a.model + ": the model takes input " + to_string(model.network.input_shape()) +
               ", predict feeds 28x28 = 784 pixels");
-  Sample sample = a.image.empty() ? sample_from_test_set(a, options) : sample_from_image(a, options);
+  Sample sample = a.image.empty() ? sample_from_test_set(a, model) : sample_from_image(a, model);
   Shape batch_of_one = model.network.input_shape();  // (784) or (1, 28, 28): the same pixels
   batch_of_one.insert(batch_of_one.begin(), 1);
   sample.input.reshape(batch_of_one);

@@ -16,14 +16,7 @@ int main(int argc, char** argv) {
   try {
     Model model = load_model(argv[1]);
     const GrayImage image = read_gray_image(argv[2]);  // PNG or PGM, white ink on black as in MNIST
-    Shape shape = model.network.input_shape();
-    require(element_count(shape) == image.width * image.height,
-            std::string(argv[2]) + ": the model takes " + to_string(shape) + " inputs, the picture has " +
-                std::to_string(image.width * image.height) + " pixels");
-    shape.insert(shape.begin(), 1);  // a batch of one
-    Tensor x(shape);
-    for (int64_t i = 0; i < x.size(); ++i) x[i] = scale_pixel(image.pixels[static_cast<std::size_t>(i)], model.info.scale);
-
+    const Tensor x = model_input(model, image.pixels);  // a batch of one, scaled as in training
     const Tensor& probabilities = model.network.forward(x);
     int64_t best = 0;
     for (int64_t k = 0; k < probabilities.size(); ++k) {

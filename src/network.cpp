@@ -209,4 +209,10 @@ Network make_mlp(const MlpOptions& o) {
   return net;
 }
 
+std::optional<std::size_t> first_weighted_layer(Network& network) {
+  for (std::size_t i = 0; i < network.layer_count(); ++i)
+    if (!network.layer(i).parameters().empty()) return i;
+  return std::nullopt;
+}
+
 }  // namespace neurite

@@ -61,9 +61,11 @@ ServedModel::ServedModel(std::string name, std::string source, Model model)
           name_ + ": the model takes input " + to_string(net.input_shape()) + "; the page feeds 28x28 digits");
   require(element_count(net.output_shape()) == 10,
           name_ + ": the model gives " + to_string(net.output_shape()) + " outputs; the page shows 10 digits");
-  const MnistOptions options = cli::data_options_of(model_.info);
-  scale_ = options.scale;
   targets_ = cli::backquery_targets(model_.info);
+  // The first layer with weights, when it is one filter_sheet can draw (conv2d, or dense on 784).
+  filter_layer_ = first_weighted_layer(net);
+  if (filter_layer_ && net.layer(*filter_layer_).type() != "conv2d" && net.layer(*filter_layer_).type() != "dense")
+    filter_layer_.reset();
   const std::string kind = model_kind(net.architecture());
   info_ = {{"name", name_},
            {"kind", kind},
@@ -71,22 +73,14 @@ ServedModel::ServedModel(std::string name, std::string source, Model model)
            {"input", net.input_shape()},
            {"parameters", net.parameter_count()},
            {"layers", layers_info(net)},
-           {"filters", first_weighted_layer().has_value()},
+           {"filters", filter_layer_.has_value()},
            {"feature_maps", kind == "cnn"},
            {"backquery", backquery_applies(net)},
            {"source", std::move(source)}};
 }
 
-Tensor ServedModel::input_of(const GrayImage& digit) const {
-  Shape shape = model_.network.input_shape();
-  shape.insert(shape.begin(), 1);
-  Tensor x(shape);
-  for (int64_t i = 0; i < kMnistSide * kMnistSide; ++i) x[i] = scale_pixel(digit.pixels[static_cast<std::size_t>(i)], scale_);
-  return x;
-}
-
 Prediction ServedModel::predict(const GrayImage& digit) {
-  const Tensor x = input_of(digit);
+  const Tensor x = model_input(model_, digit.pixels);
   std::lock_guard lock(mutex_);
   const auto start = std::chrono::steady_clock::now();
   const Tensor& out = model_.network.forward(x);
@@ -98,19 +92,8 @@ Prediction ServedModel::predict(const GrayImage& digit) {
   return p;
 }
 
-// The first layer with weights, when it is one filter_sheet can draw (conv2d, or dense on 784).
-std::optional<std::size_t> ServedModel::first_weighted_layer() const {
-  const Network& net = model_.network;
-  for (std::size_t i = 0; i < net.layer_count(); ++i) {
-    const std::string type = net.layer(i).type();
-    if (type == "conv2d" || type == "dense") return i;
-    if (is_recurrent(type)) return std::nullopt;
-  }
-  return std::nullopt;
-}
-
 std::vector<uint8_t> ServedModel::filters_png() {
-  const std::optional<std::size_t> layer = first_weighted_layer();
+  const std::optional<std::size_t> layer = filter_layer_;
   if (!layer) throw HttpError(422, name_ + " has no conv2d or dense first layer to draw");
   std::lock_guard lock(mutex_);
   const Tensor& weight = *model_.network.layer(*layer).parameters().front().value;
@@ -123,7 +106,7 @@ std::vector<uint8_t> ServedModel::filters_png() {
 
 nlohmann::json ServedModel::feature_maps(const GrayImage& digit) {
   if (!info_["feature_maps"].get<bool>()) throw HttpError(422, name_ + " has no conv layers");
-  const Tensor x = input_of(digit);
+  const Tensor x = model_input(model_, digit.pixels);
   std::lock_guard lock(mutex_);
   Network& net = model_.network;
   net.forward(x);
@@ -155,9 +138,7 @@ std::vector<uint8_t> ServedModel::backquery_png(int digit) {
 const TestResults& ServedModel::test_results(const std::string& mnist_dir) {
   std::lock_guard lock(mutex_);
   if (test_results_) return *test_results_;
-  MnistOptions options = cli::data_options_of(model_.info);
-  options.sample_shape = model_.network.input_shape();
-  const Dataset test = load_mnist_test(mnist_dir, options);
+  const Dataset test = load_mnist_test(mnist_dir, mnist_options(model_));
   test_results_ = TestResults{predict_classes(model_.network, test), test.labels};
   return *test_results_;
 }

@@ -45,14 +45,11 @@ class ServedModel {
   const TestResults& test_results(const std::string& mnist_dir);
 
  private:
-  Tensor input_of(const GrayImage& digit) const;  // scaled as in training, batch of one
-  std::optional<std::size_t> first_weighted_layer() const;
-
   std::string name_;
   nlohmann::json info_;
   std::mutex mutex_;  // guards the network and the test results
   Model model_;
-  InputScale scale_;
+  std::optional<std::size_t> filter_layer_;  // the layer whose weights the filters picture draws
   TargetValues targets_;  // what backquery asks for
   std::optional<TestResults> test_results_;
 };

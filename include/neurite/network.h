@@ -11,6 +11,7 @@
 //   optimizer.step(params);
 #pragma once
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "neurite/layers/activation.h"
@@ -124,5 +125,8 @@ struct MlpOptions {
   InitOptions init = {};
 };
 Network make_mlp(const MlpOptions& options);
+
+// The index of the first layer with parameters (whose weights see the input), if any.
+std::optional<std::size_t> first_weighted_layer(Network& network);
 
 }  // namespace neurite

@@ -163,4 +163,18 @@ Network trained_network(Model& model, InitOptions init) {
   return trained_network(model.network, *make_cost(model.info.cost), init);
 }
 
+Tensor model_input(const Model& model, std::span<const uint8_t> pixels) {
+  Shape shape = model.network.input_shape();
+  require(element_count(shape) == static_cast<int64_t>(pixels.size()),
+          "the model takes " + to_string(shape) + " inputs, the picture has " + std::to_string(pixels.size()) + " pixels");
+  shape.insert(shape.begin(), 1);
+  Tensor x(shape);
+  for (int64_t i = 0; i < x.size(); ++i) x[i] = scale_pixel(pixels[static_cast<std::size_t>(i)], model.info.scale);
+  return x;
+}
+
+MnistOptions mnist_options(const Model& model) {
+  return {.scale = model.info.scale, .targets = model.info.targets, .sample_shape = model.network.input_shape()};
+}
+
 }  // namespace neurite

@@ -6,12 +6,15 @@
 // a cost that takes logits, that cost's output activation (softmax, sigmoid) is its last layer.
 // So a loaded model's forward pass gives probabilities, and PyTorch rebuilds the same network.
 #pragma once
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "neurite/cost.h"
 #include "neurite/data/dataset.h"
+#include "neurite/data/mnist.h"
 #include "neurite/network.h"
 
 namespace neurite {
@@ -50,6 +53,12 @@ Network trained_network(Model& model, InitOptions init = {});
 Network trained_network(Network& predicting, const Cost& cost, InitOptions init = {});
 // The reverse: the model that saving `network` and loading the file would give, in memory.
 Model predicting_model(Network& network, const ModelInfo& info);
+
+// Pixel bytes (0..255, row by row) as the model takes them: a batch of one in the shape of its
+// input, scaled as it was trained. Throws when the count differs from the input's size.
+Tensor model_input(const Model& model, std::span<const uint8_t> pixels);
+// How to read MNIST for this model: its scaling and targets, samples in its input shape.
+MnistOptions mnist_options(const Model& model);
 
 // The JSON form of ModelInfo, as the file's "training" object holds it.
 nlohmann::json to_json(const ModelInfo& info);
