@@ -1,5 +1,6 @@
 #include "train_flags.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <vector>
@@ -91,6 +92,23 @@ nlohmann::json value_of(const std::string& key, const std::string& text, const n
   return v;
 }
 
+// The help of `key`: the table's, or for a key the table does not know (a new optimiser's or
+// schedule's) a line naming where it is described.
+FlagHelp help_of(const std::string& key) {
+  for (const FlagHelp& flag : kFlags)
+    if (key == flag.key) return flag;
+  return {nullptr, "a setting of the chosen optimizer or schedule (docs/library.md)"};
+}
+
+// Every key of the configuration: the table's in its order, then any other.
+std::vector<std::string> flag_keys(const nlohmann::json& defaults) {
+  std::vector<std::string> keys;
+  for (const FlagHelp& flag : kFlags) keys.emplace_back(flag.key);
+  for (const auto& [key, value] : defaults.items())
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  return keys;
+}
+
 }  // namespace
 
 std::string flag_of(const std::string& key) {
@@ -102,26 +120,27 @@ std::string flag_of(const std::string& key) {
 
 void add_config_flags(CLI::App* cmd, ConfigFlagValues& values) {
   const nlohmann::json defaults = run_config_defaults();
-  for (const FlagHelp& flag : kFlags) {
-    const nlohmann::json& model = defaults.at(flag.key);
-    std::string& value = values[flag.key];
+  for (const std::string& key : flag_keys(defaults)) {
+    const nlohmann::json& model = defaults.at(key);
+    const FlagHelp help = help_of(key);
+    std::string& value = values[key];
     if (model.is_boolean()) {
-      cmd->add_flag_callback(flag_of(flag.key), [&value] { value = "true"; }, flag.help);
+      cmd->add_flag_callback(flag_of(key), [&value] { value = "true"; }, help.help);
       continue;
     }
-    CLI::Option* option = cmd->add_option(flag_of(flag.key), value, flag.help);
+    CLI::Option* option = cmd->add_option(flag_of(key), value, help.help);
+    option->type_name(model.is_string() ? "TEXT" : model.is_number_float() ? "FLOAT" : "INT");
     const std::string shown = model.is_string() ? model.get<std::string>() : model.dump();
-    if (!shown.empty() && !flag.positive_when_given) option->default_str(shown);
-    if (flag.positive_when_given) option->check(positive_number());
+    if (!shown.empty() && !help.positive_when_given) option->default_str(shown);
+    if (help.positive_when_given) option->check(positive_number());
   }
 }
 
 nlohmann::json typed_config_flags(const CLI::App& cmd, const ConfigFlagValues& values) {
   const nlohmann::json defaults = run_config_defaults();
   nlohmann::json typed = nlohmann::json::object();
-  for (const FlagHelp& flag : kFlags)
-    if (cmd.get_option(flag_of(flag.key))->count() > 0)
-      typed[flag.key] = value_of(flag.key, values.at(flag.key), defaults.at(flag.key));
+  for (const std::string& key : flag_keys(defaults))
+    if (cmd.get_option(flag_of(key))->count() > 0) typed[key] = value_of(key, values.at(key), defaults.at(key));
   return typed;
 }
 
