@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "neurite/error.h"
+#include "neurite/optim/optimizer.h"
 #include "neurite/train/run_config.h"
 
 namespace neurite::cli {
@@ -34,13 +35,13 @@ const std::vector<FlagHelp> kFlags = {
     {"eval_on", "The watched set: test or validation"},
     {"augment", "On-the-fly augmentation, e.g. rotate=10,shift=1,scale=0.1,shear=0.1,p=0.5"},
     {"cost", "quadratic, cross-entropy (sigmoid outputs) or log-likelihood (softmax)"},
-    {"optimizer", "sgd, adam, adamw or rmsprop"},
+    {"optimizer", "The optimiser: "},  // its kinds are appended
     {"rate", "Learning rate eta"},
     {"momentum", "sgd: momentum"},
     {"nesterov", "sgd: Nesterov momentum"},
     {"beta1", "adam, adamw: first-moment decay"},
     {"beta2", "adam, adamw: second-moment decay"},
-    {"eps", "adam, adamw, rmsprop: epsilon"},
+    {"eps", "adam, adamw, rmsprop, adagrad: epsilon (adagrad's default: 1e-10)"},
     {"weight_decay", "adamw: decoupled weight decay"},
     {"alpha", "rmsprop: smoothing of the squared gradient"},
     {"l2", "L2 regularisation lambda (Nielsen's, divided by the training-set size)"},
@@ -123,12 +124,13 @@ void add_config_flags(CLI::App* cmd, ConfigFlagValues& values) {
   for (const std::string& key : flag_keys(defaults)) {
     const nlohmann::json& model = defaults.at(key);
     const FlagHelp help = help_of(key);
+    const std::string text = help.help + (key == "optimizer" ? optimizer_kinds() : "");
     std::string& value = values[key];
     if (model.is_boolean()) {
-      cmd->add_flag_callback(flag_of(key), [&value] { value = "true"; }, help.help);
+      cmd->add_flag_callback(flag_of(key), [&value] { value = "true"; }, text);
       continue;
     }
-    CLI::Option* option = cmd->add_option(flag_of(key), value, help.help);
+    CLI::Option* option = cmd->add_option(flag_of(key), value, text);
     option->type_name(model.is_string() ? "TEXT" : model.is_number_float() ? "FLOAT" : "INT");
     const std::string shown = model.is_string() ? model.get<std::string>() : model.dump();
     if (!shown.empty() && !help.positive_when_given) option->default_str(shown);

@@ -15,6 +15,8 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& o) {
 
 std::string kind_name(const OptimizerOptions& o) { return detail::kind_of(o.kind); }
 
+std::string optimizer_kinds() { return detail::kind_list<OptimizerKind>(); }
+
 nlohmann::json to_json(const OptimizerOptions& o) {
   nlohmann::json j = detail::write_variant(o.kind, "optimizer");
   j["rate"] = o.rate;

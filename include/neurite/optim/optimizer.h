@@ -198,6 +198,7 @@ struct OptimizerOptions {
 // outside [0, 1), beta outside [0, 1), eps <= 0, weight decay < 0 ...).
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options);
 std::string kind_name(const OptimizerOptions& options);  // "adam"
+std::string optimizer_kinds();  // "sgd, adam, adamw or rmsprop"
 
 // The JSON form, a run configuration's keys: {"optimizer":"adam","rate":0.001,"beta1":0.9,...}.
 nlohmann::json to_json(const OptimizerOptions& options);
