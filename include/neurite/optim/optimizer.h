@@ -27,6 +27,7 @@ class Sgd;
 class Adam;
 class AdamW;
 class RmsProp;
+class Adagrad;
 
 struct SgdOptions {
   static constexpr const char* kind = "sgd";
@@ -62,6 +63,13 @@ struct RmsPropOptions {
   double eps = 1e-8;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RmsPropOptions, alpha, eps)
+
+struct AdagradOptions {
+  static constexpr const char* kind = "adagrad";
+  using Builds = Adagrad;
+  double eps = 1e-10;  // PyTorch's default for Adagrad
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AdagradOptions, eps)
 
 class Optimizer {
  public:
@@ -187,7 +195,20 @@ class RmsProp : public StatefulOptimizer {
   double alpha_, eps_;
 };
 
-using OptimizerKind = std::variant<SgdOptions, AdamOptions, AdamWOptions, RmsPropOptions>;
+// Adagrad (Duchi et al., PyTorch's form without rate decay): s += g^2, w -= rate * g / (sqrt(s) + eps).
+// Each weight's step shrinks with the gradients it has seen, so rare features keep large steps.
+class Adagrad : public StatefulOptimizer {
+ public:
+  explicit Adagrad(double rate, double eps = 1e-10);
+  Adagrad(double rate, const AdagradOptions& o) : Adagrad(rate, o.eps) {}
+  std::string name() const override { return "adagrad"; }
+  void step(std::span<Parameter> parameters) override;
+
+ private:
+  double eps_;
+};
+
+using OptimizerKind = std::variant<SgdOptions, AdamOptions, AdamWOptions, RmsPropOptions, AdagradOptions>;
 
 struct OptimizerOptions {
   double rate = 3.0;  // eta
@@ -198,7 +219,7 @@ struct OptimizerOptions {
 // outside [0, 1), beta outside [0, 1), eps <= 0, weight decay < 0 ...).
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options);
 std::string kind_name(const OptimizerOptions& options);  // "adam"
-std::string optimizer_kinds();  // "sgd, adam, adamw or rmsprop"
+std::string optimizer_kinds();  // "sgd, adam, adamw, rmsprop or adagrad"
 
 // The JSON form, a run configuration's keys: {"optimizer":"adam","rate":0.001,"beta1":0.9,...}.
 nlohmann::json to_json(const OptimizerOptions& options);
