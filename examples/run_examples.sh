@@ -3,7 +3,8 @@
 #   run_examples.sh NAME BIN_DIR MNIST_FOLDER
 # mnist_mlp: one epoch, above 9,000 of 10,000; seed_cnn: one epoch on 5,000 images, above 9,000;
 # predict_image: the first test digit (a 7) through the model mnist_mlp saved; char_lstm: the
-# built-in rhyme, loss below 1 nat per character. Exit 77 (skipped) when MNIST is missing.
+# built-in rhyme, loss below 1 nat per character; run_config: one epoch on 20,000 images, above
+# 9,000, then a bad value named by its key. Exit 77 (skipped) when MNIST is missing.
 set -euo pipefail
 name=$1 bin=$2
 data=${NEURITE_MNIST:-$3}
@@ -27,6 +28,13 @@ case $name in
     { printf "P5\n28 28\n255\n"; head -c 800 "$data/t10k-images-idx3-ubyte" | tail -c 784; } > seven.pgm
     out=$("$bin/predict_image" mnist_mlp.safetensors seven.pgm) && echo "$out"
     grep -qx "predicted: 7" <<<"$out" || fail "expected the first test digit to be read as a 7" ;;
+  run_config)
+    needs_mnist
+    out=$("$bin/run_config" "$data") && echo "$out"
+    [ "$(correct_after_epoch_0 "$out")" -gt 9000 ] || fail "expected more than 9000 correct after one epoch"
+    grep -q '"optimizer":"adam"' <<<"$out" || fail "the model file does not record the configuration"
+    err=$("$bin/run_config" "$data" '{"epochs": 0}' 2>&1) && fail "epochs 0 was accepted"
+    grep -qx "error: epochs must be positive, got 0" <<<"$err" || fail "unexpected error: $err" ;;
   char_lstm)
     out=$("$bin/char_lstm") && echo "$out"
     loss=$(grep '^step' <<<"$out" | tail -1 | awk '{print $4}')
