@@ -16,6 +16,7 @@
 #include "neurite/io/model_file.h"
 #include "neurite/io/safetensors.h"
 #include "neurite/layers/batchnorm.h"
+#include "neurite/train/trainer.h"
 #include "test_support.h"
 
 namespace neurite {
@@ -341,6 +342,21 @@ TEST(BatchNormFiles, CheckpointKeepsTheRunningStatistics) {
   expect_same_tensors(net, c.model.network);
   Network resumed = trained_network(c.model);  // as `neurite train --resume` rebuilds it
   expect_same_tensors(net, resumed);
+}
+
+// Weight averaging would evaluate averaged weights with the latest running statistics: refused.
+TEST(BatchNormTraining, WeightAveragingIsRefusedUntilItAveragesTheStatistics) {
+  Network net = trained_both_kinds();
+  Dataset data;
+  const Batch b = make_batch(net, 8, 30);
+  data.inputs = b.x;
+  data.targets = b.y;
+  data.labels.assign(8, 0);
+  const auto optimizer = make_optimizer({.rate = 0.1});
+  const std::string message = testing::error_of([&] {
+    train(net, SoftmaxLogLikelihoodCost(), *optimizer, data, nullptr, TrainOptions{.epochs = 1, .average_decay = 0.9});
+  });
+  EXPECT_NE(message.find("train layer 1 (batchnorm) without it"), std::string::npos) << message;
 }
 
 // ---- PyTorch's BatchNorm1d and BatchNorm2d ---------------------------------------------

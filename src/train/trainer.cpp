@@ -34,6 +34,11 @@ void validate(const Network& net, const Cost& cost, const Dataset& training, std
   validate(o.regularization);
   validate(o.clipping);
   validate_average_decay(o.average_decay);
+  if (o.average_decay > 0)
+    for (std::size_t i = 0; i < net.layer_count(); ++i)
+      require(net.layer(i).type() != "batchnorm",
+              "weight averaging does not average batchnorm's running statistics yet, so evaluations would mix "
+              "averaged weights with the latest statistics: train layer " + std::to_string(i) + " (batchnorm) without it");
   require(training.size() > 0, "the training set is empty");
   const Shape sample = training.sample_shape();
   require(sample == net.input_shape(), "training inputs " + to_string(sample) +
