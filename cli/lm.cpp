@@ -1,5 +1,6 @@
 // neurite lm train / lm sample: a character language model on any text file (by default the
 // King James Bible from Debian's bible-kjv, which scripts/fetch_corpus.sh extracts).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -64,7 +65,22 @@ void run_train(LmTrainArgs a) {
   std::printf("%s: %zu characters, alphabet of %lld; training on %zu, holding out the last %zu\n", a.text.c_str(),
               codes.size(), static_cast<long long>(v), train.size(), held_out.size());
   std::printf("network %s, %lld parameters\n", net.summary().c_str(), static_cast<long long>(net.parameter_count()));
-  const int64_t steps = train_language_model(net, train, v, a.training, print_report);
+  StatusLine status;
+  const auto show_progress = [&](const LanguageModelReport& r) {
+    if (!status.due()) return;
+    const double fraction = a.training.steps > 0 ? static_cast<double>(r.step) / static_cast<double>(a.training.steps)
+                                                 : r.seconds / a.training.seconds;
+    char text[160];
+    std::snprintf(text, sizeof text, "step %lld %s %.0f chars/s  %s left  loss %.4f", static_cast<long long>(r.step),
+                  bar_text(static_cast<int64_t>(fraction * 1000), 1000, 20).c_str(), r.chars_per_second,
+                  duration_text(r.seconds * (1 - fraction) / std::max(fraction, 1e-9)).c_str(), r.loss);
+    status.show(text);
+  };
+  const auto report = [&](const LanguageModelReport& r) {
+    status.clear();
+    print_report(r);
+  };
+  const int64_t steps = train_language_model(net, train, v, a.training, report, show_progress);
   const double loss = language_model_loss(net, held_out, v, std::min<int64_t>(a.training.batch, 8));
   std::printf("held-out: loss %.4f nats/char, perplexity %.3f\n", loss, std::exp(loss));
   std::vector<uint8_t> alphabet = corpus.vocabulary.symbols();

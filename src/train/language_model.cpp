@@ -83,7 +83,8 @@ bool Streams::next(Tensor& x, Tensor& y) {
 
 int64_t train_language_model(Network& network, const std::vector<int32_t>& codes, int64_t vocabulary,
                              const LanguageModelTraining& o,
-                             const std::function<void(const LanguageModelReport&)>& report) {
+                             const std::function<void(const LanguageModelReport&)>& report,
+                             const std::function<void(const LanguageModelReport&)>& on_step) {
   require(o.steps > 0 || o.seconds > 0, "give a number of steps or of seconds to train for");
   require(o.report_every > 0, "report interval must be positive, got " + std::to_string(o.report_every));
   validate(o.clipping);
@@ -115,9 +116,11 @@ int64_t train_language_model(Network& network, const std::vector<int32_t>& codes
     ++since_report;
     ++step;
     const bool last = step == limit || (o.seconds > 0 && seconds >= o.seconds);
+    const LanguageModelReport now{.step = step, .loss = loss_sum / static_cast<double>(since_report), .seconds = seconds,
+                                  .chars_per_second = static_cast<double>(step * o.batch * o.sequence) / seconds};
+    if (on_step) on_step(now);
     if (since_report == o.report_every || last) {
-      report({.step = step, .loss = loss_sum / static_cast<double>(since_report), .seconds = seconds,
-              .chars_per_second = static_cast<double>(step * o.batch * o.sequence) / seconds});
+      report(now);
       loss_sum = 0;
       since_report = 0;
     }

@@ -65,11 +65,13 @@ struct Streams {
   int64_t batch_, sequence_, vocabulary_, length_, position_ = 0;
 };
 
-// Trains in place; `report` is called every report_every steps and after the last. Returns the
-// number of steps done. A loss that is not finite is an Error naming the step.
+// Trains in place; `report` is called every report_every steps and after the last, `on_step`
+// (for a progress display) after every step, its loss the mean since the last report. Returns
+// the number of steps done. A loss that is not finite is an Error naming the step.
 int64_t train_language_model(Network& network, const std::vector<int32_t>& codes, int64_t vocabulary,
                              const LanguageModelTraining& options,
-                             const std::function<void(const LanguageModelReport&)>& report);
+                             const std::function<void(const LanguageModelReport&)>& report,
+                             const std::function<void(const LanguageModelReport&)>& on_step = {});
 
 // Mean loss per character (nats) over `codes`, read as `batch` streams with the state carried.
 double language_model_loss(Network& network, const std::vector<int32_t>& codes, int64_t vocabulary, int64_t batch);
