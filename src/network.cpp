@@ -80,24 +80,27 @@ void Network::backward(bool want_input_grad) {
   }
 }
 
-std::vector<Parameter> Network::parameters() {
-  std::vector<Parameter> all;
-  for (std::size_t i = 0; i < layers_.size(); ++i)
-    for (Parameter p : layers_[i]->parameters()) {
-      p.name = std::to_string(i) + "." + p.name;
-      all.push_back(p);
+namespace {
+// Every layer's named items (parameters or buffers), each name prefixed with its layer's index
+// as PyTorch's state_dict names them ("0.weight").
+template <class Item, class Get>
+std::vector<Item> prefixed(const std::vector<LayerPtr>& layers, Get get) {
+  std::vector<Item> all;
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    for (Item item : get(*layers[i])) {
+      item.name = std::to_string(i) + "." + item.name;
+      all.push_back(item);
     }
   return all;
 }
+}  // namespace
+
+std::vector<Parameter> Network::parameters() {
+  return prefixed<Parameter>(layers_, [](Layer& layer) { return layer.parameters(); });
+}
 
 std::vector<Buffer> Network::buffers() {
-  std::vector<Buffer> all;
-  for (std::size_t i = 0; i < layers_.size(); ++i)
-    for (Buffer b : layers_[i]->buffers()) {
-      b.name = std::to_string(i) + "." + b.name;
-      all.push_back(b);
-    }
-  return all;
+  return prefixed<Buffer>(layers_, [](Layer& layer) { return layer.buffers(); });
 }
 
 // Called before every batch: walks the layers directly rather than building parameters()'s

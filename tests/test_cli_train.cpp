@@ -48,7 +48,8 @@ TEST(CliTrain, ImpossibleHyperParametersAreNamed) {
   expect_one_line_error("train --optimizer adamw --weight-decay -1" + data, "--weight-decay");
   expect_one_line_error("train --optimizer adam --momentum 0.9" + data, "--momentum is not a setting of the adam optimizer");
   expect_one_line_error("train --epochs 2.5" + data, "--epochs 2.5: expected a whole number");
-  expect_one_line_error("train --rate 0" + data, "rate");
+  expect_one_line_error("train --rate 0" + data, "--rate must be positive, got 0");
+  expect_one_line_error("train --optimizer lion" + data, "--optimizer 'lion' is unknown");
   expect_one_line_error("train --schedule sawtooth" + data, "sawtooth");
   expect_one_line_error("train --schedule step --step-factor 0" + data, "factor");
   expect_one_line_error("train --schedule plateau --plateau-patience 0" + data, "patience");

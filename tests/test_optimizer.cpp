@@ -338,7 +338,7 @@ TEST(OptimizerOptions, JsonRoundTripAndDefaults) {
 
 TEST(OptimizerOptions, JsonRejectsUnknownKindsOtherKindsKeysAndWrongTypes) {
   EXPECT_EQ(error_of([] { optimizer_options_from_json({{"optimizer", "adamx"}}); }),
-            "unknown optimizer 'adamx' (expected sgd, adam, adamw or rmsprop)");
+            "optimizer 'adamx' is unknown (expected sgd, adam, adamw, rmsprop or adagrad)");
   EXPECT_EQ(error_of([] { optimizer_options_from_json({{"optimizer", "adam"}, {"momentum", 0.9}}); }),
             "momentum is not a setting of the adam optimizer");
   EXPECT_EQ(error_of([] { optimizer_options_from_json({{"rate", "fast"}}); }), "rate must be a number, got \"fast\"");

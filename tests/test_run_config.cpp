@@ -61,8 +61,10 @@ TEST(RunConfig, ErrorsNameTheKey) {
   EXPECT_EQ(read_error({{"eval_on", "train"}}), "eval_on train: expected test or validation");
   EXPECT_EQ(read_error({{"patience", 2}, {"stop_when_worse", true}}).substr(0, 15), "stop_when_worse");
   const auto check_error = [](const nlohmann::json& j) { return error_of([&] { validate(run_config_from_json(j)); }); };
-  EXPECT_EQ(check_error({{"dropout", 1.5}}), "dropout must be in [0, 1), got 1.500000");
+  EXPECT_EQ(check_error({{"dropout", 1.5}}), "dropout must be in [0, 1), got 1.5");
   EXPECT_EQ(check_error({{"batch", 0}}), "batch must be positive, got 0");
+  EXPECT_EQ(check_error({{"rate", -1.0}}), "rate must be positive, got -1");
+  EXPECT_EQ(read_error({{"optimizer", "lion"}}), "optimizer 'lion' is unknown (expected sgd, adam, adamw, rmsprop or adagrad)");
   EXPECT_EQ(check_error({{"optimizer", "adam"}, {"beta1", 1.0}}), "beta1 must be in [0, 1), got 1");
   EXPECT_EQ(check_error({{"schedule", "step"}, {"step_factor", 0.0}}), "step_factor must be in (0, 1], got 0");
   EXPECT_NE(check_error({{"cost", "log-likelihood"}}).find("softmax"), std::string::npos);  // sigmoid output

@@ -54,7 +54,7 @@ TEST(RateSchedule, CosineFallsFromTheBaseToTheMinimum) {
 
 // Base 0.8, patience 2, x0.5, floor 0.8/8 = 0.1. Only evaluated epochs count.
 TEST(RateSchedule, CosineStepsFollowsTheCurveWithinEachEpoch) {
-  const RateSchedule cosine_steps(CosineStepsSchedule{.cosine_min_rate = 0.1}, 1.0, 2);
+  const RateSchedule cosine_steps(CosineStepsSchedule{{.cosine_min_rate = 0.1}}, 1.0, 2);
   const RateSchedule per_epoch(CosineSchedule{.cosine_min_rate = 0.1}, 1.0, 2);
   EXPECT_TRUE(cosine_steps.changes_within_epochs());
   EXPECT_FALSE(per_epoch.changes_within_epochs());
@@ -162,7 +162,7 @@ TEST(ScheduleOptions, JsonHoldsTheFieldsOfTheKindAndReadsBack) {
 
 TEST(ScheduleOptions, JsonRejectsUnknownKindsOtherKindsKeysAndWrongTypes) {
   EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", "linear"}}); }),
-            "unknown learning-rate schedule 'linear' (expected constant, step, plateau, cosine or cosine-steps)");
+            "schedule 'linear' is unknown (expected constant, step, plateau, cosine or cosine-steps)");
   EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", "step"}, {"plateau_patience", 3}}); }),
             "plateau_patience is not a setting of the step learning-rate schedule");
   EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", "step"}, {"step_every", 2.5}}); }),

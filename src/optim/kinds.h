@@ -81,10 +81,11 @@ T read_kind(const nlohmann::json& json) {
   return fields.get<T>();
 }
 
-// The variant alternative named `kind`, read from `json`. Keys that only other kinds read are an
-// Error: a setting that would silently do nothing.
+// The variant alternative named `kind` (the value of json[kind_key]), read from `json`. Keys that
+// only other kinds read are an Error: a setting that would silently do nothing. Errors start with
+// the key, as a run configuration's do.
 template <class Variant>
-Variant read_variant(const std::string& kind, const nlohmann::json& json, const std::string& what) {
+Variant read_variant(const std::string& kind, const nlohmann::json& json, const char* kind_key, const std::string& what) {
   Variant result;
   bool found = false;
   [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -93,7 +94,7 @@ Variant read_variant(const std::string& kind, const nlohmann::json& json, const 
           : false),
      ...);
   }(std::make_index_sequence<std::variant_size_v<Variant>>{});
-  require(found, "unknown " + what + " '" + kind + "' (expected " + kind_list<Variant>() + ")");
+  require(found, std::string(kind_key) + " '" + kind + "' is unknown (expected " + kind_list<Variant>() + ")");
   const nlohmann::json own = std::visit([](const auto& o) { return nlohmann::json(defaults_of<std::decay_t<decltype(o)>>()); }, result);
   const nlohmann::json every_kind = all_defaults<Variant>();
   for (const auto& [key, value] : every_kind.items())

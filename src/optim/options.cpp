@@ -28,7 +28,7 @@ OptimizerOptions optimizer_options_from_json(const nlohmann::json& json) {
   OptimizerOptions o;
   const nlohmann::json kind = json.value("optimizer", nlohmann::json(kind_name(o)));
   require(kind.is_string(), "optimizer must be a string, got " + kind.dump());
-  o.kind = detail::read_variant<OptimizerKind>(kind.get<std::string>(), json, "optimizer");
+  o.kind = detail::read_variant<OptimizerKind>(kind.get<std::string>(), json, "optimizer", "optimizer");
   if (json.contains("rate")) {
     require(json["rate"].is_number(), "rate must be a number, got " + json["rate"].dump());
     o.rate = json["rate"].get<double>();

@@ -22,15 +22,10 @@ void require_positive_count(int value, const std::string& name) {
   require(value > 0, name + " must be positive, got " + std::to_string(value));
 }
 
-// The cosine kinds' two fields, or nothing for the other kinds.
-struct CosineFields {
-  int epochs;
-  double min_rate;
-};
-std::optional<CosineFields> cosine_fields(const ScheduleOptions& o) {
-  if (const auto* c = std::get_if<CosineSchedule>(&o)) return CosineFields{c->cosine_epochs, c->cosine_min_rate};
-  if (const auto* c = std::get_if<CosineStepsSchedule>(&o)) return CosineFields{c->cosine_epochs, c->cosine_min_rate};
-  return std::nullopt;
+// The fields of either cosine kind, or null for the other kinds.
+const CosineSchedule* cosine_fields(const ScheduleOptions& o) {
+  if (const auto* c = std::get_if<CosineSchedule>(&o)) return c;
+  return std::get_if<CosineStepsSchedule>(&o);
 }
 
 void validate(const ScheduleOptions& o, double base_rate, int total_epochs) {
@@ -43,11 +38,11 @@ void validate(const ScheduleOptions& o, double base_rate, int total_epochs) {
     require_positive_count(plateau->plateau_patience, "plateau_patience");
     require_factor(plateau->plateau_factor, "plateau_factor", false);
     require_factor(plateau->plateau_min_fraction, "plateau_min_fraction", true);
-  } else if (const auto cosine = cosine_fields(o)) {
-    require(cosine->epochs >= 0, "cosine_epochs must be non-negative, got " + std::to_string(cosine->epochs));
-    require(cosine->min_rate >= 0 && cosine->min_rate <= base_rate,
+  } else if (const auto* cosine = cosine_fields(o)) {
+    require(cosine->cosine_epochs >= 0, "cosine_epochs must be non-negative, got " + std::to_string(cosine->cosine_epochs));
+    require(cosine->cosine_min_rate >= 0 && cosine->cosine_min_rate <= base_rate,
             "cosine_min_rate must be in [0, " + detail::number_text(base_rate) + "] (the base rate), got " +
-                detail::number_text(cosine->min_rate));
+                detail::number_text(cosine->cosine_min_rate));
   }
 }
 
@@ -63,7 +58,7 @@ std::string fraction_of_eta(double fraction) {
 RateSchedule::RateSchedule(const ScheduleOptions& options, double base_rate, int total_epochs)
     : options_(options), base_rate_(base_rate), cosine_epochs_(0) {
   validate(options, base_rate, total_epochs);
-  if (const auto cosine = cosine_fields(options)) cosine_epochs_ = cosine->epochs;
+  if (const auto* cosine = cosine_fields(options)) cosine_epochs_ = cosine->cosine_epochs;
   if (cosine_epochs_ == 0) cosine_epochs_ = total_epochs;
 }
 
@@ -76,7 +71,7 @@ double RateSchedule::rate_for_epoch(int epoch) const {
   if (const auto* step = std::get_if<StepSchedule>(&options_))
     return base_rate_ * std::pow(step->step_factor, epoch / step->step_every);
   if (const auto* plateau = std::get_if<PlateauSchedule>(&options_)) return plateau_rate(*plateau);
-  if (const auto cosine = cosine_fields(options_)) return cosine_rate(epoch, cosine->min_rate);
+  if (const auto* cosine = cosine_fields(options_)) return cosine_rate(epoch, cosine->cosine_min_rate);
   return base_rate_;
 }
 
@@ -85,7 +80,7 @@ double RateSchedule::rate_at(int epoch, double fraction) const {
   require(epoch >= 0 && fraction >= 0 && fraction < 1,
           "schedule position must be an epoch >= 0 and a fraction in [0, 1), got " + std::to_string(epoch) + " and " +
               detail::number_text(fraction));
-  return cosine_rate(epoch + fraction, cosine_fields(options_)->min_rate);
+  return cosine_rate(epoch + fraction, cosine_fields(options_)->cosine_min_rate);
 }
 
 double RateSchedule::cosine_rate(double epochs_done, double min) const {
@@ -141,8 +136,8 @@ std::string RateSchedule::describe() const {
     return "plateau: x" + detail::number_text(plateau->plateau_factor) + " after " +
            std::to_string(plateau->plateau_patience) + " evaluations without improvement, stop below " +
            fraction_of_eta(plateau->plateau_min_fraction);
-  if (const auto cosine = cosine_fields(options_))
-    return kind_name(options_) + ": from eta to " + detail::number_text(cosine->min_rate) + " over " +
+  if (const auto* cosine = cosine_fields(options_))
+    return kind_name(options_) + ": from eta to " + detail::number_text(cosine->cosine_min_rate) + " over " +
            std::to_string(cosine_epochs_) + " epochs";
   return "constant";
 }
@@ -155,7 +150,7 @@ ScheduleOptions schedule_options_from_json(const nlohmann::json& json) {
   require(json.is_object(), "schedule options must be a JSON object, got " + json.dump());
   const nlohmann::json kind = json.value("schedule", nlohmann::json("constant"));
   require(kind.is_string(), "schedule must be a string, got " + kind.dump());
-  return detail::read_variant<ScheduleOptions>(kind.get<std::string>(), json, "learning-rate schedule");
+  return detail::read_variant<ScheduleOptions>(kind.get<std::string>(), json, "schedule", "learning-rate schedule");
 }
 
 nlohmann::json schedule_defaults() {

@@ -16,7 +16,9 @@ namespace neurite {
 
 namespace {
 
-std::string shortest(float value) {
+// The shortest text that reads back as the same number ("1", "0.01", not "1.000000").
+template <class Number>
+std::string shortest(Number value) {
   char text[32];
   return std::string(text, std::to_chars(text, text + sizeof text, value).ptr);
 }
@@ -60,11 +62,11 @@ std::string sizes_text(const std::vector<int64_t>& sizes) {
 
 void require_fraction(double value, const char* key) {
   require(std::isfinite(value) && value >= 0 && value < 1,
-          std::string(key) + " must be in [0, 1), got " + std::to_string(value));
+          std::string(key) + " must be in [0, 1), got " + shortest(value));
 }
 
 void require_off_or_positive(double value, const char* key) {
-  require(std::isfinite(value) && value >= 0, std::string(key) + " must be zero (off) or positive, got " + std::to_string(value));
+  require(std::isfinite(value) && value >= 0, std::string(key) + " must be zero (off) or positive, got " + shortest(value));
 }
 
 // Every key the JSON form reads besides the optimiser's and the schedule's.
@@ -181,7 +183,8 @@ nlohmann::json to_json(const RunConfig& c) {
 
 void validate(const RunConfig& c) {
   require(c.mlp.sizes.size() >= 2, "layers: give at least an input and an output size");
-  require(c.init.uniform_limit > 0, "uniform_limit must be positive, got " + std::to_string(c.init.uniform_limit));
+  require(c.init.uniform_limit > 0, "uniform_limit must be positive, got " + shortest(c.init.uniform_limit));
+  require(std::isfinite(c.optimizer.rate) && c.optimizer.rate > 0, "rate must be positive, got " + shortest(c.optimizer.rate));
   require_fraction(c.mlp.dropout, "dropout");
   require_fraction(c.mlp.input_dropout, "input_dropout");
   require(c.data.train_size > 0, "train_size must be positive, got " + std::to_string(c.data.train_size));
@@ -192,7 +195,7 @@ void validate(const RunConfig& c) {
   require(t.early_stopping.patience >= 0,
           "patience must be positive (or 0 for no early stopping), got " + std::to_string(t.early_stopping.patience));
   require(t.average_decay == 0 || (t.average_decay > 0 && t.average_decay < 1),
-          "ema must be 0 (off) or in (0, 1), got " + std::to_string(t.average_decay));
+          "ema must be 0 (off) or in (0, 1), got " + shortest(t.average_decay));
   require_off_or_positive(t.regularization.l2, "l2");
   require_off_or_positive(t.regularization.l1, "l1");
   require_off_or_positive(t.regularization.max_norm, "max_norm");

@@ -44,12 +44,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CosineSchedule, cosine_epochs, c
 
 // The same curve followed mini-batch by mini-batch (e fractional), so that runs of one or two
 // epochs still end at a low rate.
-struct CosineStepsSchedule {
+struct CosineStepsSchedule : CosineSchedule {
   static constexpr const char* kind = "cosine-steps";
-  int cosine_epochs = 0;
-  double cosine_min_rate = 0.0;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CosineStepsSchedule, cosine_epochs, cosine_min_rate)
+inline void to_json(nlohmann::json& j, const CosineStepsSchedule& s) { to_json(j, static_cast<const CosineSchedule&>(s)); }
+inline void from_json(const nlohmann::json& j, CosineStepsSchedule& s) { from_json(j, static_cast<CosineSchedule&>(s)); }
 
 using ScheduleOptions = std::variant<ConstantSchedule, StepSchedule, PlateauSchedule, CosineSchedule, CosineStepsSchedule>;
 
