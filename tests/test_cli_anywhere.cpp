@@ -4,18 +4,13 @@
 // for, checked from empty temporary folders. And progress: the training bar and
 // gradcheck's line under a pseudo-terminal, plain lines without one.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 
 #include "neurite/io/model_file.h"
+#include "server_process.h"
 #include "test_support.h"
 
 namespace neurite {
@@ -46,77 +41,6 @@ std::string small_model(const std::string& dir) {
   return dir + "/small.safetensors";
 }
 
-// `neurite serve --port 0` started in `folder`; GET answers the body of a path, or "" on failure.
-class Server {
- public:
-  Server(const std::string& folder, const std::string& binary, std::vector<std::string> args = {}) {
-    args.insert(args.begin(), {binary, "serve", "--port", "0"});
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::dup2(fds[1], 2);
-      if (::chdir(folder.c_str()) != 0) ::_exit(126);
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out_ = fds[0];
-    first_line_ = read_line();
-    const auto at = first_line_.find("http://127.0.0.1:");
-    if (at != std::string::npos) port_ = std::stoi(first_line_.substr(at + 17));
-  }
-  ~Server() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) ::close(out_);
-  }
-  int port() const { return port_; }
-  const std::string& first_line() const { return first_line_; }
-
-  std::string get(const std::string& path) const {
-    const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port_));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string reply;
-    if (::connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-      const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-      if (::write(sock, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-        char buffer[4096];
-        ssize_t n;
-        while ((n = ::read(sock, buffer, sizeof buffer)) > 0) reply.append(buffer, static_cast<std::size_t>(n));
-      }
-    }
-    ::close(sock);
-    return reply;
-  }
-
- private:
-  std::string read_line() {
-    std::string line;
-    char c = 0;
-    while (line.empty() || line.back() != '\n') {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, 60000) <= 0 || ::read(out_, &c, 1) != 1) break;
-      line += c;
-    }
-    return line;
-  }
-
-  pid_t pid_ = -1;
-  int out_ = -1;
-  int port_ = 0;
-  std::string first_line_;
-};
-
 // A copy of the binary in <prefix>/bin with share/neurite beside it, as `cmake --install` lays
 // it out: its page has its own index.html, and its models/ a spec the source tree lacks.
 std::string installed_copy(const fs::path& prefix) {
@@ -138,7 +62,7 @@ TEST(CliAnywhere, ServesThePageFromAnotherFolder) {
   const std::string dir = testing::temp_dir();
   fs::create_directories(dir + "/web");  // a decoy: the working directory is never looked in
   std::ofstream(dir + "/web/index.html") << "the working directory's page\n";
-  Server server(dir, NEURITE_CLI);
+  const testing::ServerProcess server({}, dir);
   ASSERT_GT(server.port(), 0) << server.first_line();
   const std::string page = server.get("/");
   EXPECT_EQ(page.rfind("HTTP/1.1 200", 0), 0u) << page.substr(0, 200);
@@ -152,7 +76,7 @@ TEST(CliAnywhere, TheInstallLayoutComesFirst) {
   const std::string dir = testing::temp_dir();
   const std::string neurite = installed_copy(fs::path(dir) / "prefix");
   fs::create_directories(dir + "/elsewhere");
-  Server server(dir + "/elsewhere", neurite);
+  const testing::ServerProcess server({}, dir + "/elsewhere", neurite);
   ASSERT_GT(server.port(), 0) << server.first_line();
   EXPECT_NE(server.get("/").find("the installed page"), std::string::npos);
   // A spec only the install has, by bare name: it is read, so the next error is the data's.

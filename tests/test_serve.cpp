@@ -2,15 +2,11 @@
 // port, spoken to over HTTP with cpp-httplib's client. Two small models are trained first (an
 // MLP and seed 001's CNN, on part of MNIST). Checks: the API's answers, every kind of bad
 // request (4xx with a message, and the server still answering afterwards), 200 concurrent
-// predictions, a training started, paused, resumed and stopped over the API with its event
-// stream, a CLI training followed through its log, and a clean exit on SIGINT and SIGTERM.
-#include <fcntl.h>
+// predictions, and a training started, paused, resumed and stopped over the API with its event
+// stream (test_serve_alone.cpp: servers of their own).
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,6 +18,7 @@
 
 #include "neurite/data/image.h"
 #include "neurite/data/mnist.h"
+#include "serve_support.h"
 #include "test_support.h"
 
 namespace neurite {
@@ -29,97 +26,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::body_of;
+using testing::client_of;
+using testing::page_server_args;
+using testing::read_events;
+using testing::ServerProcess;
 using namespace std::chrono_literals;
-
-// ---- The server as a child process ---------------------------------------------------------
-
-class ServerProcess {
- public:
-  explicit ServerProcess(std::vector<std::string> args) {
-    args.insert(args.begin(), {NEURITE_CLI, "serve", "--port", "0", "--web", testing::source_dir() + "/web"});
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::dup2(fds[1], 2);
-      ::close(fds[0]);
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out_ = fds[0];
-    const std::string line = read_line(60s);
-    const auto at = line.find("http://127.0.0.1:");
-    if (at == std::string::npos) throw std::runtime_error("neurite serve did not start: " + line + read_rest(2s));
-    port_ = std::stoi(line.substr(at + 17));
-  }
-  ~ServerProcess() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) ::close(out_);
-  }
-  int port() const { return port_; }
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(60, 0);
-    return c;
-  }
-  // Sends `signal`, waits for the exit; returns the exit code (-1: did not exit in time or
-  // was killed by a signal).
-  int stop(int signal, std::chrono::seconds timeout = 20s) {
-    ::kill(pid_, signal);
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-  std::string read_rest(std::chrono::milliseconds timeout) {
-    std::string text;
-    while (true) {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) break;
-      char buffer[4096];
-      const ssize_t n = ::read(out_, buffer, sizeof buffer);
-      if (n <= 0) break;
-      text.append(buffer, static_cast<std::size_t>(n));
-    }
-    return text;
-  }
-
- private:
-  std::string read_line(std::chrono::milliseconds timeout) {
-    std::string line;
-    char c = 0;
-    while (line.find('\n') == std::string::npos) {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0 || ::read(out_, &c, 1) != 1) break;
-      line += c;
-    }
-    return line;
-  }
-
-  pid_t pid_ = -1;
-  int out_ = -1;
-  int port_ = 0;
-  bool exited_ = false;
-};
-
-json body_of(const httplib::Result& r) {
-  if (!r) throw std::runtime_error("no HTTP answer: " + httplib::to_string(r.error()));
-  return json::parse(r->body);
-}
 
 // The first `count` MNIST test images as 28x28 bytes, and their labels.
 struct TestDigits {
@@ -172,8 +84,9 @@ class Serve : public ::testing::Test {
                                         "/cnn.safetensors");
       ASSERT_EQ(cnn.exit_code, 0) << cnn.output;
     }
-    server_ = new ServerProcess({"--model", *dir_ + "/mlp.safetensors", "--model", *dir_ + "/cnn.safetensors", "--data",
-                                 *data_, "--specs", testing::source_dir() + "/models"});
+    server_ = new ServerProcess(page_server_args({"--model", *dir_ + "/mlp.safetensors", "--model", *dir_ + "/cnn.safetensors",
+                                                  "--data", *data_, "--specs", testing::source_dir() + "/models"}));
+    ASSERT_GT(server_->port(), 0) << "neurite serve did not start: " << server_->first_line() << server_->read_rest(2s);
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -185,7 +98,7 @@ class Serve : public ::testing::Test {
     if (data_->empty()) GTEST_SKIP() << "MNIST not found";
     ASSERT_NE(server_, nullptr);
   }
-  static httplib::Client client() { return server_->client(); }
+  static httplib::Client client() { return client_of(*server_); }
   static json post(const std::string& path, const json& body, int expected_status) {
     auto c = client();
     const auto r = c.Post(path, body.dump(), "application/json");
@@ -387,28 +300,6 @@ TEST_F(Serve, ConfusionMatrixAndItsGalleryAgreeWithTheTestSet) {
   EXPECT_LE(gallery["images"].size(), 5u);
 }
 
-// Reads a run's event stream to its end: (type, data) pairs.
-std::vector<std::pair<std::string, json>> read_events(int port, int run, int from = 0) {
-  httplib::Client c("127.0.0.1", port);
-  c.set_read_timeout(120, 0);
-  std::string buffer;
-  std::vector<std::pair<std::string, json>> events;
-  c.Get("/api/runs/" + std::to_string(run) + "/events?from=" + std::to_string(from), [&](const char* data, std::size_t n) {
-    buffer.append(data, n);
-    for (std::size_t end; (end = buffer.find("\n\n")) != std::string::npos; buffer.erase(0, end + 2)) {
-      std::string type, payload;
-      std::istringstream lines(buffer.substr(0, end));
-      for (std::string line; std::getline(lines, line);) {
-        if (line.rfind("event: ", 0) == 0) type = line.substr(7);
-        if (line.rfind("data: ", 0) == 0) payload = line.substr(6);
-      }
-      if (!type.empty()) events.emplace_back(type, json::parse(payload));
-    }
-    return true;
-  });
-  return events;
-}
-
 TEST_F(Serve, TrainsFromTheApiStreamsItsProgressAndOffersTheModel) {
   const json started = post("/api/runs", {{"spec", "nielsen-ch3"}, {"epochs", 2}, {"train_size", 2000}}, 201);
   const int id = started["id"];
@@ -496,76 +387,6 @@ TEST_F(Serve, APausedAndResumedTrainingEndsWithTheBitsOfAnUninterruptedOne) {
   for (const auto& image : digits.images)
     EXPECT_EQ(post("/api/predict", {{"model", paused["model"]}, {"image", image}}, 200)["probabilities"],
               post("/api/predict", {{"model", straight["model"]}, {"image", image}}, 200)["probabilities"]);
-}
-
-// ---- Servers of their own ---------------------------------------------------------------------
-
-class ServeAlone : public ::testing::Test {
- protected:
-  void SetUp() override {
-    data_ = testing::mnist_dir();
-    if (data_.empty()) GTEST_SKIP() << "MNIST not found";
-    dir_ = testing::temp_dir();
-  }
-  std::string data_, dir_;
-};
-
-TEST_F(ServeAlone, FollowsACliTrainingThroughItsLog) {
-  const std::string log = dir_ + "/train.jsonl";
-  ServerProcess server({"--watch-log", log, "--data", data_});
-  const auto trained = testing::run_cli("train --epochs 2 --train-size 3000 --data " + data_ + " --log " + log);
-  ASSERT_EQ(trained.exit_code, 0) << trained.output;
-  const auto events = read_events(server.port(), 1);
-  int epochs = 0;
-  for (const auto& [type, data] : events) epochs += type == "epoch";
-  EXPECT_EQ(epochs, 2);
-  ASSERT_FALSE(events.empty());
-  EXPECT_EQ(events.back().second["state"], "finished");
-  auto c = server.client();
-  EXPECT_EQ(body_of(c.Get("/api/runs/1"))["source"], "log");
-  EXPECT_EQ(c.Post("/api/runs/1/pause", "", "application/json")->status, 409);
-}
-
-TEST_F(ServeAlone, StopsCleanlyOnSigintWhileTrainingAndStreaming) {
-  ServerProcess server({"--data", data_, "--specs", testing::source_dir() + "/models"});
-  auto c = server.client();
-  const auto started = c.Post("/api/runs", R"({"spec": "nielsen-ch3", "epochs": 50})", "application/json");
-  ASSERT_TRUE(started && started->status == 201);
-  std::thread stream([&] { read_events(server.port(), 1); });  // an open event stream
-  std::this_thread::sleep_for(500ms);
-  const auto begun = std::chrono::steady_clock::now();
-  EXPECT_EQ(server.stop(SIGINT), 0);
-  EXPECT_LT(std::chrono::steady_clock::now() - begun, 10s);
-  stream.join();
-  const std::string said = server.read_rest(1s);
-  EXPECT_NE(said.find("interrupted, stopping"), std::string::npos) << said;
-  EXPECT_NE(said.find("stopped"), std::string::npos) << said;
-}
-
-TEST_F(ServeAlone, StopsCleanlyOnSigterm) {
-  ServerProcess server({"--data", data_});
-  EXPECT_EQ(server.stop(SIGTERM), 0);
-  EXPECT_NE(server.read_rest(1s).find("terminated, stopping"), std::string::npos);
-}
-
-TEST_F(ServeAlone, WithoutMnistFilesSaysWhereItLooked) {
-  ServerProcess server({"--data", dir_, "--specs", testing::source_dir() + "/models"});
-  auto c = server.client();
-  const auto image = c.Get("/api/mnist/test/0.png");
-  ASSERT_TRUE(image);
-  EXPECT_EQ(image->status, 503);
-  EXPECT_NE(image->body.find("no MNIST test files in " + dir_), std::string::npos) << image->body;
-  const auto run = c.Post("/api/runs", R"({"spec": "nielsen-ch3"})", "application/json");
-  ASSERT_TRUE(run);
-  EXPECT_EQ(run->status, 503);
-  EXPECT_NE(run->body.find("no MNIST training files"), std::string::npos) << run->body;
-}
-
-TEST_F(ServeAlone, RefusesBadStartsWithOneLine) {
-  testing::expect_one_line_error("serve --model " + testing::source_dir() + "/models/seed001-cnn.json --port 0",
-                                 "seed001-cnn.json");
-  testing::expect_one_line_error("serve --port 70000", "--port");
-  testing::expect_one_line_error("serve --web " + dir_ + " --port 0", "no index.html");
 }
 
 }  // namespace
