@@ -232,6 +232,7 @@ void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs
     const nlohmann::json start = {
         {"version", 1}, {"network", predicting_summary(net, *cost)},
         {"architecture", predicting_architecture(net.architecture(), *cost)}, {"settings", to_json(config)},
+        {"schedule", RateSchedule(config.training.schedule, config.optimizer.rate, config.training.epochs).describe()},
         {"data", data}, {"model", run.out.empty() ? nlohmann::json() : nlohmann::json(run.out)},
         {"checkpoint_dir", run.checkpoint_dir.empty() ? nlohmann::json() : nlohmann::json(run.checkpoint_dir)},
         {"sets", {{"train", mnist.training.size()}, {"validation", mnist.validation.size()}, {"test", mnist.test.size()}}}};

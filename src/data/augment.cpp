@@ -251,33 +251,6 @@ std::string to_text(const AugmentOptions& options) {
   return text.empty() ? "none" : text;
 }
 
-nlohmann::json to_json(const AugmentOptions& options) {
-  return {{"rotate_degrees", options.rotate_degrees},
-          {"shift_pixels", options.shift_pixels},
-          {"scale", options.scale},
-          {"shear", options.shear},
-          {"probability", options.probability}};
-}
-
-AugmentOptions augment_options_from_json(const nlohmann::json& json) {
-  require(json.is_object(), "augment: options must be a JSON object, got " + json.dump());
-  AugmentOptions options;
-  for (const auto& [key, value] : json.items()) {
-    const bool is_shift = key == "shift_pixels";
-    require(is_shift ? value.is_number_integer() : value.is_number(),
-            "augment: '" + key + "' must be " + (is_shift ? "an integer" : "a number") + ", got " +
-                value.dump());
-    if (key == "rotate_degrees") options.rotate_degrees = value.get<double>();
-    else if (is_shift) options.shift_pixels = value.get<int>();
-    else if (key == "scale") options.scale = value.get<double>();
-    else if (key == "shear") options.shear = value.get<double>();
-    else if (key == "probability") options.probability = value.get<double>();
-    else throw Error("augment: unknown key '" + key + "' in JSON options");
-  }
-  validate(options);
-  return options;
-}
-
 bool Distortion::is_identity() const {
   return degrees == 0 && zoom == 1 && shear == 0 && dx == 0 && dy == 0;
 }

@@ -7,7 +7,6 @@
 // picture); the centre of an h x w image is ((w - 1) / 2, (h - 1) / 2), as in scipy.
 #pragma once
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -37,11 +36,6 @@ AugmentOptions augment_options_from_text(const std::string& text);
 // The inverse, for logs: "none" when nothing is requested, else only the keys that differ from
 // the defaults, numbers written so that they read back exactly.
 std::string to_text(const AugmentOptions& options);
-
-// {"rotate_degrees": 10, "shift_pixels": 1, "scale": 0, "shear": 0, "probability": 1};
-// reading accepts any subset and rejects unknown keys and values of the wrong type.
-nlohmann::json to_json(const AugmentOptions& options);
-AugmentOptions augment_options_from_json(const nlohmann::json& json);
 
 // An inverse map: for the output pixel `out` the value is read at the source position
 //   source = M * (out - centre) + centre + t,   M = [[a, b], [c, d]],  t = (tx, ty).
