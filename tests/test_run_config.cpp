@@ -59,6 +59,8 @@ TEST(RunConfig, ErrorsNameTheKey) {
   EXPECT_EQ(read_error({{"init", "glorot"}}).substr(0, 6), "init: ");
   EXPECT_EQ(read_error({{"layers", "784,x"}}).substr(0, 7), "layers:");
   EXPECT_EQ(read_error({{"eval_on", "train"}}), "eval_on train: expected test or validation");
+  EXPECT_EQ(read_error({{"architecture", {{"input", {4}}, {"layers", nlohmann::json::array()}}}, {"dropout", 0.5}}),
+            "dropout describes a fully connected network, but the architecture is given");
   EXPECT_EQ(read_error({{"patience", 2}, {"stop_when_worse", true}}).substr(0, 15), "stop_when_worse");
   const auto check_error = [](const nlohmann::json& j) { return error_of([&] { validate(run_config_from_json(j)); }); };
   EXPECT_EQ(check_error({{"dropout", 1.5}}), "dropout must be in [0, 1), got 1.5");

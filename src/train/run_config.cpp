@@ -144,6 +144,9 @@ RunConfig run_config_from_json(const nlohmann::json& json) {
   v.update(json);
   RunConfig c;
   c.architecture = json.value("architecture", nlohmann::json());
+  if (!c.architecture.is_null())
+    for (const char* key : {"layers", "activation", "output", "no_bias", "dropout", "input_dropout"})
+      require(!json.contains(key), std::string(key) + " describes a fully connected network, but the architecture is given");
   c.mlp = mlp_from(v);
   c.init = {.kind = with_key("init", [&] { return parse_initializer(v["init"].get<std::string>()); }),
             .uniform_limit = v["uniform_limit"].get<double>()};
