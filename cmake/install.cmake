@@ -26,6 +26,8 @@ if(NEURITE_CLI)
   # The page as cli/web/page_server.cpp serves it, uPlot at the same place under node_modules.
   set(web ${CMAKE_CURRENT_SOURCE_DIR}/web)
   install(FILES ${web}/index.html ${web}/app.js ${web}/style.css DESTINATION ${NEURITE_SHARE_DIR}/web)
+  install(FILES ${web}/js/common.js ${web}/js/models.js ${web}/js/draw.js ${web}/js/train.js ${web}/js/inside.js
+    DESTINATION ${NEURITE_SHARE_DIR}/web/js)
   if(NOT EXISTS ${web}/node_modules/uplot/dist/uPlot.iife.min.js)
     message(WARNING "neurite: web/node_modules has no uPlot (run scripts/fetch_web.sh); "
                     "`cmake --install` will install the page without it")

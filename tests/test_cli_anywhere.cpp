@@ -48,8 +48,11 @@ std::string installed_copy(const fs::path& prefix) {
   fs::create_directories(prefix / "bin");
   fs::copy_file(NEURITE_CLI, prefix / "bin" / "neurite");
   fs::create_directories(share / "web" / "node_modules");
+  fs::create_directories(share / "web" / "js");
   fs::create_directories(share / "models");
-  for (const char* file : {"app.js", "style.css"}) fs::copy_file(source / "web" / file, share / "web" / file);
+  for (const char* file : {"app.js", "style.css", "js/common.js", "js/models.js", "js/draw.js", "js/train.js",
+                           "js/inside.js"})
+    fs::copy_file(source / "web" / file, share / "web" / file);
   fs::copy(source / "web" / "node_modules" / "uplot", share / "web" / "node_modules" / "uplot",
            fs::copy_options::recursive);
   std::ofstream(share / "web" / "index.html") << "<!doctype html><title>the installed page</title>\n";

@@ -31,6 +31,11 @@ struct PageFile {
 constexpr PageFile kPageFiles[] = {
     {"/", "index.html", "text/html; charset=utf-8"},
     {"/app.js", "app.js", "text/javascript; charset=utf-8"},
+    {"/js/common.js", "js/common.js", "text/javascript; charset=utf-8"},
+    {"/js/models.js", "js/models.js", "text/javascript; charset=utf-8"},
+    {"/js/draw.js", "js/draw.js", "text/javascript; charset=utf-8"},
+    {"/js/train.js", "js/train.js", "text/javascript; charset=utf-8"},
+    {"/js/inside.js", "js/inside.js", "text/javascript; charset=utf-8"},
     {"/style.css", "style.css", "text/css; charset=utf-8"},
     {"/vendor/uPlot.iife.min.js", "node_modules/uplot/dist/uPlot.iife.min.js", "text/javascript; charset=utf-8"},
     {"/vendor/uPlot.min.css", "node_modules/uplot/dist/uPlot.min.css", "text/css; charset=utf-8"},

@@ -74,6 +74,7 @@ if [ -x "$prefix/bin/neurite" ]; then
   perceptron=$("$prefix/bin/neurite" perceptron)
   grep -qx "1 and 1 = 1" <<<"$perceptron" || fail "the installed neurite perceptron printed: $perceptron"
   shared=(web/index.html web/app.js web/style.css models/best-mlp.json)
+  shared+=(web/js/common.js web/js/models.js web/js/draw.js web/js/train.js web/js/inside.js)
   # uPlot only when the source has it (scripts/fetch_web.sh); configure warns when it does not.
   if [ -d "$source_dir/web/node_modules/uplot" ]; then
     shared+=(web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css)

@@ -1,0 +1,46 @@
+// The model picker in the header: the server's model list and the one chosen from it.
+
+import { $, api, clearError, element, showError } from "./common.js";
+
+export const modelSelect = $("model-select");
+let models = [];
+
+// Draw and Inside follow the chosen model; app.js connects them, so this module imports neither.
+let afterModelChange = () => {};
+
+export function whenModelChanges(listener) {
+  afterModelChange = listener;
+}
+
+export function selectedModel() {
+  return models.find((model) => model.name === modelSelect.value) ?? null;
+}
+
+export async function refreshModels() {
+  try {
+    ({ models } = await api("/api/models"));
+    clearError("Could not list the models");
+  } catch (error) {
+    showError("Could not list the models", error);
+    return;
+  }
+  const previous = modelSelect.value;
+  modelSelect.replaceChildren(...models.map((model) =>
+    element("option", { value: model.name, text: `${model.name} (${model.kind})` })));
+  modelSelect.disabled = models.length === 0;
+  if (models.some((model) => model.name === previous)) modelSelect.value = previous;
+  if (modelSelect.value !== previous) onModelChanged();
+  else describeModel();
+}
+
+function describeModel() {
+  const model = selectedModel();
+  $("model-summary").textContent = model
+    ? `${model.summary} · ${model.parameters.toLocaleString("en")} parameters`
+    : "No model is loaded yet: train one on the Train tab, or start neurite serve with --model FILE.";
+}
+
+export function onModelChanged() {
+  describeModel();
+  afterModelChange();
+}
