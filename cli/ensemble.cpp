@@ -33,7 +33,7 @@ Tensor outputs_on_test_set(Model& model, const std::string& data) {
   return outputs;
 }
 
-int64_t count_correct(const Tensor& outputs, const std::vector<uint8_t>& labels) {
+int64_t count_correct(const Tensor& outputs, const std::vector<int32_t>& labels) {
   const int64_t classes = outputs.dim(1);
   int64_t correct = 0;
   for (int64_t i = 0; i < outputs.dim(0); ++i) {
@@ -52,7 +52,7 @@ void run_ensemble(const std::vector<std::string>& paths, const std::string& give
             path + ": the model gives " + to_string(models.back().network.output_shape()) + " outputs, not 10 digits");
   }
   const std::string data = mnist_folder(given_data);
-  const std::vector<uint8_t> labels = load_mnist_test(data).labels;
+  const std::vector<int32_t> labels = load_mnist_test(data).labels;
   Tensor sum;
   for (std::size_t m = 0; m < models.size(); ++m) {
     const std::string& path = paths[m];

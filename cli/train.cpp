@@ -1,6 +1,7 @@
-// neurite train: builds a network (from flags or a model spec file), trains it on MNIST and
-// prints "Epoch j: N / 10000" after every evaluation, like the seeds; optionally monitors costs,
-// gradient norms, writes a JSON-lines log and checkpoints, and resumes from a checkpoint.
+// neurite train: builds a network (from flags or a model spec file), trains it on MNIST or on any
+// data source (data/source.h) and prints "Epoch j: N / 10000" after every evaluation, like the
+// seeds; optionally monitors costs, gradient norms, writes a JSON-lines log and checkpoints, and
+// resumes from a checkpoint.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +26,7 @@ namespace {
 // Flags that are not training settings: where things go, and how to resume.
 struct RunArgs {
   std::string spec, data, out, log, checkpoint_dir, resume;  // data: empty, looked up (resources.h)
+  std::string labels, test, test_labels;  // labels files of array data; a test set of its own
   int checkpoint_every = 1;
   int threads = 0;
 };
@@ -63,11 +65,48 @@ RunConfig merge_config(const CLI::App& cmd, const ConfigFlagValues& flags, const
   }
 }
 
-// Until data sources beyond MNIST arrive, the network maps a digit's 784 pixels to ten classes.
-void require_mnist_shapes(const Network& net) {
-  require(element_count(net.input_shape()) == kMnistSide * kMnistSide && net.output_shape() == Shape{10},
-          "the spec's network must take 784 pixels, as (784) or (1, 28, 28), and give 10 outputs; it maps " +
-              to_string(net.input_shape()) + " to " + to_string(net.output_shape()));
+// The data of a run: MNIST's folder, or another source with the preparation fitted to it.
+struct RunData {
+  Dataset training, validation, test;
+  Preparation preparation;  // kind "pixels" for MNIST
+  std::vector<std::string> class_names;
+  std::string where;
+};
+
+int64_t output_count(const LoadedData& d) {
+  if (d.preparation.task == Task::Regression) return d.training.targets.dim(1);
+  return d.preparation.task == Task::Binary ? 1 : static_cast<int64_t>(d.class_names.size());
+}
+
+// Each dataset's samples in the shape the network takes ((784) or (1, 28, 28): the same values).
+void shape_for(const Network& net, Dataset& d) {
+  if (d.size() == 0 || d.sample_shape() == net.input_shape()) return;
+  require(d.sample_size() == element_count(net.input_shape()),
+          "the network takes " + to_string(net.input_shape()) + ", but each sample is " + to_string(d.sample_shape()));
+  Shape shape = net.input_shape();
+  shape.insert(shape.begin(), d.size());
+  d.inputs.reshape(shape);
+}
+
+// Reads the data (MNIST by default) and fits the configuration to it: the cost, the network's
+// ends. MNIST needs the network first (its samples take the network's input shape).
+RunData load_run_data(const RunArgs& run, RunConfig& config) {
+  // A folder that does not exist is taken for MNIST's, so the settings are checked before it is named.
+  const bool folder_like = !std::filesystem::exists(run.data) && std::filesystem::path(run.data).extension().empty();
+  const std::string format =
+      run.data.empty() || (folder_like && config.data.source.format == "auto") ? "mnist" : data_format(run.data, config.data.source.format);
+  if (format == "mnist") {
+    fit_to_data(config, {kMnistSide * kMnistSide}, 10, Task::Classification, true);
+    const std::string folder = mnist_folder(run.data);
+    Mnist m = load_mnist(folder, mnist_options(config, build_network(config).input_shape()));
+    return {std::move(m.training), std::move(m.validation), std::move(m.test), {}, {}, folder};
+  }
+  LoadedData d = load_data({run.data, run.labels, run.test, run.test_labels}, config.data.source, config.data.targets,
+                           config.training.seed);
+  for (const std::string& note : d.notes) std::printf("%s\n", note.c_str());
+  fit_to_data(config, d.preparation.sample_shape, output_count(d), d.preparation.task, false);
+  return {std::move(d.training), std::move(d.validation), std::move(d.test), std::move(d.preparation),
+          std::move(d.class_names), run.data};
 }
 
 // The network as the model file will hold it: with the output activation the cost applies.
@@ -88,13 +127,17 @@ void print_epoch(const EpochResult& r, double previous_rate, bool rate_every_epo
   if (!rate_every_epoch && r.rate != previous_rate && r.epoch > 0) std::printf("learning rate now %g\n", r.rate);
   char rate[48] = "";
   if (rate_every_epoch) std::snprintf(rate, sizeof rate, ", rate %.3g", r.rate);
-  if (r.evaluated)
+  if (r.evaluated && r.total == 0)  // regression: the watched set's cost
+    std::printf("Epoch %d: cost %.5f  (%.2f s%s)\n", r.epoch, r.measures.back().cost, r.seconds, rate);
+  else if (r.evaluated)
     std::printf("Epoch %d: %lld / %lld  (%.2f s%s)\n", r.epoch, static_cast<long long>(r.correct),
                 static_cast<long long>(r.total), r.seconds, rate);
   else
     std::printf("Epoch %d complete  (%.2f s%s)\n", r.epoch, r.seconds, rate);
   for (const SetMeasure& m : r.measures)
-    if (r.measures.size() > 1)  // with one set the line above says it all
+    if (r.measures.size() > 1 && m.total == 0)  // with one set the line above says it all
+      std::printf("  %-10s cost %.5f\n", m.name.c_str(), m.cost);
+    else if (r.measures.size() > 1)
       std::printf("  %-10s cost %.4f  accuracy %lld / %lld (%s)\n", m.name.c_str(), m.cost,
                 static_cast<long long>(m.correct), static_cast<long long>(m.total), percent(m.correct, m.total).c_str());
   if (!r.gradient_norms.empty()) {
@@ -106,10 +149,12 @@ void print_epoch(const EpochResult& r, double previous_rate, bool rate_every_epo
   std::fflush(stdout);
 }
 
-// The evaluation sets: the watched one first, then (when monitoring) the other held-out set.
-std::vector<EvaluationSet> evaluation_sets(const Mnist& mnist, const RunConfig& config) {
+// The evaluation sets: the watched one first, then (when monitoring) the other held-out set. Data
+// without a test set watches its validation set.
+std::vector<EvaluationSet> evaluation_sets(const RunData& mnist, const RunConfig& config) {
   const bool has_validation = mnist.validation.size() > 0;
-  const bool on_test = config.data.eval_on == WatchedSet::Test, monitor = config.training.monitor_training;
+  const bool on_test = config.data.eval_on == WatchedSet::Test && mnist.test.size() > 0, monitor = config.training.monitor_training;
+  if (!on_test && !has_validation) return {};
   require(on_test || has_validation, "--eval-on validation: --train-size leaves no validation images");
   std::vector<EvaluationSet> sets;
   if (on_test) sets.push_back({"test", &mnist.test});
@@ -122,18 +167,20 @@ std::vector<EvaluationSet> evaluation_sets(const Mnist& mnist, const RunConfig& 
 // Checkpoints every N epochs and the best model so far, both written atomically.
 class Checkpointer {
  public:
-  Checkpointer(const RunArgs& run, const RunConfig& config, Network& net, Optimizer& optimizer)
-      : run_(run), config_(config), net_(net), optimizer_(optimizer) {
+  Checkpointer(const RunArgs& run, const RunConfig& config, const RunData& data, Network& net, Optimizer& optimizer)
+      : run_(run), config_(config), data_(data), net_(net), optimizer_(optimizer) {
+  }
+  static void create_folder(const std::string& dir) {
     std::error_code error;
-    if (!run.checkpoint_dir.empty() && !std::filesystem::create_directories(run.checkpoint_dir, error) && error)
-      throw Error(run.checkpoint_dir + ": cannot create the checkpoint folder: " + error.message());
+    if (!std::filesystem::create_directories(dir, error) && error)
+      throw Error(dir + ": cannot create the checkpoint folder: " + error.message());
   }
   std::string last_path() const { return run_.checkpoint_dir + "/checkpoint.safetensors"; }
   std::string best_path() const { return run_.checkpoint_dir + "/best.safetensors"; }
 
   void on_state(const TrainState& state, bool best) {
     if (run_.checkpoint_dir.empty()) return;
-    const ModelInfo record = model_info(config_, &state.result);
+    const ModelInfo record = model_info(config_, &state.result, data_.preparation, data_.class_names);
     if (best) save_model(best_path(), net_, record);
     const bool due = state.next_epoch % run_.checkpoint_every == 0 || state.next_epoch == config_.training.epochs ||
                      state.result.stopped_early;
@@ -143,6 +190,7 @@ class Checkpointer {
  private:
   const RunArgs& run_;
   const RunConfig& config_;
+  const RunData& data_;
   Network& net_;
   Optimizer& optimizer_;
 };
@@ -175,6 +223,7 @@ class ProgressRecords {
 };
 
 nlohmann::json test_evaluation(Network& net, const Cost& cost, const Dataset& test, int epoch) {
+  if (test.labels.empty()) return {{"epoch", epoch}, {"set", "test"}};
   const std::vector<int> predicted = predict_classes(net, test, cost.output_activation());
   const ConfusionMatrix confusion = confusion_matrix(predicted, test.labels);
   nlohmann::json wrong = nlohmann::json::array();
@@ -185,12 +234,17 @@ nlohmann::json test_evaluation(Network& net, const Cost& cost, const Dataset& te
 }
 
 void print_summary(const TrainResult& result, int64_t evaluated) {
+  if (result.best_epoch < 0) return;  // nothing was evaluated
+  const EpochResult& last = result.epochs.back();
+  if (last.total == 0) {
+    std::printf("best: cost %.5f after epoch %d\n", result.best_cost, result.best_epoch);
+    return;
+  }
   std::printf("best: %lld / %lld (%s) after epoch %d", static_cast<long long>(result.best_correct),
               static_cast<long long>(evaluated), percent(result.best_correct, evaluated).c_str(), result.best_epoch);
   if (result.stop_reason == "early-stopping") std::printf("; stopped early: the watched accuracy stopped improving");
   if (result.stop_reason == "rate-floor") std::printf("; stopped: the learning rate fell below its floor");
   std::printf("\n");
-  const EpochResult& last = result.epochs.back();
   if (last.evaluated)
     std::printf("final error rate: %.2f%%\n",
                 100.0 * static_cast<double>(last.total - last.correct) / static_cast<double>(last.total));
@@ -199,13 +253,15 @@ void print_summary(const TrainResult& result, int64_t evaluated) {
 void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs& run) {
   std::optional<Checkpoint> checkpoint;
   if (!run.resume.empty()) checkpoint = load_checkpoint(run.resume);
-  const RunConfig config = merge_config(cmd, flags, run, checkpoint ? &*checkpoint : nullptr);  // checked before data is read
+  RunConfig config = merge_config(cmd, flags, run, checkpoint ? &*checkpoint : nullptr);  // checked before data is read
   require(run.checkpoint_every > 0, "--checkpoint-every must be positive, got " + std::to_string(run.checkpoint_every));
   if (run.threads > 0) set_num_threads(run.threads);
 
+  if (!run.checkpoint_dir.empty()) Checkpointer::create_folder(run.checkpoint_dir);  // before the data is read
+  RunData data = load_run_data(run, config);
   const std::unique_ptr<Cost> cost = build_cost(config);
   Network net = build_network(config);
-  require_mnist_shapes(net);
+  for (Dataset* d : {&data.training, &data.validation, &data.test}) shape_for(net, *d);
   const std::unique_ptr<Optimizer> optimizer = make_optimizer(config.optimizer);
   if (checkpoint) {
     require(trained_architecture(checkpoint->model.network.architecture(), *cost) == net.architecture(),
@@ -213,14 +269,15 @@ void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs
     checkpoint->restore_optimizer(*optimizer);
     net.copy_parameters_from(checkpoint->model.network);
   }
-  Checkpointer checkpointer(run, config, net, *optimizer);  // creates its folder before the data is read
-  const std::string data = mnist_folder(run.data);
-  const Mnist mnist = load_mnist(data, mnist_options(config, net.input_shape()));
+  Checkpointer checkpointer(run, config, data, net, *optimizer);
+  const RunData& mnist = data;
   const std::vector<EvaluationSet> sets = evaluation_sets(mnist, config);
-  std::printf("network %s, %lld parameters; %lld training images, evaluating on %lld %s images\n",
-              predicting_summary(net, *cost).c_str(), static_cast<long long>(net.parameter_count()),
-              static_cast<long long>(mnist.training.size()), static_cast<long long>(sets.front().data->size()),
-              sets.front().name.c_str());
+  const char* samples = data.preparation.kind == "pixels" ? "images" : "samples";
+  std::printf("network %s, %lld parameters; %lld training %s", predicting_summary(net, *cost).c_str(),
+              static_cast<long long>(net.parameter_count()), static_cast<long long>(mnist.training.size()), samples);
+  if (!sets.empty())
+    std::printf(", evaluating on %lld %s %s", static_cast<long long>(sets.front().data->size()), sets.front().name.c_str(), samples);
+  std::printf("\n");
   if (checkpoint) std::printf("resuming from %s after epoch %d\n", run.resume.c_str(), checkpoint->state.next_epoch - 1);
   std::fflush(stdout);
 
@@ -233,7 +290,7 @@ void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs
         {"version", 1}, {"network", predicting_summary(net, *cost)},
         {"architecture", predicting_architecture(net.architecture(), *cost)}, {"settings", to_json(config)},
         {"schedule", RateSchedule(config.training.schedule, config.optimizer.rate, config.training.epochs).describe()},
-        {"data", data}, {"model", run.out.empty() ? nlohmann::json() : nlohmann::json(run.out)},
+        {"data", data.where}, {"model", run.out.empty() ? nlohmann::json() : nlohmann::json(run.out)},
         {"checkpoint_dir", run.checkpoint_dir.empty() ? nlohmann::json() : nlohmann::json(run.checkpoint_dir)},
         {"sets", {{"train", mnist.training.size()}, {"validation", mnist.validation.size()}, {"test", mnist.test.size()}}}};
     log.open(run.log, start, earlier);
@@ -259,13 +316,15 @@ void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs
   const TrainResult result = train(net, *cost, *optimizer, mnist.training, sets, config.training, callbacks,
                                    checkpoint ? &checkpoint->state : nullptr);
 
-  print_summary(result, sets.front().data->size());
-  if (log.is_open()) log.write("evaluation", test_evaluation(net, *cost, mnist.test, result.epochs.back().epoch));
+  print_summary(result, sets.empty() ? 0 : sets.front().data->size());
+  if (log.is_open() && mnist.test.size() > 0)
+    log.write("evaluation", test_evaluation(net, *cost, mnist.test, result.epochs.back().epoch));
   if (!run.out.empty()) {
-    save_model(run.out, net, model_info(config, &result));
+    save_model(run.out, net, model_info(config, &result, data.preparation, data.class_names));
     std::printf("saved %s\n", run.out.c_str());
   }
-  const double best_accuracy = static_cast<double>(result.best_correct) / static_cast<double>(sets.front().data->size());
+  const int64_t watched = sets.empty() ? 0 : sets.front().data->size();
+  const double best_accuracy = watched ? static_cast<double>(result.best_correct) / static_cast<double>(watched) : 0.0;
   log.write("end", {{"epochs_run", result.epochs.size()}, {"best_epoch", result.best_epoch},
                     {"best_accuracy", best_accuracy}, {"stopped", result.stop_reason}});
 }
@@ -275,12 +334,17 @@ void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs
 void add_train_command(CLI::App& app) {
   auto flags = std::make_shared<ConfigFlagValues>();
   auto run = std::make_shared<RunArgs>();
-  CLI::App* cmd = app.add_subcommand("train", "Train a network on MNIST");
+  CLI::App* cmd = app.add_subcommand("train", "Train a network on MNIST or on your own data (a table, arrays, image folders)");
   add_config_flags(cmd, *flags);
   cmd->add_option("--model,--spec", run->spec,
                   "Model spec (JSON): the layers and training settings; a file, or a shipped spec by name "
                   "(seed001-cnn: models/seed001-cnn.json)");
-  cmd->add_option("--data", run->data, kDataHelp);
+  cmd->add_option("--data", run->data,
+                  "The training data: MNIST's folder (the default), a CSV / TSV / JSON table, an .npy / .npz / IDX "
+                  "file, or a folder of class folders of images (--format names it when its name does not)");
+  cmd->add_option("--labels", run->labels, "The labels of .npy or IDX features");
+  cmd->add_option("--test", run->test, "A test set of its own (the same format), instead of --test-split");
+  cmd->add_option("--test-labels", run->test_labels, "The labels of an .npy or IDX test set");
   cmd->add_option("--out", run->out, "Save the trained model here (safetensors)");
   cmd->add_option("--log", run->log, "Write a JSON-lines training log here (for neurite plot)");
   cmd->add_option("--checkpoint-dir", run->checkpoint_dir, "Write checkpoint.safetensors and best.safetensors here");

@@ -2,9 +2,9 @@
 # Sourced, not run. Every step is idempotent: a second run does nothing it need not.
 
 NEURITE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-NEURITE_PACKAGES=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev
+NEURITE_PACKAGES=(build-essential cmake pkg-config libopenblas-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev
-  libcpp-httplib-dev)
+  libcpp-httplib-dev libzip-dev)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -105,4 +105,79 @@ build_neurite() {
   shift
   cmake -S "$NEURITE_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   cmake --build "$dir" -j "$(nproc)"
+}
+
+# Three tables from the npm package vega-datasets (the data of Vega's examples), for the tests of
+# the "your own data" feature, checked by SHA-256: seattle-weather.csv, birdstrikes.csv, cars.json.
+VEGA_DIR="$NEURITE_ROOT/data/vega"
+VEGA_PACKAGE="vega-datasets@2.11.0"
+declare -A VEGA_SHA256=(
+  [seattle-weather.csv]=0845078a290b48e3149ab8639966824110a251db4e06fc144c06ebb534af23be
+  [birdstrikes.csv]=45777edf69984b37599e73dbfb34dbc976055243547407214261a4fcb9466462
+  [cars.json]=f686a53678b21f4231e2f6a5ba7ce5761d9d39204fccdea1caa29fb8c460e319
+)
+
+vega_verified() {
+  local name
+  for name in "${!VEGA_SHA256[@]}"; do
+    [ -f "$VEGA_DIR/$name" ] || return 1
+    echo "${VEGA_SHA256[$name]}  $VEGA_DIR/$name" | sha256sum --check --status 2>/dev/null || return 1
+  done
+}
+
+fetch_vega_datasets() {
+  vega_verified && return 0
+  command -v npm >/dev/null || install_packages npm
+  echo "fetching seattle-weather, birdstrikes and cars from the npm package $VEGA_PACKAGE"
+  local tmp name got
+  tmp="$(mktemp -d)"
+  if ! (cd "$tmp" && npm pack --silent "$VEGA_PACKAGE" >/dev/null && tar xzf vega-datasets-*.tgz); then
+    echo "error: could not fetch the npm package $VEGA_PACKAGE" >&2
+    rm -rf "$tmp"
+    return 1
+  fi
+  for name in "${!VEGA_SHA256[@]}"; do
+    got="$(sha256sum "$tmp/package/data/$name" 2>/dev/null | cut -d' ' -f1)"
+    if [ "$got" != "${VEGA_SHA256[$name]}" ]; then
+      echo "error: $name from $VEGA_PACKAGE has SHA-256 ${got:-(missing)}, expected ${VEGA_SHA256[$name]}; refusing it" >&2
+      rm -rf "$tmp"
+      return 1
+    fi
+  done
+  mkdir -p "$VEGA_DIR"
+  for name in "${!VEGA_SHA256[@]}"; do mv -f "$tmp/package/data/$name" "$VEGA_DIR/$name"; done
+  rm -rf "$tmp"
+  vega_verified
+}
+
+# Fashion-MNIST (Zalando's drop-in replacement for MNIST): Debian's dataset-fashion-mnist installs
+# the four gzip-compressed IDX files, under MNIST's names plus ".gz", in FASHION_MNIST_DIR; they are
+# read there, not copied, and checked by SHA-256.
+FASHION_MNIST_DIR=/usr/share/datasets/fashion-mnist
+declare -A FASHION_MNIST_SHA256=(
+  [train-images-idx3-ubyte.gz]=b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7
+  [train-labels-idx1-ubyte.gz]=0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056
+  [t10k-images-idx3-ubyte.gz]=cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa
+  [t10k-labels-idx1-ubyte.gz]=8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05
+)
+
+fashion_mnist_verified() {
+  local name
+  for name in "${!FASHION_MNIST_SHA256[@]}"; do
+    [ -f "$FASHION_MNIST_DIR/$name" ] || return 1
+    echo "${FASHION_MNIST_SHA256[$name]}  $FASHION_MNIST_DIR/$name" | sha256sum --check --status 2>/dev/null || return 1
+  done
+}
+
+fetch_fashion_mnist() {
+  fashion_mnist_verified && return 0
+  install_packages dataset-fashion-mnist
+  local name got
+  for name in "${!FASHION_MNIST_SHA256[@]}"; do
+    got="$(sha256sum "$FASHION_MNIST_DIR/$name" 2>/dev/null | cut -d' ' -f1)"
+    if [ "$got" != "${FASHION_MNIST_SHA256[$name]}" ]; then
+      echo "error: $FASHION_MNIST_DIR/$name has SHA-256 ${got:-(missing)}, expected ${FASHION_MNIST_SHA256[$name]}; refusing it" >&2
+      return 1
+    fi
+  done
 }

@@ -12,7 +12,10 @@ install_packages "${NEURITE_PACKAGES[@]}" python3-torch python3-numpy chromium
 fetch_mnist
 fetch_corpus
 fetch_web_packages
+fetch_vega_datasets
+fetch_fashion_mnist
 export NEURITE_MNIST="$MNIST_DIR" NEURITE_CORPUS="$KJV_TEXT"
+export NEURITE_VEGA="$VEGA_DIR" NEURITE_FASHION_MNIST="$FASHION_MNIST_DIR"
 
 echo "== build (Release) and test"
 # Options named explicitly: scripts/main.sh configures the same build folder without tests.

@@ -36,6 +36,44 @@ void QuadraticCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const
   for (int64_t i = 0; i < a.size(); ++i) da[i] = (a[i] - y[i]) * scale;
 }
 
+namespace {
+// Mean over every element of f(a - y), and its gradient f'(a - y) / count.
+template <class Value>
+double elementwise_mean(const Tensor& a, const Tensor& y, const char* name, Value f) {
+  require_same(a, y, name);
+  double sum = 0;
+  for (int64_t i = 0; i < a.size(); ++i) sum += f(static_cast<double>(a[i]) - y[i]);
+  return a.size() ? sum / static_cast<double>(a.size()) : 0.0;
+}
+template <class Slope>
+void elementwise_gradient(const Tensor& a, const Tensor& y, Tensor& da, const char* name, Slope slope) {
+  require_same(a, y, name);
+  da.resize(a.shape());
+  const double scale = a.size() ? 1.0 / static_cast<double>(a.size()) : 0.0;
+  for (int64_t i = 0; i < a.size(); ++i) da[i] = static_cast<float>(slope(static_cast<double>(a[i]) - y[i]) * scale);
+}
+double huber(double d) { return std::abs(d) <= 1 ? 0.5 * d * d : std::abs(d) - 0.5; }
+double huber_slope(double d) { return std::clamp(d, -1.0, 1.0); }
+double sign(double d) { return static_cast<double>((d > 0) - (d < 0)); }
+}  // namespace
+
+double MeanSquaredCost::value(const Tensor& a, const Tensor& y) const {
+  return elementwise_mean(a, y, "mse", [](double d) { return d * d; });
+}
+void MeanSquaredCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const {
+  elementwise_gradient(a, y, da, "mse", [](double d) { return 2 * d; });
+}
+double MeanAbsoluteCost::value(const Tensor& a, const Tensor& y) const {
+  return elementwise_mean(a, y, "mae", [](double d) { return std::abs(d); });
+}
+void MeanAbsoluteCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const {
+  elementwise_gradient(a, y, da, "mae", sign);
+}
+double HuberCost::value(const Tensor& a, const Tensor& y) const { return elementwise_mean(a, y, "huber", huber); }
+void HuberCost::gradient(const Tensor& a, const Tensor& y, Tensor& da) const {
+  elementwise_gradient(a, y, da, "huber", huber_slope);
+}
+
 // Sigmoid + cross-entropy from the logits: softplus(z) - y z per output equals
 // -[y ln s(z) + (1-y) ln(1-s(z))], exact for any z.
 double SigmoidCrossEntropyCost::value(const Tensor& z, const Tensor& y) const {
@@ -104,7 +142,10 @@ std::unique_ptr<Cost> make_cost(const std::string& name) {
   if (name == "quadratic") return std::make_unique<QuadraticCost>();
   if (name == "cross-entropy" || name == "crossentropy") return std::make_unique<SigmoidCrossEntropyCost>();
   if (name == "log-likelihood" || name == "nll") return std::make_unique<SoftmaxLogLikelihoodCost>();
-  throw Error("unknown cost '" + name + "' (expected quadratic, cross-entropy or log-likelihood)");
+  if (name == "mse") return std::make_unique<MeanSquaredCost>();
+  if (name == "mae") return std::make_unique<MeanAbsoluteCost>();
+  if (name == "huber") return std::make_unique<HuberCost>();
+  throw Error("unknown cost '" + name + "' (expected quadratic, cross-entropy, log-likelihood, mse, mae or huber)");
 }
 
 namespace {

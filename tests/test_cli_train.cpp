@@ -56,7 +56,7 @@ TEST(CliTrain, ImpossibleHyperParametersAreNamed) {
   expect_one_line_error("train --augment rotate=200" + data, "200");
   expect_one_line_error("train --augment spin=3" + data, "spin");
   expect_one_line_error("train --init glorot" + data, "glorot");
-  expect_one_line_error("train --cost log-likelihood" + data, "softmax");
+  expect_one_line_error("train --cost log-likelihood --output sigmoid" + data, "softmax");
   expect_one_line_error("train --output softmax --cost cross-entropy" + data, "log-likelihood");
   expect_one_line_error("train --checkpoint-every 0" + data, "--checkpoint-every");
 }

@@ -101,7 +101,7 @@ TEST(Csv, ToDatasetUsesTheSeedsScaling) {
   EXPECT_FLOAT_EQ(set.inputs[1], 1.0f);
   EXPECT_FLOAT_EQ(set.targets[4], 0.99f);
   EXPECT_FLOAT_EQ(set.targets[0], 0.01f);
-  EXPECT_EQ(set.labels, d.labels);
+  EXPECT_EQ(set.labels, std::vector<int32_t>(d.labels.begin(), d.labels.end()));
 }
 
 TEST(Csv, TruncatedLastLine) {

@@ -188,7 +188,7 @@ TEST(IdxPair, BuildsScaledInputsAndOneHotTargets) {
   const Dataset floats = load_idx_pair(dir + "/images", dir + "/labels", {.keep_pixels = false});
   EXPECT_TRUE(floats.pixels.empty());
   for (int64_t i = 0; i < x.size(); ++i) EXPECT_EQ(floats.inputs[i], x[i]);
-  EXPECT_EQ(d.labels, (Bytes{7, 3}));
+  EXPECT_EQ(d.labels, (std::vector<int32_t>{7, 3}));
   for (int64_t k = 0; k < 10; ++k) {
     EXPECT_EQ(d.targets[k], k == 7 ? 1.0f : 0.0f);
     EXPECT_EQ(d.targets[10 + k], k == 3 ? 1.0f : 0.0f);
@@ -229,7 +229,7 @@ TEST(Dataset, SliceGatherAndScale) {
     const Dataset d = load_idx_pair(dir + "/images", dir + "/labels", {.keep_pixels = keep_pixels});
     const Dataset second = d.slice(1, 2);
     EXPECT_EQ(second.size(), 1);
-    EXPECT_EQ(second.labels, Bytes{3});
+    EXPECT_EQ(second.labels, std::vector<int32_t>{3});
     EXPECT_EQ(all_inputs(second)[0], 1.0f);
     EXPECT_EQ(d.slice(2, 2).size(), 0);
     EXPECT_THROW((void)d.slice(1, 3), Error);
@@ -281,7 +281,7 @@ TEST(Mnist, LoadsAndSplitsAFolder) {
     EXPECT_EQ(m.validation.size(), 2);
     EXPECT_EQ(m.test.size(), 5);
     EXPECT_EQ(all_inputs(m.training).shape(), (Shape{10, 784}));
-    EXPECT_EQ(m.validation.labels, (Bytes{0, 1}));  // samples 10 and 11
+    EXPECT_EQ(m.validation.labels, (std::vector<int32_t>{0, 1}));  // samples 10 and 11
     EXPECT_FLOAT_EQ(all_inputs(m.validation)[784], 11.0f / 255);
     EXPECT_EQ(load_mnist_test(dir).size(), 5);
     EXPECT_THROW((void)load_mnist(dir, {.train_size = 13}), Error);
@@ -298,5 +298,92 @@ TEST(Mnist, MissingFilesAreNamed) {
   (void)error_of([&] { (void)load_mnist_test(dir); }, dir + "/t10k-labels-idx1-ubyte");
 }
 
+// ---- IDX of any element type and rank ----
+
+// An IDX file: type code, big-endian dimensions, then `data` as given.
+Bytes idx_file(uint8_t type, std::initializer_list<uint32_t> dims, const Bytes& data) {
+  Bytes b = {0, 0, type, static_cast<uint8_t>(dims.size())};
+  for (uint32_t d : dims)
+    for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<uint8_t>(d >> shift));
+  b.insert(b.end(), data.begin(), data.end());
+  return b;
+}
+
+std::string array_error(const std::string& path) {
+  return error_of([&] { (void)read_idx_array(path); }, path);
+}
+
+TEST(IdxArray, EveryElementType) {
+  const std::string p = testing::temp_dir() + "/f";
+  struct Case {
+    Bytes file;
+    const char* dtype;
+    Shape shape;
+    std::vector<float> values;
+  };
+  const Case cases[] = {
+      {idx_file(0x09, {3}, {0x80, 0x7f, 0xff}), "idx:sbyte", {3}, {-128, 127, -1}},
+      {idx_file(0x0B, {2, 2}, {0x80, 0x00, 0x7f, 0xff, 0x01, 0x02, 0xff, 0xfe}), "idx:int16", {2, 2},
+       {-32768, 32767, 258, -2}},
+      {idx_file(0x0C, {3}, {0x80, 0, 0, 0, 0x01, 0, 0, 0x01, 0xff, 0xff, 0xff, 0xff}), "idx:int32", {3},
+       {-2147483648.0f, 16777216.0f, -1}},  // 16777217 rounds to the nearest float
+      {idx_file(0x0D, {1, 3}, {0x3f, 0xc0, 0, 0, 0xbe, 0x80, 0, 0, 0x7f, 0x80, 0, 0}), "idx:float32", {1, 3},
+       {1.5f, -0.25f, INFINITY}},
+      {idx_file(0x0E, {2}, {0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a, 0xc0, 0, 0, 0, 0, 0, 0, 0}),
+       "idx:float64", {2}, {0.1f, -2.0f}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.dtype);
+    write_bytes(p, c.file);
+    const NdArray a = read_idx_array(p);
+    EXPECT_EQ(a.dtype, c.dtype);
+    EXPECT_EQ(a.shape, c.shape);
+    EXPECT_EQ(a.values, c.values);
+    EXPECT_TRUE(a.bytes.empty());
+    EXPECT_EQ(a.integral, c.dtype[4] != 'f');
+  }
+}
+
+TEST(IdxArray, UnsignedBytesOfAnyRankPlainOrGzip) {
+  const std::string dir = testing::temp_dir();
+  const Bytes file = idx_file(0x08, {1, 2, 1, 3}, {9, 8, 7, 6, 5, 4});
+  write_bytes(dir + "/plain", file);
+  write_gzip(dir + "/packed.gz", file);
+  for (const char* name : {"/plain", "/packed.gz"}) {
+    const NdArray a = read_idx_array(dir + name);
+    EXPECT_EQ(a.dtype, "idx:ubyte");
+    EXPECT_EQ(a.shape, (Shape{1, 2, 1, 3}));
+    EXPECT_EQ(a.bytes, (Bytes{9, 8, 7, 6, 5, 4}));
+    EXPECT_TRUE(a.values.empty());
+    EXPECT_TRUE(a.integral);
+  }
+  // MNIST's files read the same either way.
+  write_bytes(dir + "/images", kImages);
+  const NdArray images = read_idx_array(dir + "/images");
+  EXPECT_EQ(images.shape, read_idx(dir + "/images", 3).dims);
+  EXPECT_EQ(images.bytes, read_idx(dir + "/images", 3).data);
+}
+
+TEST(IdxArray, MalformedFiles) {
+  const std::string p = testing::temp_dir() + "/f";
+  const std::pair<Bytes, const char*> cases[] = {
+      {{0, 0, 0x0A, 1, 0, 0, 0, 1, 5}, "element type 10 is unknown"},
+      {{0, 0, 0x08, 0}, "no dimensions"},
+      {{1, 0, 0x0D, 1, 0, 0, 0, 1, 5, 5, 5, 5}, "bad magic"},
+      {{0, 0, 0x0E, 2, 0, 0, 0, 1}, "truncated IDX header"},
+      {idx_file(0x0E, {3}, Bytes(23)), "truncated: header promises 24 bytes of data, file has 23"},
+      {idx_file(0x0B, {2}, Bytes(6)), "2 unexpected bytes after the data"},
+      // 2^32 - 1 doubles claimed by a 40-byte file: refused before anything is allocated.
+      {idx_file(0x0E, {0xffffffff}, Bytes(8)), "header promises 34359738360 bytes"},
+      {idx_file(0x0D, {0xffffffff, 0xffffffff}, {}), "implausibly large"},
+  };
+  for (const auto& [bytes, expect] : cases) {
+    SCOPED_TRACE(expect);
+    write_bytes(p, bytes);
+    const std::string msg = array_error(p);
+    EXPECT_NE(msg.find(expect), std::string::npos) << msg;
+  }
+  (void)array_error(p + "-missing");
+}
 }  // namespace
 }  // namespace neurite

@@ -15,8 +15,12 @@ namespace {
 using testing::error_of;
 
 TEST(RunConfig, DefaultsAreNielsensNetworkAndFlatJsonReadsBack) {
-  const RunConfig c = run_config_from_json(nlohmann::json::object());
+  RunConfig c = run_config_from_json(nlohmann::json::object());
+  EXPECT_EQ(c.mlp.sizes, (std::vector<int64_t>{0, 30, 0}));  // "in,30,out": the data's sizes
+  EXPECT_EQ(to_json(c)["layers"], "in,30,out");
+  fit_to_data(c, {784}, 10, Task::Classification, /*pixels=*/true);
   EXPECT_EQ(c.mlp.sizes, (std::vector<int64_t>{784, 30, 10}));
+  EXPECT_EQ(c.cost, "quadratic");  // MNIST's folder keeps Nielsen's chapter 1 network
   EXPECT_EQ(c.optimizer.rate, 3.0);
   EXPECT_TRUE(std::holds_alternative<SgdOptions>(c.optimizer.kind));
   EXPECT_TRUE(std::holds_alternative<ConstantSchedule>(c.training.schedule));
@@ -27,6 +31,30 @@ TEST(RunConfig, DefaultsAreNielsensNetworkAndFlatJsonReadsBack) {
   EXPECT_EQ(j["optimizer"], "sgd");
   EXPECT_FALSE(j.contains("beta1"));  // only the chosen kind's keys
   EXPECT_EQ(to_json(run_config_from_json(j)), j);
+}
+
+TEST(RunConfig, FitsItselfToTheData) {
+  RunConfig table = run_config_from_json({{"layers", "in,16,out"}});
+  fit_to_data(table, {6}, 3, Task::Classification, false);
+  EXPECT_EQ(table.cost, "log-likelihood");
+  EXPECT_EQ(build_network(table).output_shape(), (Shape{3}));
+  EXPECT_EQ(predicting_architecture(table)["layers"].back()["type"], "softmax");
+  RunConfig regression = run_config_from_json({{"layers", "in,8,out"}});
+  fit_to_data(regression, {4}, 2, Task::Regression, false);
+  EXPECT_EQ(regression.cost, "mse");
+  EXPECT_EQ(predicting_architecture(regression)["layers"].back()["type"], "identity");
+  RunConfig binary = run_config_from_json(nlohmann::json::object());
+  fit_to_data(binary, {5}, 1, Task::Binary, false);
+  EXPECT_EQ(binary.cost, "cross-entropy");
+  RunConfig fixed = run_config_from_json({{"layers", "784,30,10"}});
+  EXPECT_EQ(error_of([&] { fit_to_data(fixed, {6}, 3, Task::Classification, false); }),
+            "layers: the network takes 784 inputs, but each sample has 6 (write 'in' to take the data's)");
+  RunConfig wrong_cost = run_config_from_json({{"cost", "log-likelihood"}});
+  EXPECT_EQ(error_of([&] { fit_to_data(wrong_cost, {6}, 1, Task::Regression, false); }),
+            "cost log-likelihood classifies; a regression takes mse, mae, huber or quadratic");
+  RunConfig spec = run_config_from_json({{"architecture", {{"input", nullptr}, {"layers", {{{"type", "dense"}, {"out", 3}}}}}}});
+  fit_to_data(spec, {7}, 3, Task::Classification, false);
+  EXPECT_EQ(build_network(spec).input_shape(), (Shape{7}));
 }
 
 TEST(RunConfig, TypedKindsComeFromTheirKeys) {
@@ -69,7 +97,8 @@ TEST(RunConfig, ErrorsNameTheKey) {
   EXPECT_EQ(read_error({{"optimizer", "lion"}}), "optimizer 'lion' is unknown (expected sgd, adam, adamw, rmsprop or adagrad)");
   EXPECT_EQ(check_error({{"optimizer", "adam"}, {"beta1", 1.0}}), "beta1 must be in [0, 1), got 1");
   EXPECT_EQ(check_error({{"schedule", "step"}, {"step_factor", 0.0}}), "step_factor must be in (0, 1], got 0");
-  EXPECT_NE(check_error({{"cost", "log-likelihood"}}).find("softmax"), std::string::npos);  // sigmoid output
+  EXPECT_NE(check_error({{"cost", "log-likelihood"}, {"output", "sigmoid"}}).find("softmax"), std::string::npos);
+  EXPECT_NO_THROW(validate(run_config_from_json({{"cost", "log-likelihood"}})));  // the output follows the cost
   EXPECT_NO_THROW(validate(run_config_from_json({{"cost", "log-likelihood"}, {"output", "softmax"}})));
 }
 

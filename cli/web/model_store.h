@@ -25,7 +25,7 @@ struct Prediction {
 // The model's test-set predictions, for the confusion matrix and its gallery.
 struct TestResults {
   std::vector<int> predicted;
-  std::vector<uint8_t> labels;
+  std::vector<int32_t> labels;
 };
 
 class ServedModel {

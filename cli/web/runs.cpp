@@ -179,6 +179,7 @@ RunConfig page_run_config(const PageRunRequest& request) {
     overrides.update({{"grad_norms", true}, {"eval_on", "test"}, {"monitor", false}});
     RunConfig config = run_config_of(read_model_spec(request.spec_path), overrides);
     validate(config);
+    fit_to_data(config, {kMnistSide * kMnistSide}, 10, Task::Classification, true);  // the page trains on MNIST
     return config;
   } catch (const Error& e) {
     throw HttpError(400, e.what());

@@ -61,7 +61,29 @@ class SoftmaxLogLikelihoodCost : public Cost {
   void gradient(const Tensor& z, const Tensor& y, Tensor& dz) const override;
 };
 
-// "quadratic", "cross-entropy", "log-likelihood"
+// Regression costs on identity outputs, averaged over every output of every sample as PyTorch's
+// MSELoss, L1Loss and HuberLoss (delta 1) do, so a network with several targets weighs each alike.
+class MeanSquaredCost : public Cost {
+ public:
+  std::string name() const override { return "mse"; }
+  double value(const Tensor& a, const Tensor& y) const override;
+  void gradient(const Tensor& a, const Tensor& y, Tensor& da) const override;
+};
+class MeanAbsoluteCost : public Cost {
+ public:
+  std::string name() const override { return "mae"; }
+  double value(const Tensor& a, const Tensor& y) const override;
+  void gradient(const Tensor& a, const Tensor& y, Tensor& da) const override;  // sign(a - y); 0 at a = y
+};
+// Quadratic within 1 of the target, linear beyond: less swayed by outliers than mse.
+class HuberCost : public Cost {
+ public:
+  std::string name() const override { return "huber"; }
+  double value(const Tensor& a, const Tensor& y) const override;
+  void gradient(const Tensor& a, const Tensor& y, Tensor& da) const override;
+};
+
+// "quadratic", "cross-entropy", "log-likelihood", "mse", "mae", "huber"
 std::unique_ptr<Cost> make_cost(const std::string& name);
 
 // A spec (or the flags) describes the network as it predicts, ending in softmax for the

@@ -79,7 +79,7 @@ Dataset Dataset::slice(int64_t begin, int64_t end) const {
   }
   out.targets = Tensor(with_rows(targets.shape(), end - begin));
   std::copy(targets.data() + begin * target_row, targets.data() + end * target_row, out.targets.data());
-  out.labels.assign(labels.begin() + begin, labels.begin() + end);
+  if (!labels.empty()) out.labels.assign(labels.begin() + begin, labels.begin() + end);
   return out;
 }
 

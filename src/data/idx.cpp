@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <bit>
 
 #include "neurite/error.h"
 #include "neurite/io/atomic_file.h"
@@ -14,6 +16,60 @@ namespace {
 constexpr uint8_t kUnsignedByte = 0x08;
 // MNIST's largest file is 47 MB; a header claiming more than this is corrupt, not big.
 constexpr int64_t kMaxElements = int64_t{1} << 32;
+
+struct IdxType {
+  uint8_t code;
+  int64_t size;  // bytes per element
+  const char* name;
+};
+constexpr IdxType kTypes[] = {{0x08, 1, "ubyte"}, {0x09, 1, "sbyte"},   {0x0B, 2, "int16"},
+                              {0x0C, 4, "int32"}, {0x0D, 4, "float32"}, {0x0E, 8, "float64"}};
+
+struct IdxHeader {
+  uint8_t type;
+  Shape dims;
+  std::size_t size;  // bytes of the header
+  int64_t count;     // elements
+};
+
+// The magic, type and dimensions; the element count is bounded before anything trusts it.
+IdxHeader parse_header(const std::vector<uint8_t>& bytes, const std::string& path) {
+  require(bytes.size() >= 4, path + ": too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
+  require(bytes[0] == 0 && bytes[1] == 0, path + ": not an IDX file (bad magic number)");
+  IdxHeader header{bytes[2], {}, 4 + 4 * std::size_t{bytes[3]}, 1};
+  require(bytes.size() >= header.size, path + ": truncated IDX header");
+  for (int d = 0; d < bytes[3]; ++d) {
+    const uint8_t* p = bytes.data() + 4 + 4 * d;
+    const int64_t dim = (int64_t{p[0]} << 24) | (int64_t{p[1]} << 16) | (int64_t{p[2]} << 8) | p[3];
+    header.dims.push_back(dim);
+    // Checked before multiplying: two dimensions near 2^32 would overflow the count.
+    require(dim == 0 || header.count <= kMaxElements / dim, path + ": IDX dimensions are implausibly large");
+    header.count *= dim;
+  }
+  return header;
+}
+
+// The data after the header must be exactly count x `size` bytes, checked before any allocation.
+void check_payload(const std::vector<uint8_t>& bytes, const IdxHeader& header, int64_t size, const std::string& path) {
+  const auto payload = static_cast<int64_t>(bytes.size() - header.size);
+  const int64_t needed = header.count * size;  // at most 2^35: no overflow
+  require(payload >= needed, path + ": truncated: header promises " + std::to_string(needed) +
+                                 " bytes of data, file has " + std::to_string(payload));
+  require(payload == needed, path + ": " + std::to_string(payload - needed) + " unexpected bytes after the data");
+}
+
+// One big-endian element of a type other than unsigned byte, as float32.
+float idx_value(const uint8_t* p, const IdxType& type) {
+  uint64_t raw = 0;
+  for (int64_t i = 0; i < type.size; ++i) raw = raw << 8 | p[i];
+  switch (type.code) {
+    case 0x09: return static_cast<int8_t>(raw);
+    case 0x0B: return static_cast<int16_t>(raw);
+    case 0x0C: return static_cast<float>(static_cast<int32_t>(raw));
+    case 0x0D: return std::bit_cast<float>(static_cast<uint32_t>(raw));
+    default: return static_cast<float>(std::bit_cast<double>(raw));
+  }
+}
 
 std::vector<uint8_t> gunzip(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
@@ -41,32 +97,37 @@ std::vector<uint8_t> read_file_maybe_gzip(const std::string& path) {
 
 IdxArray read_idx(const std::string& path, int expected_rank) {
   std::vector<uint8_t> bytes = read_file_maybe_gzip(path);
-  require(bytes.size() >= 4, path + ": too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
-  require(bytes[0] == 0 && bytes[1] == 0, path + ": not an IDX file (bad magic number)");
-  require(bytes[2] == kUnsignedByte, path + ": IDX element type " + std::to_string(bytes[2]) +
-                                         " is not unsigned byte (8)");
-  const int rank = bytes[3];
-  require(rank == expected_rank, path + ": IDX file has " + std::to_string(rank) +
-                                     " dimensions, expected " + std::to_string(expected_rank));
-  const std::size_t header = 4 + 4 * static_cast<std::size_t>(rank);
-  require(bytes.size() >= header, path + ": truncated IDX header");
-  IdxArray array;
-  int64_t count = 1;
-  for (int d = 0; d < rank; ++d) {
-    const uint8_t* p = bytes.data() + 4 + 4 * d;
-    const int64_t dim = (int64_t{p[0]} << 24) | (int64_t{p[1]} << 16) | (int64_t{p[2]} << 8) | p[3];
-    array.dims.push_back(dim);
-    // Checked before multiplying: two dimensions near 2^32 would overflow the count.
-    require(dim == 0 || count <= kMaxElements / dim, path + ": IDX dimensions are implausibly large");
-    count *= dim;
+  const IdxHeader header = parse_header(bytes, path);
+  require(header.type == kUnsignedByte, path + ": IDX element type " + std::to_string(header.type) +
+                                            " is not unsigned byte (8)");
+  require(std::ssize(header.dims) == expected_rank, path + ": IDX file has " + std::to_string(header.dims.size()) +
+                                                       " dimensions, expected " + std::to_string(expected_rank));
+  check_payload(bytes, header, 1, path);
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header.size));  // no second copy
+  return IdxArray{header.dims, std::move(bytes)};
+}
+
+NdArray read_idx_array(const std::string& path) {
+  std::vector<uint8_t> bytes = read_file_maybe_gzip(path);
+  const IdxHeader header = parse_header(bytes, path);
+  const IdxType* type =
+      std::find_if(std::begin(kTypes), std::end(kTypes), [&](const IdxType& t) { return t.code == header.type; });
+  require(type != std::end(kTypes), path + ": IDX element type " + std::to_string(header.type) +
+                                        " is unknown (8, 9, 11, 12, 13 or 14)");
+  require(!header.dims.empty(), path + ": IDX file has no dimensions");
+  check_payload(bytes, header, type->size, path);
+  NdArray array{.shape = header.dims, .dtype = std::string("idx:") + type->name, .integral = type->code < 0x0D};
+  if (type->code == kUnsignedByte) {
+    bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header.size));
+    array.bytes = std::move(bytes);
+    return array;
   }
-  const auto payload = static_cast<int64_t>(bytes.size() - header);
-  require(payload >= count, path + ": truncated: header promises " + std::to_string(count) +
-                                " bytes of data, file has " + std::to_string(payload));
-  require(payload == count, path + ": " + std::to_string(payload - count) +
-                                " unexpected bytes after the data");
-  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(header));  // no second copy
-  array.data = std::move(bytes);
+  array.values.resize(static_cast<std::size_t>(header.count));
+  const uint8_t* p = bytes.data() + header.size;
+  for (float& v : array.values) {
+    v = idx_value(p, *type);
+    p += type->size;
+  }
   return array;
 }
 

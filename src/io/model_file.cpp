@@ -83,6 +83,7 @@ nlohmann::json to_json(const ModelInfo& info) {
   j["cost"] = info.cost;
   j["task"] = info.task;
   if (!info.class_names.empty()) j["class_names"] = info.class_names;
+  if (info.preparation.kind != "pixels") j["preparation"] = to_json(info.preparation);
   return j;
 }
 
@@ -118,8 +119,9 @@ ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& sourc
   }
   info.class_names = field<std::vector<std::string>>(j, "class_names", {}, source);
   info.task = field<std::string>(j, "task", "classification", source);
+  if (j.contains("preparation")) info.preparation = preparation_from_json(j["preparation"], source);
   info.extra = j;
-  for (const char* key : {"scale", "targets", "cost", "class_names", "task"}) info.extra.erase(key);
+  for (const char* key : {"scale", "targets", "cost", "class_names", "task", "preparation"}) info.extra.erase(key);
   return info;
 }
 

@@ -24,8 +24,13 @@ void copy_rows(const Tensor& from, int64_t start, int64_t count, Tensor& to) {
   std::copy_n(from.data() + start * row, count * row, to.data());
 }
 
+// The largest entry of each row; a single output is a probability, its class 1 from 0.5 up.
 void argmax_rows(const Tensor& out, int64_t count, int* classes) {
   const int64_t k = out.size() / count;
+  if (k == 1) {
+    for (int64_t i = 0; i < count; ++i) classes[i] = out[i] >= 0.5f;
+    return;
+  }
   for (int64_t i = 0; i < count; ++i) {
     const float* o = out.data() + i * k;
     classes[i] = static_cast<int>(std::max_element(o, o + k) - o);
@@ -41,7 +46,7 @@ void classify(const Tensor& output, ActivationKind activation, int64_t count, Te
 }  // namespace
 
 SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const std::string& name, double penalty) {
-  SetMeasure m{.name = name, .total = data.size()};
+  SetMeasure m{.name = name, .total = data.labels.empty() ? 0 : data.size()};  // no labels: regression
   net.set_training(false);
   const int64_t batch = eval_batch(net);
   std::vector<int> classes(static_cast<std::size_t>(batch));
@@ -53,6 +58,7 @@ SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const st
     copy_rows(data.targets, start, count, y);
     const Tensor& output = net.forward(x);
     cost_sum += cost.value(output, y) * static_cast<double>(count);
+    if (data.labels.empty()) continue;
     classify(output, cost.output_activation(), count, predictions, classes.data());
     for (int64_t i = 0; i < count; ++i)
       m.correct += classes[static_cast<std::size_t>(i)] == data.labels[static_cast<std::size_t>(start + i)];
@@ -95,7 +101,7 @@ int64_t count_correct(Network& net, const Dataset& data) {
   return correct;
 }
 
-ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::vector<uint8_t>& labels, int64_t classes) {
+ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::vector<int32_t>& labels, int64_t classes) {
   for (std::size_t i = 0; i < predicted.size() && i < labels.size(); ++i)
     classes = std::max<int64_t>({classes, int64_t{labels[i]} + 1, int64_t{predicted[i]} + 1});
   ConfusionMatrix m(static_cast<std::size_t>(classes), std::vector<int64_t>(static_cast<std::size_t>(classes), 0));

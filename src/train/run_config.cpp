@@ -55,6 +55,12 @@ WatchedSet watched_set(const std::string& name) {
 }
 
 std::string sizes_text(const std::vector<int64_t>& sizes) {
+  if (!sizes.empty() && (sizes.front() == 0 || sizes.back() == 0)) {
+    std::string text;
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+      text += (i ? "," : "") + (sizes[i] ? std::to_string(sizes[i]) : i == 0 ? std::string("in") : std::string("out"));
+    return text;
+  }
   std::string text;
   for (int64_t size : sizes) text += (text.empty() ? "" : ",") + std::to_string(size);
   return text;
@@ -71,13 +77,17 @@ void require_off_or_positive(double value, const char* key) {
 
 // Every key the JSON form reads besides the optimiser's and the schedule's.
 nlohmann::json own_defaults() {
-  return {{"layers", "784,30,10"}, {"activation", "sigmoid"}, {"output", ""},       {"init", "nielsen"},
+  return {{"layers", "in,30,out"}, {"activation", "sigmoid"}, {"output", ""},       {"init", "nielsen"},
           {"uniform_limit", 0.5},  {"no_bias", false},        {"dropout", 0.0},     {"input_dropout", 0.0},
           {"targets", "0,1"},      {"scale", "unit"},         {"train_size", 50000}, {"eval_on", "test"},
-          {"augment", ""},         {"cost", "quadratic"},     {"l2", 0.0},          {"l1", 0.0},
+          {"augment", ""},         {"cost", ""},     {"l2", 0.0},          {"l1", 0.0},
           {"max_norm", 0.0},       {"clip_norm", 0.0},        {"clip_value", 0.0},  {"epochs", 30},
           {"batch", 10},           {"seed", uint64_t{1}},     {"eval_every", 1},    {"patience", 0},
-          {"stop_when_worse", false}, {"ema", 0.0},           {"monitor", false},   {"grad_norms", false}};
+          {"stop_when_worse", false}, {"ema", 0.0},           {"monitor", false},   {"grad_norms", false},
+          // the data's source (data/source.h)
+          {"format", "auto"},      {"target", ""},            {"ignore", ""},       {"categorical", ""},
+          {"header", "auto"},      {"task", "auto"},          {"missing", "refuse"}, {"normalize", "standard"},
+          {"image_size", ""},      {"color", "auto"},         {"validation_split", 0.0}, {"test_split", 0.2}};
 }
 
 // Unknown keys and values of the wrong type; "architecture" is a network or null.
@@ -95,6 +105,58 @@ void check_keys(const nlohmann::json& json, const nlohmann::json& defaults) {
     require(detail::same_type(value, defaults[key]),
             key + " must be " + detail::type_name(defaults[key]) + ", got " + value.dump());
   }
+}
+
+std::vector<std::string> names_in(const std::string& text) {
+  std::vector<std::string> names;
+  for (const std::string& part : split(text, ",")) names.push_back(part);
+  return names;
+}
+
+std::string names_text(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ",") + name;
+  return text;
+}
+
+SourceOptions source_from(const nlohmann::json& v) {
+  SourceOptions o{.format = v["format"].get<std::string>(), .target = v["target"].get<std::string>(),
+                  .ignore = names_in(v["ignore"].get<std::string>()),
+                  .categorical = names_in(v["categorical"].get<std::string>()), .header = v["header"].get<std::string>(),
+                  .task = v["task"].get<std::string>(),
+                  .missing = with_key("missing", [&] { return parse_missing_rule(v["missing"].get<std::string>()); }),
+                  .normalize = with_key("normalize", [&] { return parse_normalization(v["normalize"].get<std::string>()); }),
+                  .colour = v["color"].get<std::string>(), .validation_split = v["validation_split"].get<double>(),
+                  .test_split = v["test_split"].get<double>()};
+  const std::string size = v["image_size"].get<std::string>();
+  if (!size.empty()) {
+    const std::vector<std::string> parts = split(size, "x");
+    require(parts.size() == 2, "image_size '" + size + "': give width x height, like 32x32");
+    o.image_width = static_cast<int64_t>(number_in(parts[0], "image_size " + size));
+    o.image_height = static_cast<int64_t>(number_in(parts[1], "image_size " + size));
+    require(o.image_width > 0 && o.image_height > 0 && o.image_width <= 4096 && o.image_height <= 4096,
+            "image_size '" + size + "': each side must be 1 to 4096 pixels");
+  }
+  if (o.task != "auto") with_key("task", [&] { return parse_task(o.task); });
+  return o;
+}
+
+nlohmann::json source_json(const SourceOptions& o) {
+  constexpr const char* missing[] = {"refuse", "drop", "mean", "median", "zero"};
+  constexpr const char* normalize[] = {"standard", "minmax", "none"};
+  return {{"format", o.format}, {"target", o.target}, {"ignore", names_text(o.ignore)},
+          {"categorical", names_text(o.categorical)}, {"header", o.header}, {"task", o.task},
+          {"missing", missing[static_cast<int>(o.missing)]}, {"normalize", normalize[static_cast<int>(o.normalize)]},
+          {"image_size", o.image_width ? std::to_string(o.image_width) + "x" + std::to_string(o.image_height) : ""},
+          {"color", o.colour}, {"validation_split", o.validation_split}, {"test_split", o.test_split}};
+}
+
+// The output activation a fully connected network ends in when none is named: the one its cost
+// applies (softmax, sigmoid), none for the regression costs, and the hidden one for quadratic.
+ActivationKind output_for_cost(const std::string& cost, ActivationKind hidden) {
+  if (cost == "mse" || cost == "mae" || cost == "huber") return ActivationKind::Identity;
+  const ActivationKind own = make_cost(cost.empty() ? "quadratic" : cost)->output_activation();
+  return own == ActivationKind::Identity ? hidden : own;
 }
 
 MlpOptions mlp_from(const nlohmann::json& v) {
@@ -150,12 +212,14 @@ RunConfig run_config_from_json(const nlohmann::json& json) {
   c.mlp = mlp_from(v);
   c.init = {.kind = with_key("init", [&] { return parse_initializer(v["init"].get<std::string>()); }),
             .uniform_limit = v["uniform_limit"].get<double>()};
+  c.output_follows_cost = v["output"].get<std::string>().empty();
   c.cost = v["cost"].get<std::string>();
   c.optimizer = optimizer_options_from_json(json);
   c.data = {.scale = with_key("scale", [&] { return parse_scale(v["scale"].get<std::string>()); }),
             .targets = with_key("targets", [&] { return target_values_from_text(v["targets"].get<std::string>()); }),
             .train_size = v["train_size"].get<int64_t>(),
-            .eval_on = watched_set(v["eval_on"].get<std::string>())};
+            .eval_on = watched_set(v["eval_on"].get<std::string>()),
+            .source = source_from(v)};
   c.training = training_from(json, v, c.data.scale);
   return c;
 }
@@ -173,9 +237,10 @@ nlohmann::json to_json(const RunConfig& c) {
       {"seed", t.seed}, {"eval_every", t.eval_every}, {"ema", t.average_decay}, {"monitor", t.monitor_training},
       {"grad_norms", t.gradient_norms}, {"stop_when_worse", t.early_stopping.versus_previous},
       {"patience", t.early_stopping.versus_previous ? 0 : t.early_stopping.patience}};
+  j.update(source_json(c.data.source));
   if (c.architecture.is_null())
     j.update({{"layers", sizes_text(c.mlp.sizes)}, {"activation", activation_name(c.mlp.hidden)},
-              {"output", activation_name(c.mlp.output)}, {"no_bias", !c.mlp.bias}, {"dropout", c.mlp.dropout},
+              {"output", c.output_follows_cost ? "" : activation_name(c.mlp.output)}, {"no_bias", !c.mlp.bias}, {"dropout", c.mlp.dropout},
               {"input_dropout", c.mlp.input_dropout}});
   else
     j["architecture"] = c.architecture;
@@ -206,14 +271,63 @@ void validate(const RunConfig& c) {
   require_off_or_positive(t.clipping.value, "clip_value");
   with_key("augment", [&] { validate(t.augment); return 0; });
   const std::unique_ptr<Cost> cost = with_key("cost", [&] { return build_cost(c); });
-  if (c.architecture.is_null()) trained_architecture(predicting_architecture(c), *cost);  // the output suits the cost
+  if (c.architecture.is_null()) {  // the output suits the cost (sizes the data gives stand in as 1)
+    RunConfig sized = c;
+    for (int64_t& size : sized.mlp.sizes) size = std::max<int64_t>(size, 1);
+    trained_architecture(predicting_architecture(sized), *cost);
+  }
   make_optimizer(c.optimizer);
   RateSchedule(t.schedule, c.optimizer.rate, t.epochs);  // the schedule and early stopping check their own values
   EarlyStopping{t.early_stopping};
 }
 
 nlohmann::json predicting_architecture(const RunConfig& c) {
-  return c.architecture.is_null() ? make_mlp(c.mlp).architecture() : c.architecture;
+  if (!c.architecture.is_null()) return c.architecture;
+  MlpOptions mlp = c.mlp;
+  if (c.output_follows_cost) mlp.output = output_for_cost(c.cost, mlp.hidden);
+  return make_mlp(mlp).architecture();
+}
+
+namespace {
+std::string default_cost(Task task, bool pixels) {
+  if (pixels) return "quadratic";  // MNIST's folder keeps Nielsen's chapter 1 network
+  return task == Task::Classification ? "log-likelihood" : task == Task::Binary ? "cross-entropy" : "mse";
+}
+
+void require_cost_suits(const std::string& cost, Task task) {
+  const bool regression_cost = cost == "mse" || cost == "mae" || cost == "huber";
+  if (task == Task::Regression)
+    require(regression_cost || cost == "quadratic", "cost " + cost + " classifies; a regression takes mse, mae, huber or quadratic");
+  else
+    require(!regression_cost, "cost " + cost + " is for regression; the data's task is " + task_name(task));
+}
+
+// A spec without an input takes the data's sample shape; every layer's sizes follow from it.
+nlohmann::json with_input(const nlohmann::json& architecture, const Shape& input) {
+  Network net(input);
+  for (const nlohmann::json& layer : architecture["layers"]) net.add(layer);
+  return net.architecture();
+}
+}  // namespace
+
+void fit_to_data(RunConfig& c, const Shape& sample_shape, int64_t outputs, Task task, bool pixels) {
+  if (c.cost.empty()) c.cost = default_cost(task, pixels);
+  require_cost_suits(c.cost, task);
+  const int64_t inputs = element_count(sample_shape);
+  if (c.architecture.is_null()) {
+    if (c.mlp.sizes.front() == 0) c.mlp.sizes.front() = inputs;
+    if (c.mlp.sizes.back() == 0) c.mlp.sizes.back() = outputs;
+    require(c.mlp.sizes.front() == inputs, "layers: the network takes " + std::to_string(c.mlp.sizes.front()) +
+                                               " inputs, but each sample has " + std::to_string(inputs) + " (write 'in' to take the data's)");
+  } else if (c.architecture["input"].is_null()) {
+    c.architecture = with_input(c.architecture, sample_shape);
+  }
+  const Network net = build_network(c);
+  require(element_count(net.input_shape()) == inputs, "the network takes " + to_string(net.input_shape()) +
+                                                          ", but each sample is " + to_string(sample_shape));
+  require(net.output_shape() == Shape{outputs},
+          "the network gives " + to_string(net.output_shape()) + ", but the data needs " + std::to_string(outputs) + " outputs" +
+              (task == Task::Regression ? " (one per target)" : task == Task::Binary ? " (one probability)" : " (one per class)"));
 }
 
 Network build_network(const RunConfig& c) {
@@ -221,14 +335,17 @@ Network build_network(const RunConfig& c) {
                                     {.init = c.init, .seed = c.training.seed});
 }
 
-std::unique_ptr<Cost> build_cost(const RunConfig& c) { return make_cost(c.cost); }
+std::unique_ptr<Cost> build_cost(const RunConfig& c) { return make_cost(c.cost.empty() ? "quadratic" : c.cost); }
 
 MnistOptions mnist_options(const RunConfig& c, const Shape& sample_shape) {
   return {.scale = c.data.scale, .targets = c.data.targets, .train_size = c.data.train_size, .sample_shape = sample_shape};
 }
 
-ModelInfo model_info(const RunConfig& c, const TrainResult* result) {
-  ModelInfo info{.scale = c.data.scale, .targets = c.data.targets, .cost = c.cost};
+ModelInfo model_info(const RunConfig& c, const TrainResult* result, const Preparation& preparation,
+                     const std::vector<std::string>& class_names) {
+  ModelInfo info{.scale = c.data.scale, .targets = c.data.targets, .cost = c.cost.empty() ? "quadratic" : c.cost,
+                 .class_names = class_names, .preparation = preparation};
+  if (preparation.kind != "pixels") info.task = task_name(preparation.task);
   info.extra = {{"settings", to_json(c)}};
   if (result && !result->epochs.empty()) {
     info.extra["epochs_run"] = result->epochs.size();
@@ -240,7 +357,13 @@ ModelInfo model_info(const RunConfig& c, const TrainResult* result) {
 
 std::vector<int64_t> layer_sizes_from_text(const std::string& text) {
   std::vector<int64_t> sizes;
-  for (const std::string& part : split(text, ",-")) {
+  const std::vector<std::string> parts = split(text, ",-");
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    if ((part == "in" && i == 0) || (part == "out" && i + 1 == parts.size() && i > 0)) {
+      sizes.push_back(0);  // the data's size, filled in by fit_to_data
+      continue;
+    }
     const double v = number_in(part, "layers " + text);
     require(v >= 1 && v == std::floor(v) && v < 1e8, "layers " + text + ": layer size '" + part + "' must be a positive whole number");
     sizes.push_back(static_cast<int64_t>(v));
@@ -263,13 +386,12 @@ ModelSpec read_model_spec(const std::string& path) {
   const nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
   require(!j.is_discarded(), path + ": not valid JSON");
   require(j.is_object() && j.contains("layers") && j["layers"].is_array(), path + ": a model spec needs a \"layers\" list");
-  ModelSpec spec{.architecture = {{"input", j.value("input", nlohmann::json::array({784}))}, {"layers", j["layers"]}}};
+  // Without an input the data's sample shape is taken (fit_to_data), and the layers are built then.
+  ModelSpec spec{.architecture = {{"input", j.value("input", nlohmann::json())}, {"layers", j["layers"]}}};
   if (j.contains("training")) spec.training = j["training"];
   try {
     // Each layer takes the sizes the spec leaves out from the layers before it.
-    Network net(spec.architecture["input"].get<Shape>());
-    for (const nlohmann::json& layer : spec.architecture["layers"]) net.add(layer);  // errors name the layer
-    spec.architecture = net.architecture();
+    if (!spec.architecture["input"].is_null()) spec.architecture = with_input(spec.architecture, spec.architecture["input"].get<Shape>());
     run_config_from_json(spec.training);  // unknown keys and wrong types fail here
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": " + e.what());

@@ -50,6 +50,7 @@ nlohmann::json to_json(const TrainState& s) {
           {"stopping", s.stopping},
           {"best_epoch", s.result.best_epoch},
           {"best_correct", s.result.best_correct},
+          {"best_cost", s.result.best_cost},
           {"stopped_early", s.result.stopped_early},
           {"stop_reason", s.result.stop_reason},
           {"steps", s.steps},
@@ -68,6 +69,7 @@ TrainState train_state_from_json(const nlohmann::json& j) {
                  .other_weights = {}};
     s.result.best_epoch = j.at("best_epoch").get<int>();
     s.result.best_correct = j.at("best_correct").get<int64_t>();
+    s.result.best_cost = j.value("best_cost", 0.0);
     s.result.stopped_early = j.at("stopped_early").get<bool>();
     s.result.stop_reason = j.at("stop_reason").get<std::string>();
     s.steps = j.value("steps", int64_t{0});

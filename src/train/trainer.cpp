@@ -195,10 +195,13 @@ TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Da
     std::optional<double> watched;
     if (!evaluation.empty() && due) {
       evaluate(net, cost, training, evaluation, options, r);
-      watched = static_cast<double>(r.correct) / static_cast<double>(r.total);
-      best = r.correct > result.best_correct || result.best_epoch < 0;
+      // Classification watches the accuracy; regression (no labels) the cost, lower being better.
+      const SetMeasure& set = r.measures[options.monitor_training ? 1 : 0];
+      watched = r.total ? static_cast<double>(r.correct) / static_cast<double>(r.total) : -set.cost;
+      best = result.best_epoch < 0 || (r.total ? r.correct > result.best_correct : set.cost < result.best_cost);
       if (best) {
         result.best_correct = r.correct;
+        result.best_cost = set.cost;
         result.best_epoch = epoch;
       }
     }

@@ -25,13 +25,16 @@ struct Dataset {
   // scale that turns them into floats as rows are read (a quarter of the memory: MNIST's 70,000
   // images take 55 MB instead of 220 MB). Read them through sample_shape / read_inputs / gather.
   Tensor inputs;                // (N, features...) floats; empty when the pixels are kept
-  Tensor targets;               // (N, classes): what the cost compares the output with
-  std::vector<uint8_t> labels;  // (N): the class, for accuracy
+  Tensor targets;               // (N, outputs): what the cost compares the output with
+  std::vector<int32_t> labels;  // (N): the class, for accuracy; empty for regression
   std::vector<uint8_t> pixels = {};  // (N * sample size) bytes; empty when the floats are kept
   Shape pixel_shape = {};            // one sample's shape when the pixels are kept
   InputScale scale = InputScale::Unit;
 
-  int64_t size() const { return static_cast<int64_t>(labels.size()); }
+  int64_t size() const {
+    if (!labels.empty()) return static_cast<int64_t>(labels.size());
+    return targets.rank() > 0 ? targets.dim(0) : 0;
+  }
   Shape sample_shape() const;   // one sample's input shape, (784) or (1, 28, 28)
   int64_t sample_size() const { return element_count(sample_shape()); }
   // Rows [begin, begin + count) as floats, (count, sample...) (reusing out's storage).

@@ -15,6 +15,7 @@
 #include "neurite/cost.h"
 #include "neurite/data/dataset.h"
 #include "neurite/data/mnist.h"
+#include "neurite/data/preparation.h"
 #include "neurite/network.h"
 
 namespace neurite {
@@ -26,7 +27,10 @@ struct ModelInfo {
   TargetValues targets = {};            // the one-hot off / on values it was trained towards
   std::string cost = "quadratic";       // the cost it was trained with (make_cost's names)
   std::vector<std::string> class_names = {};  // empty: classes are named by their index
-  std::string task = "classification";  // or "language-model" (then `extra` holds the alphabet)
+  // "classification", "binary", "regression", or "language-model" (`extra` holds the alphabet)
+  std::string task = "classification";
+  // How raw data becomes its inputs: "pixels" (`scale` above) unless it was trained on other data.
+  Preparation preparation = {};
   // Anything else the program that trained it records: the run's settings, its results, ...
   nlohmann::json extra = nlohmann::json::object();
 

@@ -25,7 +25,7 @@ struct SetMeasure {
 SetMeasure measure(Network& net, const Cost& cost, const Dataset& data, const std::string& name,
                    double penalty = 0);
 
-// Index of the largest prediction in each row: the predicted class. `output` is applied to the
+// Index of the largest prediction in each row: the predicted class (a single output: 1 from 0.5). `output` is applied to the
 // network's outputs first (the output activation of a cost that takes logits; ties between
 // saturated outputs then go to the first, as they do for a model file that ends in it).
 // batch 0: as many samples at once as keep the activations small (up to 1000).
@@ -37,7 +37,7 @@ int64_t count_correct(Network& net, const Dataset& data);
 // confusion[label][predicted], classes x classes.
 using ConfusionMatrix = std::vector<std::vector<int64_t>>;
 // classes 0: one more than the largest label or prediction.
-ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::vector<uint8_t>& labels,
+ConfusionMatrix confusion_matrix(const std::vector<int>& predicted, const std::vector<int32_t>& labels,
                                  int64_t classes = 0);
 ConfusionMatrix confusion_matrix(Network& net, const Dataset& data);
 int64_t diagonal_sum(const ConfusionMatrix& m);  // the correct predictions

@@ -16,6 +16,7 @@
 #include "neurite/cost.h"
 #include "neurite/data/dataset.h"
 #include "neurite/data/mnist.h"
+#include "neurite/data/source.h"
 #include "neurite/io/model_file.h"
 #include "neurite/layers/initializer.h"
 #include "neurite/network.h"
@@ -33,6 +34,7 @@ struct DataConfig {
   TargetValues targets = {};            // "targets": "0,1", the one-hot off and on values
   int64_t train_size = 50000;           // "train_size": training samples; the rest validate
   WatchedSet eval_on = WatchedSet::Test;  // "eval_on": test or validation
+  SourceOptions source = {};            // "format", "target", "ignore", "task", "missing", ... (data/source.h)
 };
 
 struct RunConfig {
@@ -40,9 +42,11 @@ struct RunConfig {
   // null: the fully connected network `mlp` describes ("layers", "activation", "output",
   // "no_bias", "dropout", "input_dropout").
   nlohmann::json architecture;
-  MlpOptions mlp = {};
+  MlpOptions mlp = {};             // sizes 0 at the ends ("in,30,out"): the data's, set by fit_to_data
+  bool output_follows_cost = true;  // "output" "": the activation the cost needs (softmax, ...)
   Initializer init = {};            // "init", "uniform_limit"
-  std::string cost = "quadratic";   // "cost": quadratic, cross-entropy or log-likelihood
+  // "cost": quadratic, cross-entropy, log-likelihood, mse, mae or huber; "": the task's (fit_to_data)
+  std::string cost = {};
   OptimizerOptions optimizer = {};  // "optimizer", "rate" and the kind's keys
   // "epochs", "batch", "seed", "eval_every", "schedule" and its keys, "l2", "l1", "max_norm",
   // "clip_norm", "clip_value", "patience" or "stop_when_worse", "augment", "ema", "monitor",
@@ -69,7 +73,12 @@ std::unique_ptr<Cost> build_cost(const RunConfig& config);
 MnistOptions mnist_options(const RunConfig& config, const Shape& sample_shape);
 // What a model file records: the data preparation and cost, the configuration under "settings",
 // and the outcome when there is one.
-ModelInfo model_info(const RunConfig& config, const TrainResult* result = nullptr);
+ModelInfo model_info(const RunConfig& config, const TrainResult* result = nullptr, const Preparation& preparation = {},
+                     const std::vector<std::string>& class_names = {});
+// Fits the configuration to the data: the cost the task takes when none is named, the MLP's
+// "in" / "out" sizes, a spec's missing input; then checks the network maps a sample of
+// `sample_shape` to `outputs` values. `pixels`: MNIST's folder, which keeps Nielsen's defaults.
+void fit_to_data(RunConfig& config, const Shape& sample_shape, int64_t outputs, Task task, bool pixels);
 
 // Text forms the JSON uses.
 std::vector<int64_t> layer_sizes_from_text(const std::string& text);  // "784,30,10"

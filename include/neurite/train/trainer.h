@@ -62,6 +62,7 @@ struct TrainResult {
   std::vector<EpochResult> epochs = {};
   int best_epoch = -1;
   int64_t best_correct = 0;
+  double best_cost = 0;  // the watched set's cost at the best epoch (what picks it for regression)
   bool stopped_early = false;
   std::string stop_reason = "epochs";  // "epochs", "early-stopping" or "rate-floor"
 };
