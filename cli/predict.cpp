@@ -1,11 +1,16 @@
-// neurite predict: the digit a saved model sees in one picture, either a 28x28 PNG / PGM file or
-// one image of the MNIST test set, with the network's ten outputs.
+// neurite predict: what a saved model makes of new data. An MNIST model: the digit in one picture
+// (a 28x28 PNG / PGM file or one image of the MNIST test set) with its ten outputs. A model trained
+// on other data: a picture of any size (resized as in training), or a table or .npy file, whose
+// predictions are written as CSV: the class with each class's probability, or the targets' values.
 #include <algorithm>
 #include <cstdio>
 
 #include "commands.h"
 #include "common.h"
 #include "neurite/data/image.h"
+#include "neurite/data/source.h"
+#include "neurite/io/atomic_file.h"
+#include "neurite/train/metrics.h"
 #include "neurite/error.h"
 #include "neurite/io/model_file.h"
 #include "resources.h"
@@ -20,6 +25,7 @@ struct PredictArgs {
   std::string image;
   int64_t index = -1;
   std::string data;  // empty: looked up (resources.h)
+  std::string input, out, format = "auto";  // other data than MNIST
   bool invert = false;
   bool no_invert = false;
 };
@@ -43,9 +49,77 @@ Sample sample_from_test_set(const PredictArgs& a, const Model& model) {
   return s;
 }
 
+// A CSV field, quoted when it holds a comma, a quote or a line end (RFC 4180).
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
+}
+
+// One CSV line per sample: its name, then the class and each class's probability, or the targets.
+std::string predictions_csv(const Model& model, const PredictionInputs& in, const Tensor& out) {
+  const ModelInfo& info = model.info;
+  const bool regression = info.task == "regression", binary = info.task == "binary";
+  std::string text = "sample";
+  if (regression) {
+    for (std::size_t start = 0; start <= info.preparation.target.size();) {
+      const std::size_t comma = std::min(info.preparation.target.find(',', start), info.preparation.target.size());
+      text += "," + csv_field(info.preparation.target.substr(start, comma - start));
+      start = comma + 1;
+    }
+  } else {
+    text += ",predicted";
+    for (std::size_t k = 0; k < info.class_names.size(); ++k) text += "," + csv_field("p(" + info.class_names[k] + ")");
+  }
+  text += "\n";
+  const int64_t width = out.dim(1);
+  for (int64_t i = 0; i < out.dim(0); ++i) {
+    const float* o = out.data() + i * width;
+    text += csv_field(in.names[static_cast<std::size_t>(i)]);
+    if (regression) {
+      for (int64_t k = 0; k < width; ++k) text += "," + number(o[k]);
+    } else if (binary) {
+      text += "," + csv_field(info.class_name(o[0] >= 0.5f)) + "," + number(1 - o[0]) + "," + number(o[0]);
+    } else {
+      text += "," + csv_field(info.class_name(std::max_element(o, o + width) - o));
+      for (int64_t k = 0; k < width; ++k) text += "," + number(o[k]);
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+// A model trained on other data than MNIST: predictions for every sample of --input or --image.
+void predict_own_data(const PredictArgs& a, Model& model) {
+  require(a.index < 0, "--index reads MNIST's test set; this model was trained on other data (give --input FILE)");
+  const std::string path = a.image.empty() ? a.input : a.image;
+  require(!path.empty(), "give --input FILE (a table, an .npy file or a picture)");
+  PredictionInputs in = load_inputs_for_model(path, a.format, model.info.preparation);
+  Shape shape = model.network.input_shape();
+  shape.insert(shape.begin(), in.inputs.dim(0));
+  in.inputs.reshape(shape);
+  const Tensor out = predict_outputs(model.network, in.inputs, ActivationKind::Identity, model.info.preparation);
+  const std::string csv = predictions_csv(model, in, out);
+  if (a.out.empty()) {
+    std::fputs(csv.c_str(), stdout);
+    return;
+  }
+  write_file_atomically(a.out, std::span(reinterpret_cast<const uint8_t*>(csv.data()), csv.size()));
+  std::printf("%lld predictions written to %s\n", static_cast<long long>(out.dim(0)), a.out.c_str());
+}
+
 void run_predict(const PredictArgs& a) {
-  require(a.image.empty() != (a.index < 0), "give exactly one of --image FILE and --index N");
   Model model = load_model(a.model);
+  if (model.info.preparation.kind != "pixels") return predict_own_data(a, model);
+  require(a.input.empty(), "--input is for models trained on other data; this one takes a digit (--image or --index)");
+  require(a.image.empty() != (a.index < 0), "give exactly one of --image FILE and --index N");
   require(element_count(model.network.input_shape()) == kMnistSide * kMnistSide,
           a.model + ": the model takes input " + to_string(model.network.input_shape()) +
               ", predict feeds 28x28 = 784 pixels");
@@ -67,9 +141,14 @@ void run_predict(const PredictArgs& a) {
 
 void add_predict_command(CLI::App& app) {
   auto args = std::make_shared<PredictArgs>();
-  CLI::App* cmd = app.add_subcommand("predict", "The digit a saved model sees in one 28x28 picture");
+  CLI::App* cmd = app.add_subcommand("predict", "What a saved model predicts for a picture, a table or an .npy file");
   cmd->add_option("model", args->model, "Model file (.safetensors)")->required();
-  CLI::Option* image = cmd->add_option("--image", args->image, "28x28 PNG or PGM picture of a digit");
+  CLI::Option* image = cmd->add_option("--image", args->image,
+                                       "A picture: a 28x28 PNG or PGM digit for an MNIST model; any PNG or JPEG for "
+                                       "a model trained on an image folder (resized as in training)");
+  cmd->add_option("--input", args->input, "A table (CSV, TSV, JSON) or .npy file of samples, for a model trained on such data");
+  cmd->add_option("--out", args->out, "Write the predictions (CSV) here instead of printing them");
+  cmd->add_option("--format", args->format, "The input's format when its name does not say")->capture_default_str();
   CLI::Option* index = cmd->add_option("--index", args->index, "Use image N of the MNIST test set instead");
   image->excludes(index);
   cmd->add_option("--data", args->data, std::string(kDataHelp) + "; for --index");

@@ -71,7 +71,20 @@ struct RunData {
   Preparation preparation;  // kind "pixels" for MNIST
   std::vector<std::string> class_names;
   std::string where;
+  DataFiles files = {};  // other data than MNIST: where it came from, for `neurite eval`
 };
+
+// What a model file or checkpoint records: the run, its data's preparation and where the data is
+// (absolute, so `neurite eval` finds it from anywhere and re-splits it the same way).
+ModelInfo run_record(const RunConfig& config, const TrainResult* result, const RunData& data) {
+  ModelInfo info = model_info(config, result, data.preparation, data.class_names);
+  if (!data.files.train.empty()) {
+    const auto absolute = [](const std::string& p) { return p.empty() ? p : std::filesystem::absolute(p).string(); };
+    info.extra["data_files"] = {{"train", absolute(data.files.train)}, {"labels", absolute(data.files.train_labels)},
+                                {"test", absolute(data.files.test)}, {"test_labels", absolute(data.files.test_labels)}};
+  }
+  return info;
+}
 
 int64_t output_count(const LoadedData& d) {
   if (d.preparation.task == Task::Regression) return d.training.targets.dim(1);
@@ -106,7 +119,7 @@ RunData load_run_data(const RunArgs& run, RunConfig& config) {
   for (const std::string& note : d.notes) std::printf("%s\n", note.c_str());
   fit_to_data(config, d.preparation.sample_shape, output_count(d), d.preparation.task, false);
   return {std::move(d.training), std::move(d.validation), std::move(d.test), std::move(d.preparation),
-          std::move(d.class_names), run.data};
+          std::move(d.class_names), run.data, {run.data, run.labels, run.test, run.test_labels}};
 }
 
 // The network as the model file will hold it: with the output activation the cost applies.
@@ -180,7 +193,7 @@ class Checkpointer {
 
   void on_state(const TrainState& state, bool best) {
     if (run_.checkpoint_dir.empty()) return;
-    const ModelInfo record = model_info(config_, &state.result, data_.preparation, data_.class_names);
+    const ModelInfo record = run_record(config_, &state.result, data_);
     if (best) save_model(best_path(), net_, record);
     const bool due = state.next_epoch % run_.checkpoint_every == 0 || state.next_epoch == config_.training.epochs ||
                      state.result.stopped_early;
@@ -320,7 +333,7 @@ void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs
   if (log.is_open() && mnist.test.size() > 0)
     log.write("evaluation", test_evaluation(net, *cost, mnist.test, result.epochs.back().epoch));
   if (!run.out.empty()) {
-    save_model(run.out, net, model_info(config, &result, data.preparation, data.class_names));
+    save_model(run.out, net, run_record(config, &result, data));
     std::printf("saved %s\n", run.out.c_str());
   }
   const int64_t watched = sets.empty() ? 0 : sets.front().data->size();

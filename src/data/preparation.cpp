@@ -63,7 +63,7 @@ FeatureColumn fit_numeric(const Table& table, int64_t c, const std::vector<int64
   std::tie(f.shift, f.scale) = fitted_scaling(present, normalization);
   double sum = 0;
   for (const float x : present) sum += x;
-  if (missing == MissingRule::Mean && !present.empty()) f.fill = static_cast<float>(sum / static_cast<double>(present.size()));
+  if ((missing == MissingRule::Mean || missing == MissingRule::Drop) && !present.empty()) f.fill = static_cast<float>(sum / static_cast<double>(present.size()));
   if (missing == MissingRule::Median) f.fill = static_cast<float>(median_of(present));
   return f;
 }
@@ -80,7 +80,7 @@ FeatureColumn fit_categorical(const Table& table, int64_t c, const std::vector<i
     f.categories.push_back(category);
     if (count > most) most = count, f.fill_category = category;
   }
-  if (missing != MissingRule::Mean && missing != MissingRule::Median) f.fill_category.clear();
+  if (missing == MissingRule::Refuse || missing == MissingRule::Zero) f.fill_category.clear();
   return f;
 }
 
@@ -145,7 +145,7 @@ MissingRule parse_missing_rule(const std::string& name) {
 
 Preparation fit_table(const Table& table, const std::vector<int64_t>& feature_columns, const std::vector<int64_t>& rows,
                       Normalization normalization, MissingRule missing) {
-  Preparation p{.kind = "table"};
+  Preparation p{.kind = "table", .missing = missing};
   int64_t inputs = 0;
   for (const int64_t c : feature_columns) {
     const bool numeric = table.columns[static_cast<std::size_t>(c)].type == ColumnType::Numeric;
@@ -262,6 +262,8 @@ nlohmann::json to_json(const Preparation& p) {
     }
     j["columns"] = columns;
     j["target"] = p.target;
+    constexpr const char* rules[] = {"refuse", "drop", "mean", "median", "zero"};
+    j["missing"] = rules[static_cast<int>(p.missing)];
   } else if (p.kind != "pixels") {
     j.update({{"divisor", p.divisor}, {"shift", p.shift}, {"scale", p.scale}, {"colour", p.colour}});
   }
@@ -289,6 +291,7 @@ Preparation preparation_from_json(const nlohmann::json& j, const std::string& so
         p.columns.push_back(std::move(f));
       }
       p.target = j.at("target").get<std::string>();
+      p.missing = parse_missing_rule(j.at("missing").get<std::string>());
     } else if (p.kind != "pixels") {
       p.divisor = j.at("divisor").get<float>();
       p.shift = j.at("shift").get<std::vector<float>>();

@@ -560,7 +560,7 @@ Dataset load_data_for_model(const DataFiles& files, const std::string& given_for
     const Table table = read_table(files.train, format, {});
     const Targets t = test_table_targets(table, p, class_names);
     const std::vector<int64_t> rows = all_rows(table.rows);
-    return make_set(table_inputs(p, table, rows, MissingRule::Zero), t, rows, p, values);
+    return make_set(table_inputs(p, table, rows, p.missing), t, rows, p, values);
   }
   ArrayData data;
   if (format == "images") {
@@ -598,7 +598,7 @@ PredictionInputs load_inputs_for_model(const std::string& path, const std::strin
     const std::string format = data_format(path, given_format);
     const Table table = read_table(path, format, {});
     const std::vector<int64_t> rows = all_rows(table.rows);
-    out.inputs = table_inputs(p, table, rows, MissingRule::Zero);
+    out.inputs = table_inputs(p, table, rows, p.missing);
     for (int64_t r = 0; r < table.rows; ++r) out.names.push_back("row " + std::to_string(r + 1));
     return out;
   }

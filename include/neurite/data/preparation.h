@@ -47,6 +47,9 @@ struct Preparation {
   // table
   std::vector<FeatureColumn> columns = {};
   std::string target = {};      // the target column
+  // What a missing value became in training; eval and predict do the same (a dropped row's
+  // values are filled with the training mean there, as a row to predict cannot be dropped).
+  MissingRule missing = MissingRule::Refuse;
   // array / image: values are divided by `divisor` (255 for bytes), then channel c becomes
   // (v - shift[c]) / scale[c]; a channel is sample_size / shift.size() consecutive values.
   float divisor = 1;
