@@ -36,10 +36,20 @@ const std::set<std::string> kResumable = {"epochs"};
 // Flags that describe the network, which a spec file describes instead.
 const std::set<std::string> kNetworkFlags = {"layers", "activation", "output", "no_bias", "dropout", "input_dropout"};
 
+// A folder that does not exist is taken for MNIST's, so the settings are checked before it is named.
+bool reads_mnist(const RunArgs& run, const nlohmann::json& typed) {
+  const std::string format = typed.value("format", std::string("auto"));
+  if (format != "auto") return format == "mnist";
+  if (run.data.empty()) return true;
+  if (!std::filesystem::exists(run.data)) return std::filesystem::path(run.data).extension().empty();
+  return data_format(run.data, "auto") == "mnist";
+}
+
 // The checkpoint's configuration or the spec's, with the flags typed on top; checked.
 RunConfig merge_config(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs& run, Checkpoint* resumed) {
   const nlohmann::json typed = typed_config_flags(cmd, flags);
-  nlohmann::json merged = nlohmann::json::object();
+  // Other data than MNIST's folder starts from modern defaults (ReLU, Adam, ...); MNIST keeps Nielsen's.
+  nlohmann::json merged = reads_mnist(run, typed) ? nlohmann::json::object() : own_data_defaults();
   std::string source = "settings";
   if (resumed) {
     require(run.spec.empty(), "--model cannot be given with --resume: the checkpoint holds the network");
@@ -51,7 +61,8 @@ RunConfig merge_config(const CLI::App& cmd, const ConfigFlagValues& flags, const
     for (const auto& [key, value] : typed.items())
       require(kNetworkFlags.count(key) == 0, flag_of(key) + " cannot be combined with --model: the spec file's layers are the network");
     const ModelSpec spec = read_model_spec(run.spec);
-    merged = spec.training;
+    for (const std::string& key : kNetworkFlags) merged.erase(key);  // the spec's layers are the network
+    merged.update(spec.training);
     merged["architecture"] = spec.architecture;
     source = run.spec;
   }
@@ -104,11 +115,7 @@ void shape_for(const Network& net, Dataset& d) {
 // Reads the data (MNIST by default) and fits the configuration to it: the cost, the network's
 // ends. MNIST needs the network first (its samples take the network's input shape).
 RunData load_run_data(const RunArgs& run, RunConfig& config) {
-  // A folder that does not exist is taken for MNIST's, so the settings are checked before it is named.
-  const bool folder_like = !std::filesystem::exists(run.data) && std::filesystem::path(run.data).extension().empty();
-  const std::string format =
-      run.data.empty() || (folder_like && config.data.source.format == "auto") ? "mnist" : data_format(run.data, config.data.source.format);
-  if (format == "mnist") {
+  if (reads_mnist(run, {{"format", config.data.source.format}})) {
     fit_to_data(config, {kMnistSide * kMnistSide}, 10, Task::Classification, true);
     const std::string folder = mnist_folder(run.data);
     Mnist m = load_mnist(folder, mnist_options(config, build_network(config).input_shape()));

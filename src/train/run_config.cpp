@@ -200,6 +200,10 @@ nlohmann::json run_config_defaults() {
   return defaults;
 }
 
+nlohmann::json own_data_defaults() {
+  return {{"activation", "relu"}, {"init", "pytorch"}, {"optimizer", "adam"}, {"rate", 0.001}, {"batch", 32}};
+}
+
 RunConfig run_config_from_json(const nlohmann::json& json) {
   nlohmann::json v = run_config_defaults();
   check_keys(json, v);

@@ -62,6 +62,10 @@ nlohmann::json to_json(const RunConfig& config);
 // Every key the JSON form may hold, with its default (each optimiser and schedule kind's keys
 // included): what a command line offers as flags.
 nlohmann::json run_config_defaults();
+// The settings a run on other data than MNIST's folder starts from, under the user's own: ReLU
+// hidden layers, PyTorch's initialisation, Adam at 0.001 in batches of 32 (as scikit-learn's
+// MLPClassifier and Keras begin). MNIST's folder keeps Nielsen's chapter 1 defaults.
+nlohmann::json own_data_defaults();
 // Checks every value that can be checked before data is read; the Error starts with the key
 // ("dropout must be in [0, 1), got 1.2").
 void validate(const RunConfig& config);
