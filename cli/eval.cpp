@@ -4,6 +4,7 @@
 // data re-reads and re-splits that data as training did, or takes --data FILE.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "commands.h"
 #include "common.h"
@@ -78,6 +79,14 @@ void report_regression(const std::string& model_path, Model& model, const Datase
     std::printf("%-24s %12.4f %12.4f %8.4f\n", m.name.c_str(), m.rmse, m.mae, m.r2);
 }
 
+// A recorded (absolute) path as the user would write it from here: relative when below the
+// current folder.
+std::string shown_path(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path relative = std::filesystem::relative(path, error);
+  return !error && !relative.empty() && !relative.string().starts_with("..") ? relative.string() : path;
+}
+
 // The set a model trained on other data was evaluated on: its data re-read and re-split with the
 // run's own settings (the same seed gives the same split).
 Dataset recorded_set(const Model& model, const std::string& set, std::string& what) {
@@ -89,7 +98,7 @@ Dataset recorded_set(const Model& model, const std::string& set, std::string& wh
   LoadedData d = load_data(where, config.data.source, config.data.targets, config.training.seed);
   Dataset* chosen = set == "test" ? &d.test : set == "validation" ? &d.validation : &d.training;
   require(chosen->size() > 0, "the run had no " + set + " set (its settings split none off)");
-  what = "the " + set + " set of " + where.train;
+  what = "the " + set + " set of " + shown_path(where.train);
   return std::move(*chosen);
 }
 

@@ -15,6 +15,7 @@
 #include "neurite/classic/rashid.h"
 #include "neurite/data/csv.h"
 #include "neurite/data/idx.h"
+#include "neurite/data/image.h"
 #include "neurite/error.h"
 #include "resources.h"
 
@@ -127,6 +128,26 @@ void run_csv_export(const ExportArgs& a) {
   std::printf("wrote %lld %s images to %s\n", static_cast<long long>(n), a.set.c_str(), a.out.c_str());
 }
 
+// MNIST digits as an image folder, out/<label>/<index>.png: data to try `train --data FOLDER` on.
+void run_images_export(const ExportArgs& a) {
+  require(a.limit >= 0, "--limit must not be negative, got " + std::to_string(a.limit));
+  const std::string data = mnist_folder(a.data);
+  const std::string prefix = a.set == "train" ? "train" : "t10k";
+  const IdxArray images = read_idx(find_idx(data, prefix + "-images-idx3-ubyte"), 3);
+  const IdxArray labels = read_idx(find_idx(data, prefix + "-labels-idx1-ubyte"), 1);
+  require(images.dims[0] == labels.dims[0], data + ": the " + a.set + " images and labels do not match");
+  const int64_t n = a.limit > 0 ? std::min(a.limit, labels.dims[0]) : labels.dims[0];
+  const int64_t side = images.dims[1], pixels = images.dims[1] * images.dims[2];
+  for (int64_t i = 0; i < n; ++i) {
+    const std::filesystem::path folder = std::filesystem::path(a.out) / std::to_string(labels.data[static_cast<std::size_t>(i)]);
+    std::filesystem::create_directories(folder);
+    GrayImage picture{side, images.dims[2], {}};
+    picture.pixels.assign(images.data.begin() + i * pixels, images.data.begin() + (i + 1) * pixels);
+    write_png_gray((folder / (std::to_string(i) + ".png")).string(), picture);
+  }
+  std::printf("wrote %lld %s images as PNG files to %s/<digit>/\n", static_cast<long long>(n), a.set.c_str(), a.out.c_str());
+}
+
 void run_csv_check(const std::string& path) {
   const CsvDigits digits = read_mnist_csv(path);
   std::array<int64_t, 10> counts{};
@@ -162,6 +183,20 @@ void add_csv_command(CLI::App& app) {
   check->callback([path] { run_csv_check(*path); });
 }
 
+void add_images_command(CLI::App& app) {
+  CLI::App* group = app.add_subcommand("images", "MNIST digits as an image folder, data to try train --data FOLDER on");
+  group->require_subcommand(1);
+  auto args = std::make_shared<ExportArgs>();
+  CLI::App* images = group->add_subcommand("export", "Write MNIST digits as PNG files: OUT/<digit>/<index>.png");
+  images->add_option("--data", args->data, kDataHelp);
+  images->add_option("--set", args->set, "test (10,000 images) or train (60,000)")
+      ->check(CLI::IsMember({"test", "train"}))->capture_default_str();
+  images->add_option("--out", args->out, "Folder to write into")->required();
+  images->add_option("--limit", args->limit, "Write only the first N images (0: all)")->capture_default_str();
+  images->callback([args] { run_images_export(*args); });
+
+}
+
 }  // namespace
 
 void add_seed_commands(CLI::App& app) {
@@ -179,6 +214,7 @@ void add_seed_commands(CLI::App& app) {
       ->callback([] { print_rashid_example(); });
 
   add_csv_command(app);
+  add_images_command(app);
 }
 
 }  // namespace neurite::cli
