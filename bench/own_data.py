@@ -31,15 +31,15 @@ evaluation, for scikit-learn the whole `fit` (its epochs; it computes each epoch
 training). neurite's whole command (reading the CSVs, preparing, training, one evaluation at the
 end, saving) is shown too. Each framework runs in its own process, one after the other.
 
-Threads: neurite --threads T; PyTorch torch.set_num_threads(T) with OPENBLAS_NUM_THREADS=1 (its
-own threads and OpenBLAS's would compete for the cores); scikit-learn does its products through
+Threads: neurite --threads T; PyTorch torch.set_num_threads(--torch-threads, default T) with
+OPENBLAS_NUM_THREADS=1 (its own threads and OpenBLAS's would compete for the cores); scikit-learn does its products through
 numpy's OpenBLAS, given OPENBLAS_NUM_THREADS=--sklearn-threads (default 1, its fastest here:
 one Fashion-MNIST epoch of 20,000 rows took 0.25 s on one OpenBLAS thread, 0.45 s on two).
 
   /usr/bin/python3 bench/own_data.py [--datasets seattle,cars,fashion] [--threads 2]
       [--epochs seattle=100,cars=200,fashion=5] [--neurite build/neurite] [--vega data/vega]
       [--fashion /usr/share/datasets/fashion-mnist] [--fashion-rows N] [--sklearn-threads T]
-      [--skip-sklearn] [--skip-torch] [--keep DIR]
+      [--torch-threads T] [--seed S] [--skip-sklearn] [--skip-torch] [--keep DIR]
 
 Needs Debian's python3 with python3-numpy, python3-sklearn and python3-torch
 (apt-get install python3-sklearn python3-torch). Relative paths are taken from the repository root.
@@ -51,7 +51,6 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,7 +59,8 @@ import time
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HIDDEN, RATE, BATCH, SEED = 64, 1e-3, 32, 1
+HIDDEN, RATE, BATCH = 64, 1e-3, 32
+SEED = 1  # of the split (always 1) and, unless --seed says otherwise, of the training
 DEFAULT_EPOCHS = {"seattle": 100, "cars": 200, "fashion": 5}
 FASHION_CLASSES = ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                    "Bag", "Ankle-boot"]
@@ -202,7 +202,7 @@ def worker_sklearn(args):
     d = np.load(args.prepared)
     common = dict(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="adam", alpha=0.0,
                   batch_size=BATCH, learning_rate_init=RATE, max_iter=args.epochs, shuffle=True,
-                  random_state=SEED, tol=0.0, n_iter_no_change=args.epochs + 1, early_stopping=False)
+                  random_state=args.seed, tol=0.0, n_iter_no_change=args.epochs + 1, early_stopping=False)
     model = MLPClassifier(**common) if args.task == "classification" else MLPRegressor(**common)
     start = time.perf_counter()
     import warnings
@@ -218,7 +218,7 @@ def worker_sklearn(args):
 def worker_torch(args):
     import torch
     torch.set_num_threads(args.threads)
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     d = np.load(args.prepared)
     x, y = torch.from_numpy(d["x_train"]), torch.from_numpy(d["y_train"])
     if args.task == "regression":
@@ -227,7 +227,7 @@ def worker_torch(args):
     model = torch.nn.Sequential(torch.nn.Linear(x.shape[1], HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, out))
     loss_fn = torch.nn.CrossEntropyLoss() if args.task == "classification" else torch.nn.MSELoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=RATE)
-    generator = torch.Generator().manual_seed(SEED)
+    generator = torch.Generator().manual_seed(args.seed)
     n = x.shape[0]
     seconds = []
     for _ in range(args.epochs):
@@ -258,10 +258,10 @@ def evaluate(task, d, predicted):
 # ---------------------------------------------------------------------------------------------
 # The driver.
 
-def run_worker(kind, prepared, task, epochs, threads, blas_threads):
+def run_worker(kind, prepared, task, epochs, threads, blas_threads, seed):
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(blas_threads), OMP_NUM_THREADS=str(threads))
     command = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--prepared", prepared,
-               "--task", task, "--epochs", str(epochs), "--threads", str(threads)]
+               "--task", task, "--epochs", str(epochs), "--threads", str(threads), "--seed", str(seed)]
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     lines = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
     if done.returncode != 0 or not lines:
@@ -269,7 +269,7 @@ def run_worker(kind, prepared, task, epochs, threads, blas_threads):
     return json.loads(lines[-1][len("RESULT "):])
 
 
-def run_neurite(neurite, table, work, epochs, threads):
+def run_neurite(neurite, table, work, epochs, threads, seed):
     log, model = os.path.join(work, "neurite.jsonl"), os.path.join(work, "neurite.safetensors")
     for path in (log, model):
         if os.path.exists(path):
@@ -281,7 +281,7 @@ def run_neurite(neurite, table, work, epochs, threads):
                "--ignore", table.target_name,
                "--layers", "in,64,out", "--activation", "relu", "--init", "pytorch",
                "--optimizer", "adam", "--rate", str(RATE), "--batch", str(BATCH), "--epochs", str(epochs),
-               "--eval-every", str(epochs), "--seed", str(SEED), "--threads", str(threads),
+               "--eval-every", str(epochs), "--seed", str(seed), "--threads", str(threads),
                "--log", log, "--out", model]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
@@ -311,7 +311,10 @@ def main():
     parser.add_argument("--datasets", default="seattle,cars,fashion")
     parser.add_argument("--epochs", default="", help="e.g. seattle=100,cars=200,fashion=5")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--sklearn-threads", type=int, default=None, help="OPENBLAS_NUM_THREADS for scikit-learn (default 1: its fastest here)")
+    parser.add_argument("--seed", type=int, default=1, help="of the training (the split's stays 1)")
+    parser.add_argument("--torch-threads", type=int, default=None, help="torch.set_num_threads (default --threads)")
+    parser.add_argument("--sklearn-threads", type=int, default=None,
+                        help="OPENBLAS_NUM_THREADS for scikit-learn (default 1: its fastest here)")
     parser.add_argument("--neurite", default=os.environ.get("NEURITE", "build/neurite"))
     parser.add_argument("--vega", default="data/vega")
     parser.add_argument("--fashion", default="/usr/share/datasets/fashion-mnist")
@@ -336,6 +339,7 @@ def main():
         key, value = item.split("=")
         epochs[key] = int(value)
     sklearn_threads = args.sklearn_threads or 1
+    torch_threads = args.torch_threads or args.threads
     neurite = os.path.abspath(args.neurite)
     if not os.access(neurite, os.X_OK):
         sys.exit(f"{neurite}: no neurite binary (build it, or pass --neurite PATH)")
@@ -366,15 +370,17 @@ def main():
             print(f"== {table.name}: {len(table.train)} training / {len(table.test)} test rows, "
                   f"{inputs}-{HIDDEN}-{outputs}, {e} epochs", file=sys.stderr, flush=True)
             result = {"table": table, "inputs": inputs, "outputs": outputs, "epochs": e}
-            result["neurite"] = run_neurite(neurite, table, work, e, args.threads)
+            result["neurite"] = run_neurite(neurite, table, work, e, args.threads, args.seed)
             print(f"   neurite: {result['neurite']['command']}", file=sys.stderr, flush=True)
             if not args.skip_sklearn:
-                result["sklearn"] = run_worker("sklearn", prepared, table.task, e, args.threads, sklearn_threads)
+                result["sklearn"] = run_worker("sklearn", prepared, table.task, e, args.threads, sklearn_threads,
+                                               args.seed)
             if not args.skip_torch:
-                result["torch"] = run_worker("torch", prepared, table.task, e, args.threads, 1)
+                result["torch"] = run_worker("torch", prepared, table.task, e, torch_threads, 1, args.seed)
             for k in ("neurite", "sklearn", "torch"):
                 if k in result:
-                    print(f"   {k}: {result[k]['seconds']:.3f} s, metric {result[k]['metric']:.4g}", file=sys.stderr, flush=True)
+                    print(f"   {k}: {result[k]['seconds']:.3f} s, metric {result[k]['metric']:.4g}",
+                          file=sys.stderr, flush=True)
             rows.append(result)
     finally:
         if not args.keep:
@@ -386,9 +392,9 @@ def main():
         if v:
             versions.append(f"{name} {v}")
     print()
-    print(f"in-64 ReLU-out, Adam 1e-3, batch 32; {args.threads} threads (scikit-learn: OpenBLAS "
-          f"{sklearn_threads}); {', '.join(versions)}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}; "
-          f"{time.strftime('%Y-%m-%d', time.gmtime())}")
+    print(f"in-64 ReLU-out, Adam 1e-3, batch 32; neurite {args.threads} threads, PyTorch {torch_threads}, "
+          f"scikit-learn OpenBLAS {sklearn_threads}; training seed {args.seed}; {', '.join(versions)}; "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}; {time.strftime('%Y-%m-%d', time.gmtime())}")
     print()
     print("| table | rows train/test | epochs | metric | neurite | scikit-learn | PyTorch "
           "| neurite s (train) | neurite s (whole command) | scikit-learn s | PyTorch s | sklearn/neurite | torch/neurite |")

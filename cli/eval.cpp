@@ -98,7 +98,8 @@ Dataset recorded_set(const Model& model, const std::string& set, std::string& wh
   LoadedData d = load_data(where, config.data.source, config.data.targets, config.training.seed);
   Dataset* chosen = set == "test" ? &d.test : set == "validation" ? &d.validation : &d.training;
   require(chosen->size() > 0, "the run had no " + set + " set (its settings split none off)");
-  what = "the " + set + " set of " + shown_path(where.train);
+  const bool own_test = set == "test" && !where.test.empty();
+  what = own_test ? shown_path(where.test) : "the " + set + " set of " + shown_path(where.train);
   return std::move(*chosen);
 }
 

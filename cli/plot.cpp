@@ -2,6 +2,7 @@
 // gradient norms per epoch, the confusion matrix, the misclassified digits and the first layer's
 // weights. Each picture is drawn only when the log (and the data or model it names) has what it
 // needs; otherwise one line says what was skipped and why.
+#include "neurite/data/source.h"
 #include <cstdio>
 #include <filesystem>
 
@@ -111,7 +112,9 @@ void plot_misclassified(Output& out, const TrainingLog& log, const PlotArgs& a) 
   if (folder.empty()) {
     if (log.data.empty()) return out.skip(file, "the log names no MNIST folder (pass --data DIR)");
     folder = find_recorded_path(log.data, fs::path(a.log).parent_path());
-    if (!fs::is_directory(folder)) return out.skip(file, "MNIST folder " + log.data + " not found (pass --data DIR)");
+    if (!fs::exists(folder)) return out.skip(file, "MNIST folder " + log.data + " not found (pass --data DIR)");
+    if (data_format(folder, "auto") != "mnist")
+      return out.skip(file, "the log's data, " + log.data + ", is not MNIST's folder: only MNIST digits are drawn");
   }
   const Dataset test = load_mnist_test(folder);  // unit scale: pixel / 255, undone when drawn
   out.add(file, render_image_grid(misclassified_grid(log, evaluation, test, a.log)));

@@ -123,8 +123,8 @@ RunData load_run_data(const RunArgs& run, RunConfig& config) {
   }
   LoadedData d = load_data({run.data, run.labels, run.test, run.test_labels}, config.data.source, config.data.targets,
                            config.training.seed);
-  for (const std::string& note : d.notes) std::printf("%s\n", note.c_str());
   fit_to_data(config, d.preparation.sample_shape, output_count(d), d.preparation.task, false);
+  for (const std::string& note : d.notes) std::printf("%s\n", note.c_str());  // once the data fits the network
   return {std::move(d.training), std::move(d.validation), std::move(d.test), std::move(d.preparation),
           std::move(d.class_names), run.data, {run.data, run.labels, run.test, run.test_labels}};
 }
@@ -256,24 +256,37 @@ nlohmann::json test_evaluation(Network& net, const Cost& cost, const Dataset& te
 void print_summary(const TrainResult& result, int64_t evaluated) {
   if (result.best_epoch < 0) return;  // nothing was evaluated
   const EpochResult& last = result.epochs.back();
-  if (last.total == 0) {
-    std::printf("best: cost %.5f after epoch %d\n", result.best_cost, result.best_epoch);
-    return;
-  }
-  std::printf("best: %lld / %lld (%s) after epoch %d", static_cast<long long>(result.best_correct),
-              static_cast<long long>(evaluated), percent(result.best_correct, evaluated).c_str(), result.best_epoch);
-  if (result.stop_reason == "early-stopping") std::printf("; stopped early: the watched accuracy stopped improving");
+  const bool regression = last.total == 0;
+  if (regression)
+    std::printf("best: cost %.5f after epoch %d", result.best_cost, result.best_epoch);
+  else
+    std::printf("best: %lld / %lld (%s) after epoch %d", static_cast<long long>(result.best_correct),
+                static_cast<long long>(evaluated), percent(result.best_correct, evaluated).c_str(), result.best_epoch);
+  if (result.stop_reason == "early-stopping")
+    std::printf("; stopped early: the watched %s stopped improving", regression ? "cost" : "accuracy");
   if (result.stop_reason == "rate-floor") std::printf("; stopped: the learning rate fell below its floor");
   std::printf("\n");
-  if (last.evaluated)
+  if (last.evaluated && !regression)
     std::printf("final error rate: %.2f%%\n",
                 100.0 * static_cast<double>(last.total - last.correct) / static_cast<double>(last.total));
 }
 
-void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs& run) {
+// A resumed run without --data reads the data its checkpoint records.
+RunArgs with_recorded_data(RunArgs run, const Checkpoint& checkpoint) {
+  const nlohmann::json files = checkpoint.model.info.extra.value("data_files", nlohmann::json());
+  if (!run.data.empty() || !files.is_object()) return run;
+  run.data = files.value("train", "");
+  run.labels = files.value("labels", "");
+  run.test = files.value("test", "");
+  run.test_labels = files.value("test_labels", "");
+  return run;
+}
+
+void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs& given) {
   std::optional<Checkpoint> checkpoint;
-  if (!run.resume.empty()) checkpoint = load_checkpoint(run.resume);
-  RunConfig config = merge_config(cmd, flags, run, checkpoint ? &*checkpoint : nullptr);  // checked before data is read
+  if (!given.resume.empty()) checkpoint = load_checkpoint(given.resume);
+  const RunArgs run = checkpoint ? with_recorded_data(given, *checkpoint) : given;
+  RunConfig config = merge_config(cmd, flags, given, checkpoint ? &*checkpoint : nullptr);  // checked before data is read
   require(run.checkpoint_every > 0, "--checkpoint-every must be positive, got " + std::to_string(run.checkpoint_every));
   if (run.threads > 0) set_num_threads(run.threads);
 

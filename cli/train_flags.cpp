@@ -21,9 +21,9 @@ struct FlagHelp {
 };
 
 const std::vector<FlagHelp> kFlags = {
-    {"layers", "Layer sizes, input first"},
+    {"layers", "Layer sizes, input first; 'in' and 'out' take the data's (in,64,out)"},
     {"activation", "Hidden (and by default output) activation: step, identity, sigmoid, tanh, relu"},
-    {"output", "Output activation (softmax for --cost log-likelihood); default: --activation"},
+    {"output", "Output activation; default: the cost's (softmax, sigmoid, none for regression), or --activation"},
     {"init", "nielsen N(0,1), nielsen-scaled N(0,1/n_in), xavier, he, rashid, uniform or pytorch U(+-1/sqrt(n_in))"},
     {"uniform_limit", "With --init uniform: weights from [-limit, limit]"},
     {"no_bias", "Dense layers without biases (Rashid's network)"},
@@ -34,7 +34,8 @@ const std::vector<FlagHelp> kFlags = {
     {"train_size", "Training images (the rest of 60,000 is validation)"},
     {"eval_on", "The watched set: test or validation"},
     {"augment", "On-the-fly augmentation, e.g. rotate=10,shift=1,scale=0.1,shear=0.1,p=0.5"},
-    {"cost", "quadratic, cross-entropy (sigmoid outputs) or log-likelihood (softmax)"},
+    {"cost", "quadratic, cross-entropy (sigmoid outputs), log-likelihood (softmax), or for regression mse, mae, "
+             "huber; default: the task's (quadratic on MNIST's folder)"},
     {"optimizer", "The optimiser: "},  // its kinds are appended
     {"rate", "Learning rate eta"},
     {"momentum", "sgd: momentum"},
@@ -67,6 +68,18 @@ const std::vector<FlagHelp> kFlags = {
             "per step (e.g. 0.999); 0: off"},
     {"monitor", "Also measure cost and accuracy on the training and the other held-out set"},
     {"grad_norms", "Record each layer's mean gradient norm per epoch"},
+    {"format", "The data's format: auto, csv, tsv, json, npy, npz, idx, images or mnist"},
+    {"target", "Tables: the target column(s), by name or 0-based index; default the last"},
+    {"ignore", "Tables: columns that are not inputs (date,id)"},
+    {"categorical", "Tables: columns read as categories even when they hold numbers"},
+    {"header", "Tables: auto (a first line without numbers), yes or no"},
+    {"task", "auto, classification, binary (one sigmoid output) or regression"},
+    {"missing", "Tables' missing values (empty, NA, ?): refuse, drop (the rows), mean, median or zero"},
+    {"normalize", "Tables and arrays: standard (mean 0, deviation 1), minmax ([0, 1]) or none"},
+    {"image_size", "Image folders: every picture resized to WxH (default: the first's)"},
+    {"color", "Image folders: auto, grey or rgb"},
+    {"validation_split", "Of the training data, held out to validate (seeded, stratified by class)"},
+    {"test_split", "Of the data, held out to test when it has no test set of its own"},
 };
 
 // The flag's text as the JSON value its key holds; the Error names the flag.

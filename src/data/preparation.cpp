@@ -229,8 +229,10 @@ void fit_target_scaling(Preparation& p, const Tensor& targets) {
     std::vector<float> column(static_cast<std::size_t>(n));
     for (int64_t i = 0; i < n; ++i) column[static_cast<std::size_t>(i)] = targets[i * t + k];
     const auto [lo, hi] = std::minmax_element(column.begin(), column.end());
-    require(n > 0 && *hi > *lo, "regression target " + std::to_string(k) + ": every training value is " +
-                                    std::to_string(n ? *lo : 0.0f) + " (nothing to learn)");
+    std::string name = "target " + std::to_string(k);
+    if (p.target.size()) name = "column '" + p.target.substr(0, p.target.find(',')) + "'";  // the first, when several
+    require(n > 0 && *hi > *lo, "regression " + name + ": every training value is " + std::to_string(n ? *lo : 0.0f) +
+                                    " (nothing to learn)");
     std::tie(p.target_shift[static_cast<std::size_t>(k)], p.target_scale[static_cast<std::size_t>(k)]) =
         fitted_scaling(column, Normalization::Standard);
   }

@@ -144,6 +144,16 @@ std::vector<int32_t> match_classes(const std::vector<std::string>& texts, const 
   return labels;
 }
 
+// Runs `f`, naming `source` at the start of any Error it throws.
+template <class F>
+void in_file(const std::string& source, F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    throw Error(source + ", " + e.what());
+  }
+}
+
 // ---- splitting ---------------------------------------------------------------------------------
 
 struct Split {
@@ -337,8 +347,8 @@ LoadedData load_table_data(const DataFiles& files, const std::string& format, co
   out.preparation.task = targets.task;
   for (const int64_t c : target) out.preparation.target += (out.preparation.target.empty() ? "" : ",") + table.columns[static_cast<std::size_t>(c)].name;
   if (targets.task == Task::Regression) {
-    Tensor train_targets = cost_targets(Targets{targets}, split.training, Preparation{}, values);
-    fit_target_scaling(out.preparation, train_targets);
+    const Tensor train_targets = cost_targets(targets, split.training, Preparation{}, values);
+    in_file(table.source, [&] { fit_target_scaling(out.preparation, train_targets); });
   }
   const Preparation& p = out.preparation;
   const auto set = [&](const std::vector<int64_t>& rows) {
@@ -374,27 +384,51 @@ Tensor array_values(const NdArray& a, const std::string& source) {
   return t;
 }
 
-// The labels array's entries as text (classes) and, for regression, as numbers.
-Targets array_targets(const NdArray& y, int64_t n, const std::string& task_option, const std::string& source,
-                      std::vector<std::string>& notes) {
+// A labels array's entries as text (class names) and as numbers, `per_row` of them per sample.
+struct LabelValues {
+  std::vector<std::string> texts = {};
+  std::vector<float> numbers = {};
+  int64_t per_row = 1;
+};
+
+LabelValues label_values(const NdArray& y, int64_t n, const std::string& source) {
   require(!y.shape.empty() && y.shape[0] == n, source + ": " + std::to_string(y.shape.empty() ? 0 : y.shape[0]) +
                                                    " labels for " + std::to_string(n) + " samples");
-  const int64_t per_row = y.size() / std::max<int64_t>(n, 1);
-  std::vector<std::string> texts;
-  std::vector<float> numbers;
+  LabelValues v{.per_row = y.size() / std::max<int64_t>(n, 1)};
   for (int64_t i = 0; i < y.size(); ++i) {
-    const float v = y.bytes.empty() ? (y.values.empty() ? 0.0f : y.values[static_cast<std::size_t>(i)]) : y.bytes[static_cast<std::size_t>(i)];
-    require(y.is_text() || std::isfinite(v), source + ": label " + std::to_string(i) + " is " + shortest(v));
-    numbers.push_back(v);
-    texts.push_back(y.is_text() ? y.strings[static_cast<std::size_t>(i)] : shortest(v));
+    const auto k = static_cast<std::size_t>(i);
+    const float x = !y.bytes.empty() ? y.bytes[k] : y.values.empty() ? 0.0f : y.values[k];
+    require(y.is_text() || std::isfinite(x), source + ": label " + std::to_string(i) + " is " + shortest(x));
+    v.numbers.push_back(x);
+    v.texts.push_back(y.is_text() ? y.strings[k] : shortest(x));
   }
-  const std::set<std::string> distinct(texts.begin(), texts.end());
-  const Task task = decide_task(task_option, y.is_text(), {distinct.begin(), distinct.end()}, y.integral,
-                                static_cast<std::size_t>(per_row), notes);
-  if (task != Task::Regression) return class_targets(task, texts, std::vector<bool>(texts.size(), false));
-  Targets t{.task = task, .values = Tensor({n, per_row})};
-  std::copy(numbers.begin(), numbers.end(), t.values.data());
+  return v;
+}
+
+Targets regression_targets(const LabelValues& v, int64_t n) {
+  Targets t{.task = Task::Regression, .values = Tensor({n, v.per_row})};
+  std::copy(v.numbers.begin(), v.numbers.end(), t.values.data());
   return t;
+}
+
+// The targets of a training labels array, its task decided (or named by `task_option`).
+Targets array_targets(const NdArray& y, int64_t n, const std::string& task_option, const std::string& source,
+                      std::vector<std::string>& notes) {
+  const LabelValues v = label_values(y, n, source);
+  const std::set<std::string> distinct(v.texts.begin(), v.texts.end());
+  const Task task = decide_task(task_option, y.is_text(), {distinct.begin(), distinct.end()}, y.integral,
+                                static_cast<std::size_t>(v.per_row), notes);
+  if (task != Task::Regression) return class_targets(task, v.texts, std::vector<bool>(v.texts.size(), false));
+  return regression_targets(v, n);
+}
+
+// The targets of another labels array in a trained model's terms: its classes matched by name.
+Targets known_array_targets(const NdArray& y, int64_t n, Task task, const std::vector<std::string>& class_names,
+                            const std::string& source) {
+  const LabelValues v = label_values(y, n, source);
+  if (task == Task::Regression) return regression_targets(v, n);
+  return {.task = task, .class_names = class_names,
+          .labels = match_classes(v.texts, std::vector<bool>(v.texts.size(), false), class_names, source)};
 }
 
 // Inputs (N, sample...) and raw labels of an array source.
@@ -402,7 +436,8 @@ struct ArrayData {
   Tensor inputs;
   NdArray labels;
   bool bytes = false;  // pixels: divided by 255, scaled per channel
-  std::string source;
+  std::string source;  // the features' file
+  std::string labels_source = {};
 };
 
 // The named members of an .npz (Keras's x_train / y_train / x_test / y_test, or x / y).
@@ -415,7 +450,7 @@ std::pair<ArrayData, std::optional<ArrayData>> read_npz_data(const std::string& 
   }
   const auto take = [&](const std::string& x, const std::string& y) {
     const bool bytes = !members[x].bytes.empty();
-    return ArrayData{array_values(members[x], path + ":" + x), members[y], bytes, path};
+    return ArrayData{array_values(members[x], path + ":" + x), members[y], bytes, path, path + ":" + y};
   };
   if (members.count("x") && members.count("y")) return {take("x", "y"), std::nullopt};
   require(members.count("x_train") && members.count("y_train"),
@@ -427,7 +462,7 @@ std::pair<ArrayData, std::optional<ArrayData>> read_npz_data(const std::string& 
 ArrayData read_array_pair(const std::string& features, const std::string& labels, const std::string& format) {
   require(!labels.empty(), features + ": " + format + " features need a labels file (--labels)");
   const NdArray x = read_array(features, format);
-  return {array_values(x, features), read_array(labels, format), !x.bytes.empty(), features};
+  return {array_values(x, features), read_array(labels, format), !x.bytes.empty(), features, labels};
 }
 
 ArrayData image_folder_data(const ImageFolder& f) {
@@ -471,13 +506,13 @@ LoadedData load_array_data(const DataFiles& files, const std::string& format, co
   } else if (format == "images") {
     const ImageFolder folder = read_image_folder(files.train, folder_options(o));
     train = image_folder_data(folder);
-    train.source = files.train;
+    train.source = train.labels_source = files.train;
     out.preparation.colour = folder.channels == 3;
   } else {
     train = read_array_pair(files.train, files.train_labels, format);
   }
   const int64_t n = train.inputs.dim(0);
-  const Targets targets = array_targets(train.labels, n, o.task, train.source, out.notes);
+  const Targets targets = array_targets(train.labels, n, o.task, train.labels_source, out.notes);
   const Split split = split_rows(all_rows(n), o, has_test || !files.test.empty(), targets, seed);
   Preparation& p = out.preparation;
   p.kind = format == "images" ? "image" : "array";
@@ -487,7 +522,8 @@ LoadedData load_array_data(const DataFiles& files, const std::string& format, co
   Tensor training_inputs = rows_of(train.inputs, split.training);
   for (float& v : training_inputs.span()) v /= p.divisor;
   fit_array_scaling(p, training_inputs, scaling_channels(train.inputs, train.bytes), o.normalize);
-  if (targets.task == Task::Regression) fit_target_scaling(p, cost_targets(targets, split.training, Preparation{}, values));
+  if (targets.task == Task::Regression)
+    in_file(train.labels_source, [&] { fit_target_scaling(p, cost_targets(targets, split.training, Preparation{}, values)); });
   const auto set = [&](const std::vector<int64_t>& rows) {
     Tensor inputs = rows_of(train.inputs, rows);
     apply_array_scaling(p, inputs);
@@ -498,15 +534,10 @@ LoadedData load_array_data(const DataFiles& files, const std::string& format, co
   if (!split.test.empty()) out.test = set(split.test);
   out.class_names = targets.class_names;
   if (has_test) {
-    Targets t = array_targets(test.labels, test.inputs.dim(0), task_name(targets.task), files.train, out.notes);
-    if (t.task != Task::Regression) {
-      std::vector<std::string> texts;
-      for (const int32_t l : t.labels) texts.push_back(t.class_names[static_cast<std::size_t>(l)]);
-      t.labels = match_classes(texts, std::vector<bool>(texts.size(), false), out.class_names, files.train + ":x_test");
-      t.class_names = out.class_names;
-    }
+    const int64_t count = test.inputs.dim(0);
+    const Targets t = known_array_targets(test.labels, count, targets.task, out.class_names, test.labels_source);
     apply_array_scaling(p, test.inputs);
-    out.test = make_set(std::move(test.inputs), t, all_rows(t.task == Task::Regression ? t.values.dim(0) : static_cast<int64_t>(t.labels.size())), p, values);
+    out.test = make_set(std::move(test.inputs), t, all_rows(count), p, values);
   } else if (!files.test.empty()) {
     out.test = load_data_for_model({.train = files.test, .train_labels = files.test_labels}, format, p, out.class_names, values);
   }
@@ -577,14 +608,8 @@ Dataset load_data_for_model(const DataFiles& files, const std::string& given_for
           files.train + ": samples of shape " + to_string(Shape(data.inputs.shape().begin() + 1, data.inputs.shape().end())) +
               ", the model takes " + to_string(p.sample_shape));
   const int64_t n = data.inputs.dim(0);
-  std::vector<std::string> notes;
-  Targets t = array_targets(data.labels, n, task_name(p.task), files.train, notes);
-  if (t.task != Task::Regression) {
-    std::vector<std::string> texts;
-    for (const int32_t l : t.labels) texts.push_back(t.class_names[static_cast<std::size_t>(l)]);
-    t.labels = match_classes(texts, std::vector<bool>(texts.size(), false), class_names, files.train);
-    t.class_names = class_names;
-  }
+  const Targets t = known_array_targets(data.labels, n, p.task, class_names,
+                                       data.labels_source.empty() ? files.train : data.labels_source);
   apply_array_scaling(p, data.inputs);
   return make_set(std::move(data.inputs), t, all_rows(n), p, values);
 }

@@ -415,16 +415,16 @@ Table read_csv(const std::string& path, const CsvOptions& options) {
 Table read_json_records(const std::string& path, const CsvOptions& options) {
   const std::vector<uint8_t> bytes = read_file_maybe_gzip(path);
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  std::vector<nlohmann::json> records;
+  std::vector<nlohmann::ordered_json> records;  // ordered: the columns keep the file's key order
   try {
     const std::size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
     if (first != std::string_view::npos && text[first] == '[') {
-      records = nlohmann::json::parse(text).get<std::vector<nlohmann::json>>();
+      records = nlohmann::ordered_json::parse(text).get<std::vector<nlohmann::ordered_json>>();
     } else {  // JSON Lines
       for (std::size_t at = 0; at < text.size();) {
         const std::size_t end = std::min(text.find('\n', at), text.size());
         if (text.substr(at, end - at).find_first_not_of(" \t\r") != std::string_view::npos)
-          records.push_back(nlohmann::json::parse(text.substr(at, end - at)));
+          records.push_back(nlohmann::ordered_json::parse(text.substr(at, end - at)));
         at = end + 1;
       }
     }

@@ -109,6 +109,7 @@ void check_keys(const nlohmann::json& json, const nlohmann::json& defaults) {
 
 std::vector<std::string> names_in(const std::string& text) {
   std::vector<std::string> names;
+  if (text.empty()) return names;
   for (const std::string& part : split(text, ",")) names.push_back(part);
   return names;
 }

@@ -10,8 +10,10 @@ namespace neurite {
 
 nlohmann::json to_json(const EpochResult& r) {
   nlohmann::json j = {{"epoch", r.epoch}, {"seconds", r.seconds}, {"rate", r.rate}, {"batch_cost", r.train_cost}};
-  for (const SetMeasure& m : r.measures)
-    j[m.name] = {{"cost", m.cost}, {"accuracy", m.accuracy()}, {"correct", m.correct}, {"total", m.total}};
+  for (const SetMeasure& m : r.measures) {
+    j[m.name] = {{"cost", m.cost}, {"correct", m.correct}, {"total", m.total}};
+    if (m.total > 0) j[m.name]["accuracy"] = m.accuracy();  // none for regression
+  }
   if (!r.gradient_norms.empty()) {
     nlohmann::json norms = nlohmann::json::object();
     for (const auto& [name, norm] : r.gradient_norms) norms[name] = norm;
