@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -325,10 +326,18 @@ class TableBuilder {
     ++table_.rows;
   }
 
+  // Numbers are parsed first: the missing markers are looked up only for a field that is not
+  // one (or always, when a marker is itself a number such as -999).
   float value_of(std::string_view field, std::size_t c, int64_t line) {
-    if (field.data() == nullptr || is_missing(field)) return kMissing;
-    if (table_.columns[c].type == ColumnType::Categorical) return category_code(trimmed(field), c);
+    if (field.data() == nullptr) return kMissing;
+    if (table_.columns[c].type == ColumnType::Categorical)
+      return is_missing(field) ? kMissing : category_code(trimmed(field), c);
     float v;
+    if (!numeric_marker_ && parse_number(field, v)) {
+      if (!std::isfinite(v)) fail(line, c, shown(field) + " is not a finite number");
+      return v;
+    }
+    if (is_missing(field)) return kMissing;
     if (!parse_number(field, v))
       fail(line, c, shown(field) + " is not a number (the column's first rows are numbers; to read it as "
                     "categories, name it among the categorical columns)");
@@ -348,6 +357,10 @@ class TableBuilder {
   }
 
   CsvOptions options_;
+  bool numeric_marker_ = std::any_of(options_.missing.begin(), options_.missing.end(), [](const std::string& m) {
+    float v;
+    return parse_number(m, v);
+  });
   int64_t expected_records_;
   std::string place_;
   Table table_;
@@ -358,25 +371,27 @@ class TableBuilder {
 };
 
 // Records in the file, counted quickly before reading (so the matrix is allocated once): line
-// ends outside quotes that end a non-blank line.
+// ends outside quotes, plus an unfinished last line. Blank lines are counted too; the few rows
+// reserved for them cost nothing. A block without quotes is counted by the vectorised std::count.
 int64_t count_records(const std::string& path) {
   BlockReader reader(path);
   std::vector<char> block(kBlock);
   int64_t records = 0;
-  bool quoted = false, blank = true;
+  bool quoted = false;
+  char last = '\n';
   for (std::size_t n; (n = reader.read(block.data(), block.size())) > 0;) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const char c = block[i];
-      if (c == '"') quoted = !quoted;
-      if (c == '\n' && !quoted) {
-        records += !blank;
-        blank = true;
-      } else if (c != '\r') {
-        blank = false;
+    const char* begin = block.data();
+    if (!quoted && std::memchr(begin, '"', n) == nullptr) {
+      records += std::count(begin, begin + n, '\n');
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (begin[i] == '"') quoted = !quoted;
+        records += begin[i] == '\n' && !quoted;
       }
     }
+    last = begin[n - 1];
   }
-  return records + !blank;
+  return records + (last != '\n');
 }
 
 }  // namespace

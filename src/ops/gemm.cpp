@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <vector>
 
 #include "gemm_kernel.h"
 
@@ -25,6 +26,8 @@ constexpr int64_t kParallelMinWork = 1 << 20;
 // Partitions of C are multiples of this many columns (or rows), so an element always lands at
 // the same place relative to the kernel's column blocks, whatever the thread count.
 constexpr int64_t kColumnAlign = 16;
+// A B^T with fewer than this many terms per dot product runs as row updates (kernel_block).
+constexpr int64_t kSmallK = 16;
 // Size of the pieces of C handed to OpenBLAS (a multiple of kColumnAlign).
 constexpr int64_t kBlasPiece = 128;
 
@@ -48,6 +51,14 @@ void kernel_block(Transpose ta, Transpose tb, const Block& b, int64_t K, float a
   scale_block(b, beta, C, ldc);
   if (tb == Transpose::No) {
     kernel::rows_of_b(ta == Transpose::Yes, b, K, alpha, A, lda, B, ldb, C, ldc);
+  } else if (ta == Transpose::No && K < kSmallK) {
+    // Dot products shorter than a vector leave the vector loop idle (a first layer taking a
+    // table's few columns): B transposed once makes them vector-wide row updates instead.
+    thread_local std::vector<float> transposed;
+    transposed.assign(static_cast<std::size_t>(K * b.j1), 0.0f);
+    for (int64_t j = b.j0; j < b.j1; ++j)
+      for (int64_t k = 0; k < K; ++k) transposed[static_cast<std::size_t>(k * b.j1 + j)] = B[j * ldb + k];
+    kernel::rows_of_b(false, b, K, alpha, A, lda, transposed.data(), b.j1, C, ldc);
   } else if (ta == Transpose::No) {
     kernel::dots(b, K, alpha, A, lda, B, ldb, C, ldc);
   } else {  // A^T B^T: rare, plain loops
