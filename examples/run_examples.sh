@@ -4,7 +4,8 @@
 # mnist_mlp: one epoch, above 9,000 of 10,000; seed_cnn: one epoch on 5,000 images, above 9,000;
 # predict_image: the first test digit (a 7) through the model mnist_mlp saved; char_lstm: the
 # built-in rhyme, loss below 1 nat per character; run_config: one epoch on 20,000 images, above
-# 9,000, then a bad value named by its key. Exit 77 (skipped) when MNIST is missing.
+# 9,000, then a bad value named by its key; own_table: seattle-weather.csv, at least 70% on its
+# test split. Exit 77 (skipped) when MNIST (or the table) is missing.
 set -euo pipefail
 name=$1 bin=$2
 data=${NEURITE_MNIST:-$3}
@@ -35,6 +36,13 @@ case $name in
     grep -q '"optimizer":"adam"' <<<"$out" || fail "the model file does not record the configuration"
     err=$("$bin/run_config" "$data" '{"epochs": 0}' 2>&1) && fail "epochs 0 was accepted"
     grep -qx "error: epochs must be positive, got 0" <<<"$err" || fail "unexpected error: $err" ;;
+  own_table)
+    table=${NEURITE_VEGA:-$(dirname "$data")/vega}/seattle-weather.csv
+    [ -f "$table" ] || { echo "$table not found"; exit 77; }
+    out=$("$bin/own_table" "$table" weather date) && echo "$out"
+    accuracy=$(sed -n 's/^test accuracy \([0-9]*\)\..*/\1/p' <<<"$out")
+    [ "${accuracy:-0}" -ge 70 ] || fail "expected a test accuracy of at least 70%"
+    grep -q '^sun ' <<<"$out" || fail "expected a line for the class sun" ;;
   char_lstm)
     out=$("$bin/char_lstm") && echo "$out"
     loss=$(grep '^step' <<<"$out" | tail -1 | awk '{print $4}')
