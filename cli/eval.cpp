@@ -90,17 +90,12 @@ std::string shown_path(const std::string& path) {
 // The set a model trained on other data was evaluated on: its data re-read and re-split with the
 // run's own settings (the same seed gives the same split).
 Dataset recorded_set(const Model& model, const std::string& set, std::string& what) {
-  const nlohmann::json& files = model.info.extra.value("data_files", nlohmann::json());
-  require(files.is_object() && model.info.extra.contains("settings"),
-          "the model does not record its data: give --data FILE");
-  RunConfig config = run_config_from_json(model.info.extra["settings"]);
-  const DataFiles where{files.value("train", ""), files.value("labels", ""), files.value("test", ""), files.value("test_labels", "")};
-  LoadedData d = load_data(where, config.data.source, config.data.targets, config.training.seed);
-  Dataset* chosen = set == "test" ? &d.test : set == "validation" ? &d.validation : &d.training;
-  require(chosen->size() > 0, "the run had no " + set + " set (its settings split none off)");
+  const DataFiles where = recorded_files(model.info);
+  require(!where.train.empty(), "the model does not record its data: give --data FILE");
+  Dataset chosen = recorded_data(model.info, set);
   const bool own_test = set == "test" && !where.test.empty();
   what = own_test ? shown_path(where.test) : "the " + set + " set of " + shown_path(where.train);
-  return std::move(*chosen);
+  return chosen;
 }
 
 void run_eval(const EvalArgs& a) {

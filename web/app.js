@@ -3,9 +3,9 @@
 // this one switches tabs and connects the parts that follow one another.
 
 import { $, currentTab } from "./js/common.js";
-import { clearCanvas, clearOutputs, requestPrediction, whenPredictionShown, wireDraw } from "./js/draw.js";
+import { clearCanvas, clearOutputs, requestPrediction, showClassesOf, whenPredictionShown, wireDraw } from "./js/draw.js";
 import { refreshInside, showFeatureMaps } from "./js/inside.js";
-import { modelSelect, onModelChanged, refreshModels, whenModelChanges } from "./js/models.js";
+import { modelSelect, onModelChanged, refreshModels, selectedModel, whenModelChanges } from "./js/models.js";
 import { attachToLiveRun, followContainerWidths, loadSpecs, resetCharts, wireTrain } from "./js/train.js";
 
 // ---------------------------------------------------------------- tabs
@@ -24,12 +24,22 @@ function showTab(name) {
   if (name === "train") attachToLiveRun();
 }
 
-// Arrow keys move between tabs, as in any tab list.
+// Draw is offered only for a model that takes single-channel pictures (digits, a gray image folder).
+function offerDrawFor(model) {
+  const draw = tabs.find((tab) => tab.dataset.tab === "draw");
+  draw.disabled = Boolean(model) && !model.draw;
+  draw.title = draw.disabled ? `${model.name} takes ${model.mnist ? "digits" : "a table or colour pictures"}, not drawings` : "";
+  if (draw.disabled && currentTab() === "draw") showTab("inside");
+  showClassesOf(model);
+}
+
+// Arrow keys move between tabs, as in any tab list (a disabled tab is passed over).
 function onTabKey(event) {
   const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
   if (!step) return;
-  const index = tabs.findIndex((tab) => tab.dataset.tab === currentTab());
-  const next = tabs[(index + step + tabs.length) % tabs.length];
+  const open = tabs.filter((tab) => !tab.disabled);
+  const index = open.findIndex((tab) => tab.dataset.tab === currentTab());
+  const next = open[(index + step + open.length) % open.length];
   next.focus();
   showTab(next.dataset.tab);
 }
@@ -43,6 +53,7 @@ function wireEvents() {
   }
   modelSelect.addEventListener("change", onModelChanged);
   whenModelChanges(() => {
+    offerDrawFor(selectedModel());
     requestPrediction();
     if (currentTab() === "inside") refreshInside();
   });

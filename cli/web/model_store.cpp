@@ -10,6 +10,7 @@
 #include "neurite/data/mnist.h"
 #include "neurite/error.h"
 #include "neurite/train/evaluate.h"
+#include "neurite/train/run_config.h"
 #include "neurite/viz/feature_maps.h"
 
 namespace neurite::web {
@@ -57,14 +58,14 @@ std::vector<float> probabilities_of(const Tensor& out, bool softmax) {
 ServedModel::ServedModel(std::string name, std::string source, Model model)
     : name_(std::move(name)), model_(std::move(model)) {
   Network& net = model_.network;
-  require(element_count(net.input_shape()) == kMnistSide * kMnistSide,
-          name_ + ": the model takes input " + to_string(net.input_shape()) + "; the page feeds 28x28 digits");
-  require(element_count(net.output_shape()) == 10,
-          name_ + ": the model gives " + to_string(net.output_shape()) + " outputs; the page shows 10 digits");
+  const bool draw = takes_gray_pictures(model_);
+  const bool mnist = model_.info.preparation.kind == "pixels";
+  require(!mnist || element_count(net.output_shape()) == 10,
+          name_ + ": the model gives " + to_string(net.output_shape()) + " outputs; an MNIST model gives 10 digits");
   targets_ = cli::backquery_targets(model_.info);
   // The first layer with weights, when it is one filter_sheet can draw (conv2d, or dense on 784).
   filter_layer_ = first_weighted_layer(net);
-  if (filter_layer_ && net.layer(*filter_layer_).type() != "conv2d" && net.layer(*filter_layer_).type() != "dense")
+  if (!draw || (filter_layer_ && net.layer(*filter_layer_).type() != "conv2d" && net.layer(*filter_layer_).type() != "dense"))
     filter_layer_.reset();
   const std::string kind = model_kind(net.architecture());
   info_ = {{"name", name_},
@@ -74,13 +75,31 @@ ServedModel::ServedModel(std::string name, std::string source, Model model)
            {"parameters", net.parameter_count()},
            {"layers", layers_info(net)},
            {"filters", filter_layer_.has_value()},
-           {"feature_maps", kind == "cnn"},
-           {"backquery", backquery_applies(net)},
+           {"feature_maps", draw && kind == "cnn"},
+           {"backquery", mnist && backquery_applies(net)},
+           {"task", model_.info.task},
+           {"classes", class_names()},
+           {"draw", draw},
+           {"mnist", mnist},
            {"source", std::move(source)}};
 }
 
+std::vector<std::string> ServedModel::class_names() const {
+  std::vector<std::string> names = model_.info.class_names;
+  const int64_t outputs = model_.network.output_shape().back();
+  const int64_t classes = model_.info.task == "binary" ? 2 : model_.info.task == "regression" ? 0 : outputs;
+  for (auto k = static_cast<int64_t>(names.size()); k < classes; ++k) names.push_back(std::to_string(k));
+  return names;
+}
+
+std::vector<uint8_t> ServedModel::file_bytes() {
+  std::lock_guard lock(mutex_);
+  return model_file_bytes(model_);
+}
+
 Prediction ServedModel::predict(const GrayImage& digit) {
-  const Tensor x = model_input(model_, digit.pixels);
+  if (!info_["draw"].get<bool>()) throw HttpError(422, name_ + " does not take pictures: draw for a model of digits");
+  const Tensor x = picture_input(model_, digit.pixels, digit.width, digit.height);
   std::lock_guard lock(mutex_);
   const auto start = std::chrono::steady_clock::now();
   const Tensor& out = model_.network.forward(x);
@@ -88,6 +107,7 @@ Prediction ServedModel::predict(const GrayImage& digit) {
   p.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   const Network& net = model_.network;
   p.probabilities = probabilities_of(out, net.layer(net.layer_count() - 1).type() == "softmax");
+  if (p.probabilities.size() == 1) p.probabilities = {1 - out[0], out[0]};  // binary: one sigmoid
   p.digit = static_cast<int>(std::max_element(p.probabilities.begin(), p.probabilities.end()) - p.probabilities.begin());
   return p;
 }
@@ -105,8 +125,8 @@ std::vector<uint8_t> ServedModel::filters_png() {
 }
 
 nlohmann::json ServedModel::feature_maps(const GrayImage& digit) {
-  if (!info_["feature_maps"].get<bool>()) throw HttpError(422, name_ + " has no conv layers");
-  const Tensor x = model_input(model_, digit.pixels);
+  if (!info_["feature_maps"].get<bool>()) throw HttpError(422, name_ + " has no conv layers over pictures");
+  const Tensor x = picture_input(model_, digit.pixels, digit.width, digit.height);
   std::lock_guard lock(mutex_);
   Network& net = model_.network;
   net.forward(x);
@@ -138,8 +158,22 @@ std::vector<uint8_t> ServedModel::backquery_png(int digit) {
 const TestResults& ServedModel::test_results(const std::string& mnist_dir) {
   std::lock_guard lock(mutex_);
   if (test_results_) return *test_results_;
-  const Dataset test = load_mnist_test(mnist_dir, mnist_options(model_));
-  test_results_ = TestResults{predict_classes(model_.network, test), test.labels};
+  if (model_.info.task == "regression") throw HttpError(422, name_ + " is a regression: it has no classes to confuse");
+  if (model_.info.preparation.kind == "pixels") {
+    const Dataset test = load_mnist_test(mnist_dir, mnist_options(model_));
+    test_results_ = TestResults{predict_classes(model_.network, test), test.labels};
+    return *test_results_;
+  }
+  Dataset test;
+  try {
+    test = recorded_data(model_.info, "test");
+  } catch (const Error& e) {
+    throw HttpError(422, name_ + ": " + e.what());
+  }
+  Shape shape = model_.network.input_shape();
+  shape.insert(shape.begin(), test.size());
+  test.inputs.reshape(shape);
+  test_results_ = TestResults{predict_classes(model_.network, test), test.labels, false};
   return *test_results_;
 }
 

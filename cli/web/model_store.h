@@ -1,6 +1,6 @@
 // The models the page can use: loaded from files at start, or produced by a training run from
-// the page. Each answers predictions and draws what it has inside (filters, feature maps,
-// backquery, its confusion matrix on the MNIST test set).
+// the page. Each draws what it has inside (filters, feature maps, backquery, its confusion
+// matrix on its test set); a model that takes single-channel pictures also answers drawings.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -17,7 +17,7 @@
 namespace neurite::web {
 
 struct Prediction {
-  int digit = 0;
+  int digit = 0;                     // the class's index
   std::vector<float> probabilities;  // softmax outputs, or the outputs divided by their sum
   double milliseconds = 0;           // the forward pass alone
 };
@@ -26,23 +26,27 @@ struct Prediction {
 struct TestResults {
   std::vector<int> predicted;
   std::vector<int32_t> labels;
+  bool mnist = true;  // the MNIST test images (the gallery can show them)
 };
 
 class ServedModel {
  public:
-  // `source`: "file" or "run". The model must take one 28x28 image and give 10 outputs.
+  // `source`: "file" or "run". Any model: a classifier of MNIST digits, of pictures, of tables.
   ServedModel(std::string name, std::string source, Model model);
 
   const std::string& name() const { return name_; }
   const nlohmann::json& info() const { return info_; }  // the /api/models entry
 
   // Everything below runs one request at a time on this model (its network keeps activations).
-  Prediction predict(const GrayImage& digit);
+  Prediction predict(const GrayImage& digit);  // 422 unless it takes single-channel pictures
   std::vector<uint8_t> filters_png();
   nlohmann::json feature_maps(const GrayImage& digit);  // {"layers": [...]} per docs/web-api.md
   std::vector<uint8_t> backquery_png(int digit);
-  // Computed on the first call from the MNIST test files in `mnist_dir`, then kept.
+  // Computed on the first call, then kept: from the MNIST test files in `mnist_dir`, or for a
+  // model trained on other data from the test split of the data its file records.
   const TestResults& test_results(const std::string& mnist_dir);
+  std::vector<std::string> class_names() const;  // one per class, in output order
+  std::vector<uint8_t> file_bytes();  // the model file, for downloading
 
  private:
   std::string name_;

@@ -215,6 +215,12 @@ void PageServer::add_model_routes() {
                     {"image", digit.pixels}, {"milliseconds", p.milliseconds}});
   });
 
+  get(R"(/api/models/([^/]+)/model\.safetensors)", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::vector<uint8_t> bytes = model(req.matches[1])->file_bytes();
+    res.set_header("Content-Disposition", "attachment; filename=\"" + std::string(req.matches[1]) + ".safetensors\"");
+    res.set_content(std::string(bytes.begin(), bytes.end()), "application/octet-stream");
+  });
+
   get(R"(/api/models/([^/]+)/filters\.png)", [this](const httplib::Request& req, httplib::Response& res) {
     send_png(res, model(req.matches[1])->filters_png());
   });
@@ -232,19 +238,20 @@ void PageServer::add_model_routes() {
 
   const auto test_results = [this](const std::string& name) -> const TestResults& {
     const std::shared_ptr<ServedModel> m = model(name);
-    require_mnist_file("t10k-images-idx3-ubyte", "test");
+    if (m->info()["mnist"].get<bool>()) require_mnist_file("t10k-images-idx3-ubyte", "test");
     return m->test_results(options_.mnist_dir);
   };
 
   get(R"(/api/models/([^/]+)/confusion)", [this, test_results](const httplib::Request& req, httplib::Response& res) {
+    const std::vector<std::string> classes = model(req.matches[1])->class_names();
     const TestResults& r = test_results(req.matches[1]);
-    std::vector<std::vector<int64_t>> matrix(10, std::vector<int64_t>(10, 0));
+    std::vector<std::vector<int64_t>> matrix(classes.size(), std::vector<int64_t>(classes.size(), 0));
     int64_t correct = 0;
     for (std::size_t i = 0; i < r.predicted.size(); ++i) {
       ++matrix[r.labels[i]][static_cast<std::size_t>(r.predicted[i])];
       correct += r.labels[i] == r.predicted[i];
     }
-    send_json(res, {{"matrix", matrix}, {"correct", correct}, {"total", r.predicted.size()}});
+    send_json(res, {{"matrix", matrix}, {"classes", classes}, {"correct", correct}, {"total", r.predicted.size()}});
   });
 
   get(R"(/api/models/([^/]+)/gallery)", [this, test_results](const httplib::Request& req, httplib::Response& res) {
@@ -264,6 +271,7 @@ void PageServer::add_model_routes() {
     const int64_t actual = query("actual", 0, 9, std::nullopt), predicted = query("predicted", 0, 9, std::nullopt);
     const int64_t limit = query("limit", 1, 200, 100);
     const TestResults& r = test_results(req.matches[1]);
+    if (!r.mnist) throw HttpError(422, std::string(req.matches[1]) + " was not tested on MNIST's images: the gallery shows those");
     nlohmann::json images = nlohmann::json::array();
     int64_t count = 0;
     for (std::size_t i = 0; i < r.predicted.size(); ++i)

@@ -1,3 +1,4 @@
+#include "neurite/data/picture.h"
 #include "neurite/io/model_file.h"
 
 #include <cmath>
@@ -163,6 +164,34 @@ Network trained_network(Network& predicting, const Cost& cost, InitOptions init)
 
 Network trained_network(Model& model, InitOptions init) {
   return trained_network(model.network, *make_cost(model.info.cost), init);
+}
+
+bool takes_gray_pictures(const Model& model) {
+  const Preparation& p = model.info.preparation;
+  if (p.kind == "pixels") return element_count(model.network.input_shape()) == kMnistSide * kMnistSide;
+  return p.kind == "image" && !p.colour;
+}
+
+Tensor picture_input(const Model& model, std::span<const uint8_t> pixels, int64_t width, int64_t height) {
+  require(takes_gray_pictures(model), "the model does not take single-channel pictures");
+  const Preparation& p = model.info.preparation;
+  if (p.kind == "pixels") {
+    require(width == kMnistSide && height == kMnistSide, "an MNIST model takes 28x28 pictures");
+    return model_input(model, pixels);
+  }
+  const Picture picture{width, height, 1, std::vector<uint8_t>(pixels.begin(), pixels.end())};
+  const Picture sized = resize_picture(picture, p.sample_shape.back(), p.sample_shape[p.sample_shape.size() - 2]);
+  Shape shape = model.network.input_shape();
+  shape.insert(shape.begin(), 1);
+  Tensor x(shape);
+  std::copy(sized.pixels.begin(), sized.pixels.end(), x.data());
+  apply_array_scaling(p, x);
+  return x;
+}
+
+std::vector<uint8_t> model_file_bytes(Model& model) {
+  Network trained = trained_network(model);
+  return encode_safetensors(model_to_safetensors(trained, model.info));
 }
 
 Tensor model_input(const Model& model, std::span<const uint8_t> pixels) {

@@ -69,7 +69,7 @@ const Tensor& SafetensorsFile::at(const std::string& name) const {
   throw Error("model file has no tensor '" + name + "'");
 }
 
-void write_safetensors(const std::string& path, const SafetensorsFile& file) {
+std::vector<uint8_t> encode_safetensors(const SafetensorsFile& file) {
   nlohmann::json header = nlohmann::json::object();
   if (!file.metadata.empty()) header["__metadata__"] = file.metadata;
   uint64_t offset = 0;
@@ -89,7 +89,11 @@ void write_safetensors(const std::string& path, const SafetensorsFile& file) {
     if (t.size()) std::memcpy(data, t.data(), static_cast<std::size_t>(t.size()) * sizeof(float));
     data += t.size() * sizeof(float);
   }
-  write_file_atomically(path, out);
+  return out;
+}
+
+void write_safetensors(const std::string& path, const SafetensorsFile& file) {
+  write_file_atomically(path, encode_safetensors(file));
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {

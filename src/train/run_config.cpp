@@ -360,6 +360,22 @@ ModelInfo model_info(const RunConfig& c, const TrainResult* result, const Prepar
   return info;
 }
 
+DataFiles recorded_files(const ModelInfo& info) {
+  const nlohmann::json files = info.extra.value("data_files", nlohmann::json());
+  if (!files.is_object()) return {""};
+  return {files.value("train", ""), files.value("labels", ""), files.value("test", ""), files.value("test_labels", "")};
+}
+
+Dataset recorded_data(const ModelInfo& info, const std::string& set) {
+  const DataFiles files = recorded_files(info);
+  require(!files.train.empty() && info.extra.contains("settings"), "the model does not record its data");
+  const RunConfig config = run_config_from_json(info.extra["settings"]);
+  LoadedData d = load_data(files, config.data.source, config.data.targets, config.training.seed);
+  Dataset* chosen = set == "test" ? &d.test : set == "validation" ? &d.validation : &d.training;
+  require(chosen->size() > 0, "the run had no " + set + " set (its settings split none off)");
+  return std::move(*chosen);
+}
+
 std::vector<int64_t> layer_sizes_from_text(const std::string& text) {
   std::vector<int64_t> sizes;
   const std::vector<std::string> parts = split(text, ",-");

@@ -1,7 +1,7 @@
 // The Draw tab: a canvas to draw a digit on, and the chosen model's answer as it is drawn.
 
 import { $, DIGITS, api, clearError, element, formatPercent, showError } from "./common.js";
-import { modelSelect } from "./models.js";
+import { modelSelect, selectedModel } from "./models.js";
 
 const STROKE_WIDTH = 24; // about an eighth of a digit drawn full size: MNIST's pen, relative to the digit
 const SENT_SIZE = 140; // the drawing travels as 140×140: enough detail, a small request
@@ -14,7 +14,19 @@ const preview = $("mnist-preview").getContext("2d");
 
 const sketch = { hasInk: false, version: 0, pointerId: null, last: null };
 const prediction = { inFlight: false, sentVersion: -1, sentModel: null, image: null };
-const bars = DIGITS.map(createProbabilityBar);
+// One bar per class of the chosen model (the digits until a model says otherwise).
+let classes = DIGITS.map(String);
+let bars = classes.map(createProbabilityBar);
+
+// A model with other classes than the ten digits gets a bar for each of its own.
+export function showClassesOf(model) {
+  const wanted = model?.classes?.length ? model.classes : DIGITS.map(String);
+  if (wanted.join("\n") === classes.join("\n")) return;
+  classes = wanted;
+  $("prob-bars").replaceChildren();
+  bars = classes.map(createProbabilityBar);
+  clearOutputs();
+}
 
 // Inside's feature maps follow each answer; app.js connects them, so Draw does not import Inside.
 let afterPrediction = () => {};
@@ -26,11 +38,11 @@ export function whenPredictionShown(listener) {
 // The 28×28 image the server made of the drawing on show, or null.
 export const drawnImage = () => prediction.image;
 
-function createProbabilityBar(digit) {
+function createProbabilityBar(name, index) {
   const fill = element("div", { className: "bar-fill" });
   const value = element("span", { className: "bar-value" });
-  const row = element("div", { className: "bar", "data-testid": `prob-bar-${digit}`, "data-probability": 0 }, [
-    element("span", { className: "bar-label", text: String(digit) }),
+  const row = element("div", { className: "bar", "data-testid": `prob-bar-${index}`, "data-probability": 0 }, [
+    element("span", { className: "bar-label", text: name }),
     element("div", { className: "bar-track" }, [fill]),
     value,
   ]);
@@ -125,7 +137,7 @@ function drawingPixels() {
 // At most one request in flight: when it returns, the latest drawing goes if it changed.
 export function requestPrediction() {
   const model = modelSelect.value;
-  if (!sketch.hasInk || !model) {
+  if (!sketch.hasInk || !model || selectedModel()?.draw === false) {  // a model of tables takes no drawing
     clearOutputs();
     return;
   }
@@ -156,7 +168,7 @@ function showPrediction(answer) {
     return;
   }
   drawPreview(answer.image);
-  $("predicted-digit").textContent = String(answer.digit);
+  $("predicted-digit").textContent = classes[answer.digit] ?? String(answer.digit);
   showProbabilities(answer.probabilities, answer.digit);
   $("forward-ms").textContent = `Forward pass: ${answer.milliseconds.toFixed(2)} ms`;
   prediction.image = answer.image;

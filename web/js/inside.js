@@ -15,7 +15,7 @@ export function refreshInside() {
     showFilters(model);
     showBackquery(model);
     showConfusion(model);
-    resetGallery();
+    resetGallery(model);
   }
   showFeatureMaps();
 }
@@ -63,8 +63,10 @@ function showBackquery(model) {
     area.replaceChildren(element("p", {
       className: "message",
       "data-testid": "backquery-message",
-      text: `${model.name} is not a network of dense and sigmoid layers only; backquery (seed 003) runs ` +
-        "backwards through exactly those.",
+      text: model.mnist
+        ? `${model.name} is not a network of dense and sigmoid layers only; backquery (seed 003) runs ` +
+          "backwards through exactly those."
+        : `${model.name} was not trained on MNIST's digits; backquery (seed 003) draws the digit each answer stands for.`,
     }));
     return;
   }
@@ -117,27 +119,28 @@ async function showConfusion(model) {
   const area = $("confusion-area");
   const summary = $("confusion-summary");
   summary.textContent = "";
-  area.replaceChildren(hint("Running the network on the 10,000 test images…"));
+  area.replaceChildren(hint("Running the network on its test set…"));
   try {
     const confusion = await api(modelPath(model.name, "confusion"));
     if (!isShown(model)) return;
     summary.textContent = `${confusion.correct.toLocaleString("en")} of ${confusion.total.toLocaleString("en")} right (${formatPercent(confusion.correct / confusion.total, 2)}).`;
-    area.replaceChildren(confusionTable(model, confusion.matrix));
+    area.replaceChildren(confusionTable(model, confusion.matrix, confusion.classes));
   } catch (error) {
     if (isShown(model)) area.replaceChildren(message(error.message));
   }
 }
 
-function confusionTable(model, matrix) {
+// Rows and columns are the model's classes, named; any number of them.
+function confusionTable(model, matrix, classes) {
   // Mistakes are shaded against the largest mistake, so the rare ones still show.
   const largestMistake = Math.max(1, ...matrix.flatMap((row, actual) => row.filter((_, predicted) => predicted !== actual)));
   const head = element("tr", {}, [
     element("th", { className: "corner", text: "true ↓ answer →" }),
-    ...DIGITS.map((digit) => element("th", { scope: "col", text: String(digit) })),
+    ...classes.map((name) => element("th", { scope: "col", text: name })),
   ]);
   const rows = matrix.map((row, actual) => element("tr", {}, [
-    element("th", { scope: "row", text: String(actual) }),
-    ...row.map((count, predicted) => confusionCell(actual, predicted, count, largestMistake)),
+    element("th", { scope: "row", text: classes[actual] }),
+    ...row.map((count, predicted) => confusionCell(actual, predicted, count, largestMistake, classes)),
   ]));
   const table = element("table", { className: "confusion", "data-testid": "confusion-table" }, [
     element("thead", {}, [head]),
@@ -145,7 +148,7 @@ function confusionTable(model, matrix) {
   ]);
   const openCell = (event) => {
     const cell = event.target.closest("td");
-    if (cell) showGallery(model, cell);
+    if (cell && model.mnist) showGallery(model, cell);  // the gallery shows MNIST's test digits
   };
   table.addEventListener("click", openCell);
   table.addEventListener("keydown", (event) => {
@@ -156,13 +159,13 @@ function confusionTable(model, matrix) {
   return table;
 }
 
-function confusionCell(actual, predicted, count, largestMistake) {
+function confusionCell(actual, predicted, count, largestMistake, classes) {
   const cell = element("td", {
     "data-testid": `confusion-cell-${actual}-${predicted}`,
     "data-actual": actual,
     "data-predicted": predicted,
     tabindex: 0,
-    title: `${count} test images of a ${actual} answered ${predicted}`,
+    title: `${count} test samples of ${classes[actual]} answered ${classes[predicted]}`,
     text: String(count),
   });
   if (actual === predicted) cell.classList.add("diagonal");
@@ -171,9 +174,11 @@ function confusionCell(actual, predicted, count, largestMistake) {
   return cell;
 }
 
-function resetGallery() {
+function resetGallery(model) {
   $("gallery-title").textContent = "Test images";
-  $("gallery").replaceChildren(hint("Click a cell of the confusion matrix."));
+  $("gallery").replaceChildren(hint(model.mnist
+    ? "Click a cell of the confusion matrix."
+    : `The gallery shows MNIST's test digits; ${model.name} was tested on its own data.`));
 }
 
 async function showGallery(model, cell) {

@@ -1,6 +1,6 @@
 // The model picker in the header: the server's model list and the one chosen from it.
 
-import { $, api, clearError, element, showError } from "./common.js";
+import { $, api, clearError, element, modelPath, showError } from "./common.js";
 
 export const modelSelect = $("model-select");
 let models = [];
@@ -33,11 +33,19 @@ export async function refreshModels() {
   else describeModel();
 }
 
+// The summary, and a link that downloads the model file (a model trained here included).
 function describeModel() {
   const model = selectedModel();
-  $("model-summary").textContent = model
-    ? `${model.summary} · ${model.parameters.toLocaleString("en")} parameters`
-    : "No model is loaded yet: train one on the Train tab, or start neurite serve with --model FILE.";
+  const summary = $("model-summary");
+  if (!model) {
+    summary.textContent = "No model is loaded yet: train one on the Train tab, or start neurite serve with --model FILE.";
+    return;
+  }
+  const task = model.task && model.task !== "classification" ? ` · ${model.task}` : "";
+  summary.replaceChildren(
+    `${model.summary} · ${model.parameters.toLocaleString("en")} parameters${task} · `,
+    element("a", { href: modelPath(model.name, "model.safetensors"), download: `${model.name}.safetensors`,
+                   "data-testid": "download-model", text: "download the model file" }));
 }
 
 export function onModelChanged() {

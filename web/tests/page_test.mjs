@@ -5,7 +5,8 @@
 //
 // NEURITE_MODEL must be a trained sigmoid MLP (backquery needs one); NEURITE_SPEC (default
 // nielsen-ch3) is trained for one epoch on 2,000 images; NEURITE_CNN_MODEL (optional) is a CNN
-// whose feature maps are checked; CHROMIUM is the browser to drive
+// whose feature maps are checked; NEURITE_TABLE_MODEL (optional) a classifier of seattle-weather's
+// table (no Draw tab, a 5x5 confusion matrix with the class names); CHROMIUM is the browser to drive
 // (default /usr/bin/chromium). Prints one line per step; exits 1 on the first failure.
 
 import assert from "node:assert/strict";
@@ -17,6 +18,7 @@ import { chromium } from "playwright-core";
 const BASE_URL = process.env.NEURITE_URL;
 const MODEL = process.env.NEURITE_MODEL;
 const CNN_MODEL = process.env.NEURITE_CNN_MODEL; // optional: a CNN for the feature-map step
+const TABLE_MODEL = process.env.NEURITE_TABLE_MODEL; // optional: a model of a table
 const SPEC = process.env.NEURITE_SPEC || "nielsen-ch3";
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.join(os.tmpdir(), "neurite-page-test");
 const TRAIN_TIMEOUT_MS = 120_000;
@@ -143,6 +145,31 @@ async function testCnnInside(page) {
   await screenshot(page, "inside-cnn.png");
 }
 
+// A model of a table: Draw is not offered, Inside shows its confusion matrix with the class names,
+// and every model listed (the one trained on the page included) downloads as a model file.
+async function testTableModel(page) {
+  await page.selectOption(byTestId("model-select"), TABLE_MODEL);
+  await waitFor(page, "the Draw tab disabled and Inside shown", () =>
+    document.querySelector('[data-testid="tab-draw"]').disabled && document.body.dataset.tab === "inside");
+  await waitFor(page, "the 5x5 confusion matrix", () =>
+    document.querySelectorAll('[data-testid="confusion-table"] td').length === 25, undefined, TRAIN_TIMEOUT_MS);
+  const headers = await page.$$eval('[data-testid="confusion-table"] thead th[scope="col"]', (cells) => cells.map((c) => c.textContent));
+  assert.deepEqual(headers, ["drizzle", "fog", "rain", "snow", "sun"]);
+  const downloads = await page.evaluate(async () => {
+    const { models } = await (await fetch("/api/models")).json();
+    return Promise.all(models.map(async ({ name, source }) => {
+      const response = await fetch(`/api/models/${encodeURIComponent(name)}/model.safetensors`);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const headerLength = bytes.length >= 8 ? Number(new DataView(bytes.buffer).getBigUint64(0, true)) : -1;
+      return { name, source, status: response.status, fits: headerLength > 0 && headerLength + 8 <= bytes.length };
+    }));
+  });
+  for (const d of downloads) assert.ok(d.status === 200 && d.fits, `${d.name} did not download as a model file: ${JSON.stringify(d)}`);
+  assert.ok(downloads.some((d) => d.source === "run"), `no model trained on the page was listed: ${JSON.stringify(downloads)}`);
+  await assertNoStatusError(page);
+  await screenshot(page, "inside-table.png");
+}
+
 // The off-diagonal cell with the most images (a perfect model leaves only the diagonal).
 async function mostCommonMistake(page) {
   return page.$$eval('[data-testid^="confusion-cell-"]', (cells) => {
@@ -183,6 +210,7 @@ async function main() {
     ["inside: backquery, filters, confusion matrix and gallery", () => testInside(page)],
   ];
   if (CNN_MODEL) steps.push([`inside ${CNN_MODEL}: feature maps of the drawing`, () => testCnnInside(page)]);
+  if (TABLE_MODEL) steps.push([`${TABLE_MODEL}: no drawing, named 5x5 confusion, every model downloads`, () => testTableModel(page)]);
   let code = 0;
   for (const [name, run] of steps) {
     try {

@@ -30,7 +30,15 @@ tail -n 2 "$out/train.txt"
 "$neurite" train --model "$repo/models/seed001-cnn.json" --epochs 1 --train-size 3000 --data "$data" \
   --out "$out/cnn.safetensors" > "$out/train-cnn.txt"
 
-"$neurite" serve --port 0 --model "$out/mlp.safetensors" --model "$out/cnn.safetensors" --data "$data" --specs "$repo/models" --web "$web" \
+# A model of a table, when Vega's seattle-weather.csv is there (scripts/test.sh fetches it).
+table=${NEURITE_VEGA:-$repo/data/vega}/seattle-weather.csv
+table_args=() table_env=()
+if [ -f "$table" ]; then
+  "$neurite" train --data "$table" --ignore date --epochs 5 --out "$out/weather.safetensors" > "$out/train-weather.txt"
+  table_args=(--model "$out/weather.safetensors") table_env=(NEURITE_TABLE_MODEL=weather)
+fi
+
+"$neurite" serve --port 0 --model "$out/mlp.safetensors" --model "$out/cnn.safetensors" "${table_args[@]}" --data "$data" --specs "$repo/models" --web "$web" \
   > "$out/serve.txt" 2>&1 &
 server=$!
 trap 'kill -9 $server 2>/dev/null || true' EXIT
@@ -43,7 +51,8 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { echo "neurite serve did not start"; cat "$out/serve.txt"; exit 1; }
 
-NEURITE_URL=$url NEURITE_MODEL=mlp NEURITE_CNN_MODEL=cnn SCREENSHOT_DIR=$out CHROMIUM=$chromium_bin node "$web/tests/page_test.mjs"
+env "${table_env[@]}" NEURITE_URL=$url NEURITE_MODEL=mlp NEURITE_CNN_MODEL=cnn SCREENSHOT_DIR=$out CHROMIUM=$chromium_bin \
+  node "$web/tests/page_test.mjs"
 
 kill -INT $server
 for _ in $(seq 100); do kill -0 $server 2>/dev/null || break; sleep 0.1; done

@@ -61,6 +61,14 @@ Model predicting_model(Network& network, const ModelInfo& info);
 // Pixel bytes (0..255, row by row) as the model takes them: a batch of one in the shape of its
 // input, scaled as it was trained. Throws when the count differs from the input's size.
 Tensor model_input(const Model& model, std::span<const uint8_t> pixels);
+// A picture (gray bytes, row by row, `width` x `height`) as a model trained on single-channel
+// pictures takes it: resized to its input, scaled as it was trained (MNIST's scale, or the
+// preparation's). Throws when the model does not take single-channel pictures.
+Tensor picture_input(const Model& model, std::span<const uint8_t> pixels, int64_t width, int64_t height);
+// Whether picture_input applies: MNIST's 784 pixels, or an image folder's single channel.
+bool takes_gray_pictures(const Model& model);
+// The bytes of the model file save_model writes for `model` (as it predicts).
+std::vector<uint8_t> model_file_bytes(Model& model);
 // How to read MNIST for this model: its scaling and targets, samples in its input shape.
 MnistOptions mnist_options(const Model& model);
 

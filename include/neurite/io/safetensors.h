@@ -19,6 +19,7 @@ struct SafetensorsFile {
 
 // Atomic: a temporary file renamed into place, so an existing good file is never half-replaced.
 void write_safetensors(const std::string& path, const SafetensorsFile& file);
+std::vector<uint8_t> encode_safetensors(const SafetensorsFile& file);  // the file's bytes
 // Checks the header length, the JSON, every dtype, shape and offset against the file size.
 SafetensorsFile read_safetensors(const std::string& path);
 

@@ -84,6 +84,11 @@ ModelInfo model_info(const RunConfig& config, const TrainResult* result = nullpt
 // `sample_shape` to `outputs` values. `pixels`: MNIST's folder, which keeps Nielsen's defaults.
 void fit_to_data(RunConfig& config, const Shape& sample_shape, int64_t outputs, Task task, bool pixels);
 
+// The data a model trained on other data than MNIST's folder was measured on: the files its
+// model file records, read and split again with its run's settings (the same seed gives the same
+// rows). `set`: test, validation or training. Throws naming what is missing.
+Dataset recorded_data(const ModelInfo& info, const std::string& set);
+DataFiles recorded_files(const ModelInfo& info);  // empty names when none are recorded
 // Text forms the JSON uses.
 std::vector<int64_t> layer_sizes_from_text(const std::string& text);  // "784,30,10"
 TargetValues target_values_from_text(const std::string& text);        // "0.1,0.9"
