@@ -85,16 +85,9 @@ struct RunData {
   DataFiles files = {};  // other data than MNIST: where it came from, for `neurite eval`
 };
 
-// What a model file or checkpoint records: the run, its data's preparation and where the data is
-// (absolute, so `neurite eval` finds it from anywhere and re-splits it the same way).
+// What a model file or checkpoint records: the run, its data's preparation and where the data is.
 ModelInfo run_record(const RunConfig& config, const TrainResult* result, const RunData& data) {
-  ModelInfo info = model_info(config, result, data.preparation, data.class_names);
-  if (!data.files.train.empty()) {
-    const auto absolute = [](const std::string& p) { return p.empty() ? p : std::filesystem::absolute(p).string(); };
-    info.extra["data_files"] = {{"train", absolute(data.files.train)}, {"labels", absolute(data.files.train_labels)},
-                                {"test", absolute(data.files.test)}, {"test_labels", absolute(data.files.test_labels)}};
-  }
-  return info;
+  return model_info(config, result, data.preparation, data.class_names, data.files);
 }
 
 int64_t output_count(const LoadedData& d) {
@@ -273,12 +266,12 @@ void print_summary(const TrainResult& result, int64_t evaluated) {
 
 // A resumed run without --data reads the data its checkpoint records.
 RunArgs with_recorded_data(RunArgs run, const Checkpoint& checkpoint) {
-  const nlohmann::json files = checkpoint.model.info.extra.value("data_files", nlohmann::json());
-  if (!run.data.empty() || !files.is_object()) return run;
-  run.data = files.value("train", "");
-  run.labels = files.value("labels", "");
-  run.test = files.value("test", "");
-  run.test_labels = files.value("test_labels", "");
+  const DataFiles files = recorded_files(checkpoint.model.info);
+  if (!run.data.empty() || files.train.empty()) return run;
+  run.data = files.train;
+  run.labels = files.train_labels;
+  run.test = files.test;
+  run.test_labels = files.test_labels;
   return run;
 }
 

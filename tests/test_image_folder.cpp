@@ -18,19 +18,9 @@
 namespace neurite {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::expect_error;
 
-// Expects an Error whose single-line message contains every one of `parts`.
-void expect_error(const std::function<void()>& action, const std::vector<std::string>& parts) {
-  try {
-    action();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
-    for (const std::string& part : parts) EXPECT_NE(message.find(part), std::string::npos) << message;
-  }
-}
+namespace fs = std::filesystem;
 
 Picture flat(int64_t width, int64_t height, std::vector<uint8_t> colour) {
   Picture picture{width, height, static_cast<int64_t>(colour.size()), {}};

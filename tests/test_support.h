@@ -2,8 +2,10 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "neurite/cost.h"
 #include "neurite/data/dataset.h"
@@ -66,6 +68,18 @@ std::string error_of(F&& f) {
   }
   ADD_FAILURE() << "no neurite::Error thrown";
   return {};
+}
+
+// Expects `action` to throw an Error whose single-line message contains every one of `parts`.
+inline void expect_error(const std::function<void()>& action, const std::vector<std::string>& parts) {
+  try {
+    action();
+    ADD_FAILURE() << "no error thrown";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    for (const std::string& part : parts) EXPECT_NE(message.find(part), std::string::npos) << message;
+  }
 }
 
 // Checks the shape and every value of `t`.

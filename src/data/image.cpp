@@ -10,6 +10,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "neurite/data/picture.h"
 #include "neurite/error.h"
 #include "neurite/io/atomic_file.h"
 
@@ -188,21 +189,7 @@ std::vector<uint8_t> encode_png_gray(const GrayImage& image) {
   require(image.pixels.size() == static_cast<std::size_t>(image.width * image.height),
           "PNG to write: " + std::to_string(image.pixels.size()) + " pixels for a " + std::to_string(image.width) +
               "x" + std::to_string(image.height) + " image");
-  png_image header;
-  std::memset(&header, 0, sizeof header);
-  header.version = PNG_IMAGE_VERSION;
-  header.width = static_cast<png_uint_32>(image.width);
-  header.height = static_cast<png_uint_32>(image.height);
-  header.format = PNG_FORMAT_GRAY;
-  png_alloc_size_t size = 0;
-  // First pass measures, second writes: the simplified API has no growing buffer.
-  require(png_image_write_get_memory_size(header, size, 0, image.pixels.data(), 0, nullptr) != 0,
-          std::string("PNG encoding failed (libpng: ") + header.message + ")");
-  std::vector<uint8_t> bytes(size);
-  require(png_image_write_to_memory(&header, bytes.data(), &size, 0, image.pixels.data(), 0, nullptr) != 0,
-          std::string("PNG encoding failed (libpng: ") + header.message + ")");
-  bytes.resize(size);
-  return bytes;
+  return encode_png({image.width, image.height, 1, image.pixels});  // data/picture.h writes any PNG
 }
 
 void write_png_gray(const std::string& path, const GrayImage& image) {

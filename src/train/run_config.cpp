@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 
 #include "../optim/kinds.h"
 #include "neurite/data/augment.h"
@@ -347,7 +348,7 @@ MnistOptions mnist_options(const RunConfig& c, const Shape& sample_shape) {
 }
 
 ModelInfo model_info(const RunConfig& c, const TrainResult* result, const Preparation& preparation,
-                     const std::vector<std::string>& class_names) {
+                     const std::vector<std::string>& class_names, const DataFiles& files) {
   ModelInfo info{.scale = c.data.scale, .targets = c.data.targets, .cost = c.cost.empty() ? "quadratic" : c.cost,
                  .class_names = class_names, .preparation = preparation};
   if (preparation.kind != "pixels") info.task = task_name(preparation.task);
@@ -356,6 +357,11 @@ ModelInfo model_info(const RunConfig& c, const TrainResult* result, const Prepar
     info.extra["epochs_run"] = result->epochs.size();
     info.extra["final_correct"] = result->epochs.back().correct;
     info.extra["best_correct"] = result->best_correct;
+  }
+  if (!files.train.empty()) {
+    const auto absolute = [](const std::string& p) { return p.empty() ? p : std::filesystem::absolute(p).string(); };
+    info.extra["data_files"] = {{"train", absolute(files.train)}, {"labels", absolute(files.train_labels)},
+                                {"test", absolute(files.test)}, {"test_labels", absolute(files.test_labels)}};
   }
   return info;
 }

@@ -76,9 +76,10 @@ Network build_network(const RunConfig& config);  // initialised; without the cos
 std::unique_ptr<Cost> build_cost(const RunConfig& config);
 MnistOptions mnist_options(const RunConfig& config, const Shape& sample_shape);
 // What a model file records: the data preparation and cost, the configuration under "settings",
-// and the outcome when there is one.
+// the outcome when there is one, and where data other than MNIST's folder came from (absolute,
+// under "data_files", so recorded_data finds it from anywhere and splits it again the same way).
 ModelInfo model_info(const RunConfig& config, const TrainResult* result = nullptr, const Preparation& preparation = {},
-                     const std::vector<std::string>& class_names = {});
+                     const std::vector<std::string>& class_names = {}, const DataFiles& files = {""});
 // Fits the configuration to the data: the cost the task takes when none is named, the MLP's
 // "in" / "out" sizes, a spec's missing input; then checks the network maps a sample of
 // `sample_shape` to `outputs` values. `pixels`: MNIST's folder, which keeps Nielsen's defaults.
