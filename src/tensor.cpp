@@ -18,7 +18,7 @@ std::string to_string(const Shape& shape) {
 int64_t element_count(const Shape& shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
-    require(d >= 0, "negative dimension in shape " + to_string(shape));
+    if (d < 0) throw Error("negative dimension in shape " + to_string(shape));  // message built only then
     n *= d;
   }
   return n;

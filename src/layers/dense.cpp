@@ -5,8 +5,18 @@
 
 #include "neurite/error.h"
 #include "neurite/ops/gemm.h"
+#include "ops/sparse_batch.h"
 
 namespace neurite {
+
+namespace {
+
+// A batch with at most one nonzero input in this many (a table's one-hot columns) is multiplied
+// through its nonzero entries alone. The vector kernels do about 16 multiply-adds per cycle
+// and the sparse loops about one, so below this share the sparse loops do less work.
+constexpr int64_t kSparseShare = 16;
+
+}  // namespace
 
 Dense::Dense(DenseOptions options) : options_(options) {
   require(options.in > 0 && options.out > 0,
@@ -16,6 +26,7 @@ Dense::Dense(DenseOptions options) : options_(options) {
   require(options.in <= (int64_t{1} << 30) / options.out,
           "dense layer " + std::to_string(options.in) + " -> " + std::to_string(options.out) + " is implausibly large");
   if (!options.init.empty()) parse_initializer(options.init);  // an unknown name fails here, not at training
+  sparse_input_ = std::make_unique<sparse::SparseBatch>();
   weight_ = Tensor({options.out, options.in});
   weight_grad_ = Tensor({options.out, options.in});
   if (options.bias) {
@@ -23,6 +34,10 @@ Dense::Dense(DenseOptions options) : options_(options) {
     bias_grad_ = Tensor({options.out});
   }
 }
+
+Dense::~Dense() = default;
+Dense::Dense(Dense&&) noexcept = default;
+Dense& Dense::operator=(Dense&&) noexcept = default;
 
 nlohmann::json Dense::config() const {
   nlohmann::json config = {{"type", type()}, {"in", options_.in}, {"out", options_.out}, {"bias", options_.bias}};
@@ -53,6 +68,8 @@ void Dense::forward(const Tensor& x, Tensor& y) {
     for (int64_t row = 0; row < n; ++row) std::copy(bias_.data(), bias_.data() + o, y.data() + row * o);
     beta = 1.0f;
   }
+  input_was_sparse_ = sparse::compress(x.data(), n, f, n * f / kSparseShare, *sparse_input_);
+  if (input_was_sparse_) return sparse::times_transposed(*sparse_input_, weight_.data(), o, beta, y.data());
   gemm(Transpose::No, Transpose::Yes, n, o, f, 1.0f, x.data(), f, weight_.data(), f, beta, y.data(), o);
 }
 
@@ -62,8 +79,10 @@ void Dense::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* d
   Shape out = x.shape();
   out.back() = o;
   require_shape(dy, out, "dense backward gradient");
-  gemm(Transpose::Yes, Transpose::No, o, f, n, 1.0f, dy.data(), o, x.data(), f, 1.0f,
-       weight_grad_.data(), f);
+  if (input_was_sparse_ && sparse_input_->rows == n && sparse_input_->cols == f)  // x as forward saw it
+    sparse::add_transposed_times(dy.data(), o, *sparse_input_, weight_grad_.data());
+  else
+    gemm(Transpose::Yes, Transpose::No, o, f, n, 1.0f, dy.data(), o, x.data(), f, 1.0f, weight_grad_.data(), f);
   if (options_.bias) {
     float* db = bias_grad_.data();
     for (int64_t row = 0; row < n; ++row) {

@@ -46,6 +46,10 @@ struct Lanes {
 inline Vec load(const float* p, Lanes m) { return reinterpret_cast<Vec>(_mm512_maskz_loadu_ps(m.bits, p)); }
 inline void store(float* p, Vec v, Lanes m) { _mm512_mask_storeu_ps(p, m.bits, reinterpret_cast<__m512>(v)); }
 inline void store(int32_t* p, IntVec v, Lanes m) { _mm512_mask_storeu_epi32(p, m.bits, reinterpret_cast<__m512i>(v)); }
+// Bit l set when lane l is not 0 (NaN included).
+inline uint32_t nonzero_lanes(Vec v) {
+  return _mm512_cmp_ps_mask(reinterpret_cast<__m512>(v), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+}
 #elif defined(__AVX2__)
 constexpr bool kHasMasks = true;
 struct Lanes {
@@ -59,6 +63,10 @@ struct Lanes {
 inline Vec load(const float* p, Lanes m) { return reinterpret_cast<Vec>(_mm256_maskload_ps(p, m.on)); }
 inline void store(float* p, Vec v, Lanes m) { _mm256_maskstore_ps(p, m.on, reinterpret_cast<__m256>(v)); }
 inline void store(int32_t* p, IntVec v, Lanes m) { _mm256_maskstore_epi32(p, m.on, reinterpret_cast<__m256i>(v)); }
+inline uint32_t nonzero_lanes(Vec v) {
+  return static_cast<uint32_t>(
+      _mm256_movemask_ps(_mm256_cmp_ps(reinterpret_cast<__m256>(v), _mm256_setzero_ps(), _CMP_NEQ_UQ)));
+}
 #else
 constexpr bool kHasMasks = false;  // callers take their scalar paths instead
 struct Lanes {
@@ -67,6 +75,11 @@ struct Lanes {
 inline Vec load(const float*, Lanes) { return Vec{}; }
 inline void store(float*, Vec, Lanes) {}
 inline void store(int32_t*, IntVec, Lanes) {}
+inline uint32_t nonzero_lanes(Vec v) {
+  uint32_t bits = 0;
+  for (int64_t l = 0; l < kLanes; ++l) bits |= static_cast<uint32_t>(v[l] != 0.0f) << l;
+  return bits;
+}
 #endif
 
 }  // namespace neurite::simd

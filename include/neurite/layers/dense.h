@@ -4,6 +4,10 @@
 
 namespace neurite {
 
+namespace sparse {
+struct SparseBatch;
+}
+
 struct DenseOptions {
   int64_t in = 0;
   int64_t out = 0;
@@ -14,6 +18,9 @@ struct DenseOptions {
 class Dense : public Layer {
  public:
   explicit Dense(DenseOptions options);
+  ~Dense() override;
+  Dense(Dense&&) noexcept;
+  Dense& operator=(Dense&&) noexcept;
 
   std::string type() const override { return "dense"; }
   nlohmann::json config() const override;
@@ -32,6 +39,10 @@ class Dense : public Layer {
   DenseOptions options_;
   Tensor weight_, weight_grad_;  // (O, F)
   Tensor bias_, bias_grad_;      // (O), empty without bias
+  // The nonzero entries of the last forward's input when it was mostly zeros (one-hot columns),
+  // for backward's weight gradient; null when that input was multiplied densely.
+  std::unique_ptr<sparse::SparseBatch> sparse_input_;
+  bool input_was_sparse_ = false;
 };
 
 }  // namespace neurite

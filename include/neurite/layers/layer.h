@@ -44,6 +44,8 @@ class Layer {
   // x (N, ...) -> y (N, ...); y is resized by the layer.
   virtual void forward(const Tensor& x, Tensor& y) = 0;
   // From dy = dL/dy: adds dL/dparameter into each grad and, when dx is given, writes dL/dx.
+  // x and y are the last forward's input and output: a layer may keep what it learnt of them
+  // (dropout its mask, dense the nonzero entries of a mostly-zero input).
   virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) = 0;
 
   virtual std::vector<Parameter> parameters() { return {}; }
