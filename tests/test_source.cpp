@@ -322,6 +322,28 @@ TEST(Source, CategoriesAreOneHotSortedAndAnUnseenOneIsAllZero) {
   EXPECT_EQ(row(z.training, 1), row(z.training, 3));
 }
 
+// A test file, and eval's or predict's input, is read with the training table's settings: no
+// header line when it had none (a first line of words is data, not names), and a column trained
+// as categories keeps its codes' text ("007" stays "007", not the number 7).
+TEST(Source, FilesForAModelAreReadWithTheTrainingTablesSettings) {
+  const std::string dir = temp_dir();
+  const std::string train = write_text(dir, "train.csv", "red,007,p\nblue,7,q\nred,12,p\nblue,007,q\n");
+  const std::string test = write_text(dir, "test.csv", "blue,abc,q\nred,007,p\n");
+  const LoadedData d = load_data({.train = train, .test = test},
+                                 {.categorical = {"1"}, .header = "no", .normalize = Normalization::None}, {}, 1);
+  EXPECT_FALSE(d.preparation.header);
+  ASSERT_EQ(d.preparation.columns.size(), 2u);
+  EXPECT_EQ(d.preparation.columns[1].categories, (std::vector<std::string>{"007", "12", "7"}));
+  ASSERT_EQ(d.test.size(), 2);  // both lines are rows; auto-detection would have taken the first as names
+  EXPECT_EQ(row(d.test, 0), (std::vector<float>{1, 0, 0, 0, 0}));  // "abc": no category of training's
+  EXPECT_EQ(row(d.test, 1), (std::vector<float>{0, 1, 1, 0, 0}));
+  const PredictionInputs in = load_inputs_for_model(test, "auto", d.preparation);
+  ASSERT_EQ(in.inputs.shape(), (Shape{2, 5}));
+  EXPECT_EQ(row(d.test, 0), std::vector<float>(in.inputs.data(), in.inputs.data() + 5));
+  // The setting survives the model file's JSON.
+  EXPECT_FALSE(preparation_from_json(to_json(d.preparation), "model").header);
+}
+
 TEST(Source, PredictionInputsFindColumnsByNameWithoutTheTarget) {
   const std::string dir = temp_dir();
   const std::string train = write_text(dir, "train.csv", "a,colour,b,y\n1,red,5,p\n2,blue,7,q\n3,red,9,p\n");

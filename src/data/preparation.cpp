@@ -145,7 +145,7 @@ MissingRule parse_missing_rule(const std::string& name) {
 
 Preparation fit_table(const Table& table, const std::vector<int64_t>& feature_columns, const std::vector<int64_t>& rows,
                       Normalization normalization, MissingRule missing) {
-  Preparation p{.kind = "table", .missing = missing};
+  Preparation p{.kind = "table", .header = table.header, .missing = missing};
   int64_t inputs = 0;
   for (const int64_t c : feature_columns) {
     const bool numeric = table.columns[static_cast<std::size_t>(c)].type == ColumnType::Numeric;
@@ -264,6 +264,7 @@ nlohmann::json to_json(const Preparation& p) {
     }
     j["columns"] = columns;
     j["target"] = p.target;
+    j["header"] = p.header;
     constexpr const char* rules[] = {"refuse", "drop", "mean", "median", "zero"};
     j["missing"] = rules[static_cast<int>(p.missing)];
   } else if (p.kind != "pixels") {
@@ -293,6 +294,7 @@ Preparation preparation_from_json(const nlohmann::json& j, const std::string& so
         p.columns.push_back(std::move(f));
       }
       p.target = j.at("target").get<std::string>();
+      p.header = j.value("header", true);
       p.missing = parse_missing_rule(j.at("missing").get<std::string>());
     } else if (p.kind != "pixels") {
       p.divisor = j.at("divisor").get<float>();

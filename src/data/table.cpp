@@ -254,6 +254,7 @@ class TableBuilder {
     typed_ = true;
     if (pending_.empty()) return;
     const bool header = has_header();
+    table_.header = header;
     name_columns(header);
     const std::size_t first = header ? 1 : 0;
     for (std::size_t c = 0; c < table_.columns.size(); ++c) {

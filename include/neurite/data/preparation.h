@@ -47,6 +47,7 @@ struct Preparation {
   // table
   std::vector<FeatureColumn> columns = {};
   std::string target = {};      // the target column
+  bool header = true;           // the training table's first line named its columns
   // What a missing value became in training; eval and predict do the same (a dropped row's
   // values are filled with the training mean there, as a row to predict cannot be dropped).
   MissingRule missing = MissingRule::Refuse;

@@ -38,6 +38,7 @@ struct Table {
   std::vector<Column> columns;
   int64_t rows = 0;
   std::vector<float> values;     // rows x columns, row-major
+  bool header = true;            // the first line named the columns (else they are "0", "1", ...)
 
   int64_t column_count() const { return static_cast<int64_t>(columns.size()); }
   float at(int64_t row, int64_t column) const {
