@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "neurite/error.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite::web {
 
@@ -34,6 +35,8 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
 
 nlohmann::json json_body(const httplib::Request& req) {
   if (req.body.empty()) throw HttpError(400, "the request needs a JSON body");
+  if (json_too_deep(req.body))
+    throw HttpError(400, "the body nests JSON deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   nlohmann::json body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) throw HttpError(400, "the body is not valid JSON");
   if (!body.is_object()) throw HttpError(400, "the body must be a JSON object, got " + std::string(body.type_name()));

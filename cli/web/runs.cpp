@@ -8,6 +8,7 @@
 #include "neurite/error.h"
 #include "neurite/rng.h"
 #include "neurite/train/run_config.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite::web {
 
@@ -316,7 +317,8 @@ void LogRun::watch_thread() {
         offset += chunk.size();
         pending += chunk;
         for (std::size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
-          const nlohmann::json record = nlohmann::json::parse(pending.substr(0, end), nullptr, false);
+          const std::string line = pending.substr(0, end);
+          const nlohmann::json record = json_too_deep(line) ? nlohmann::json() : nlohmann::json::parse(line, nullptr, false);
           if (record.is_object()) read_record(record);  // other lines are skipped (docs/training-log.md)
         }
       }

@@ -16,6 +16,7 @@
 
 #include "neurite/data/idx.h"
 #include "neurite/error.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -432,6 +433,7 @@ Table read_json_records(const std::string& path, const CsvOptions& options) {
   const std::vector<uint8_t> bytes = read_file_maybe_gzip(path);
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   std::vector<nlohmann::ordered_json> records;  // ordered: the columns keep the file's key order
+  require_json_depth(text, path);
   try {
     const std::size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
     if (first != std::string_view::npos && text[first] == '[') {

@@ -4,6 +4,7 @@
 
 #include "neurite/error.h"
 #include "neurite/io/safetensors.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -17,6 +18,7 @@ constexpr const char* kTrainingWeightsPrefix = "training.";
 nlohmann::json parse_description(const std::string& path, const SafetensorsFile& file) {
   const auto it = file.metadata.find(kKey);
   require(it != file.metadata.end(), path + ": not a training checkpoint (no \"" + kKey + "\" metadata)");
+  require_json_depth(it->second, path + ": \"" + std::string(kKey) + "\" metadata");
   try {
     nlohmann::json description = nlohmann::json::parse(it->second);
     const int version = description.at("version").get<int>();

@@ -7,6 +7,7 @@
 
 #include "neurite/error.h"
 #include "neurite/io/safetensors.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -56,6 +57,7 @@ void load_parameters(const std::string& path, const SafetensorsFile& file, Netwo
 nlohmann::json parse_description(const std::string& path, const SafetensorsFile& file) {
   const auto it = file.metadata.find("neurite");
   require(it != file.metadata.end(), path + ": not a neurite model (no \"neurite\" metadata)");
+  require_json_depth(it->second, path + ": \"neurite\" metadata");
   nlohmann::json description;
   try {
     description = nlohmann::json::parse(it->second);

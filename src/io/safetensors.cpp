@@ -8,6 +8,7 @@
 #include "neurite/error.h"
 #include "neurite/io/atomic_file.h"
 #include "neurite/io/file.h"
+#include "neurite/io/json_input.h"
 
 static_assert(std::endian::native == std::endian::little, "safetensors I/O assumes a little-endian host");
 
@@ -104,6 +105,7 @@ SafetensorsFile read_safetensors(const std::string& path) {
   require(length <= kMaxHeader, path + ": header length " + std::to_string(length) + " is implausible");
   require(length <= bytes.size() - 8, path + ": truncated: header length " + std::to_string(length) +
                                           " runs past the end of the file");
+  require_json_depth({reinterpret_cast<const char*>(bytes.data()) + 8, static_cast<std::size_t>(length)}, path + ": header");
   nlohmann::ordered_json header;  // keeps the tensors in file order
   try {
     header = nlohmann::ordered_json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(length));

@@ -12,6 +12,7 @@
 #include "neurite/io/file.h"
 #include "neurite/optim/schedule.h"
 #include "neurite/train/stopping.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -410,6 +411,7 @@ TargetValues target_values_from_text(const std::string& text) {
 
 ModelSpec read_model_spec(const std::string& path) {
   const std::vector<uint8_t> bytes = read_file_bytes(path);
+  require_json_depth({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, path);
   const nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
   require(!j.is_discarded(), path + ": not valid JSON");
   require(j.is_object() && j.contains("layers") && j["layers"].is_array(), path + ": a model spec needs a \"layers\" list");

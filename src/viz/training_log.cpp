@@ -4,6 +4,7 @@
 
 #include "neurite/error.h"
 #include "neurite/io/file.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -169,6 +170,8 @@ TrainingLog parse_training_log(std::string_view text, const std::string& name) {
   for (std::size_t i = 0; i < last; ++i) {
     if (is_blank(lines[i])) continue;
     const Where where{name, static_cast<int>(i + 1)};
+    if (json_too_deep(lines[i]))
+      where.fail("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels (the limit, kMaxJsonDepth)");
     const json record = json::parse(lines[i], nullptr, /*allow_exceptions=*/false);
     if (record.is_discarded()) {
       // A training still running may have written half of its newest line.

@@ -1,0 +1,23 @@
+// JSON read from outside: spec files, model and checkpoint metadata, training logs, JSON tables
+// and the page's requests. nlohmann's parser accepts any nesting, and copying, comparing or
+// printing the value then recurses once per level, so 100,000 nested brackets exhaust the stack.
+// Every reader checks the nesting here before it parses.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace neurite {
+
+// The deepest nesting of objects and arrays a JSON input may have. neurite's own files nest 5
+// levels at most (a spec's layer options inside "layers" inside the spec).
+inline constexpr int kMaxJsonDepth = 64;
+
+// True when `text` nests objects and arrays deeper than kMaxJsonDepth (brackets inside strings
+// do not count). A linear scan that stops at the first level too deep; it does not validate.
+bool json_too_deep(std::string_view text);
+
+// Throws Error "<source>: JSON nested deeper than 64 levels (the limit, kMaxJsonDepth)" when
+// json_too_deep(text).
+void require_json_depth(std::string_view text, const std::string& source);
+
+}  // namespace neurite

@@ -1,0 +1,69 @@
+// The hostile inputs of the reliability review (tests/fixtures/hostile/, copied from the review's
+// reproducers): each gives one line naming the file and the problem and a non-zero exit, never a
+// crash, a hang or an allocation the file's size does not justify. The server answers such a
+// request with a 400 and keeps serving.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "neurite/io/json_input.h"
+#include "serve_support.h"
+#include "test_support.h"
+
+namespace neurite {
+namespace {
+
+using testing::expect_one_line_error;
+
+std::string hostile(const std::string& name) { return testing::source_dir() + "/tests/fixtures/hostile/" + name; }
+
+std::string contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(JsonDepth, CountsBracketsOutsideStringsOnly) {
+  const std::string deep_64 = std::string(64, '[') + std::string(64, ']');
+  EXPECT_FALSE(json_too_deep(deep_64));
+  EXPECT_TRUE(json_too_deep("[" + deep_64 + "]"));
+  // Brackets inside strings, escaped quotes included, are text.
+  EXPECT_FALSE(json_too_deep("{\"a\": \"" + std::string(100, '[') + "\\\"" + std::string(100, '{') + "\"}"));
+  // Closing brackets lower the depth again: many shallow values are fine.
+  std::string wide = "[";
+  for (int i = 0; i < 1000; ++i) wide += "[[1]],";
+  EXPECT_FALSE(json_too_deep(wide + "0]"));
+}
+
+// ~100,000 nested brackets: before, copying or printing the parsed value ran out of stack.
+TEST(HostileInputs, DeeplyNestedJsonIsRefusedByEveryReader) {
+  const std::string limit = "JSON nested deeper than 64 levels";
+  expect_one_line_error("train --model " + hostile("spec_deep_nesting.json"), limit);
+  expect_one_line_error("train --model " + hostile("spec_deep_training_objects.json"), limit);
+  expect_one_line_error("eval " + hostile("model_deep_header.safetensors"), "model_deep_header.safetensors: header: " + limit);
+  expect_one_line_error("eval " + hostile("model_deep_architecture.safetensors"),
+                        "model_deep_architecture.safetensors: \"neurite\" metadata: " + limit);
+  expect_one_line_error("plot " + hostile("log_deep_nesting.jsonl") + " --out " + testing::temp_dir() + "/p.png",
+                        "log_deep_nesting.jsonl:1: " + limit);
+}
+
+// Before, one 200 KB POST killed the whole server.
+TEST(HostileInputs, ServerRefusesDeeplyNestedJsonAndKeepsServing) {
+  testing::ServerProcess server(testing::page_server_args({}));
+  ASSERT_NE(server.port(), 0) << server.first_line();
+  httplib::Client client = testing::client_of(server);
+  const std::string body = contents(hostile("http_deep_model_field.json"));
+  const httplib::Result r = client.Post("/api/predict", body, "application/json");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("deeper than 64 levels"), std::string::npos) << r->body;
+  const httplib::Result models = client.Get("/api/models");
+  ASSERT_TRUE(models) << "the server stopped answering";
+  EXPECT_EQ(models->status, 200);
+}
+
+}  // namespace
+}  // namespace neurite
