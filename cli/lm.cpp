@@ -104,7 +104,7 @@ void run_sample(const LmSampleArgs& a) {
   Model model = load_model(a.model);
   require(model.info.task == kTask && model.info.extra.contains("alphabet"),
           a.model + ": not a character language model (make one with neurite lm train)");
-  const Vocabulary vocabulary(model.info.extra["alphabet"].get<std::vector<uint8_t>>());
+  const Vocabulary vocabulary = recorded_vocabulary(model.info.extra["alphabet"], model.network, a.model);
   Network logits = trained_network(model);  // the sampler applies the softmax itself
   Network reader = with_sequence_length(logits, 1);
   Rng rng(a.seed, 7);

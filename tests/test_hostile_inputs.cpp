@@ -50,6 +50,44 @@ TEST(HostileInputs, DeeplyNestedJsonIsRefusedByEveryReader) {
                         "log_deep_nesting.jsonl:1: " + limit);
 }
 
+// Metadata of the wrong JSON type: before, "internal error: [json.exception.type_error.302]".
+TEST(HostileInputs, MetadataOfTheWrongTypeIsNamed) {
+  expect_one_line_error("eval " + hostile("scale_num.safetensors"), "scale_num.safetensors: model metadata \"scale\" has the wrong type: 3");
+  expect_one_line_error("eval " + hostile("targets_str.safetensors"), "model metadata \"targets\" has the wrong type");
+  expect_one_line_error("eval " + hostile("training_num.safetensors"), "model metadata \"training\" must be an object");
+  expect_one_line_error("lm sample --model " + hostile("lm_task_num.safetensors"), "model metadata \"task\" has the wrong type: 7");
+  expect_one_line_error("lm sample --model " + hostile("lm_alphabet_str.safetensors"),
+                        "lm_alphabet_str.safetensors: the model's \"alphabet\" must be a list of bytes");
+}
+
+// A character model whose network predicts fewer characters than its alphabet holds: before, a
+// crash while sampling.
+TEST(HostileInputs, LanguageModelAlphabetMustMatchItsNetwork) {
+  expect_one_line_error("lm sample --model " + hostile("lm_output_narrower_than_alphabet.safetensors"),
+                        "the alphabet has 3 characters, but the network reads 3 and predicts 2 per step");
+}
+
+// NaN weights: before, accepted, so eval printed one class for every image (and the fast exp
+// converted NaN to an integer under UBSan). The fuzzer's model crashes are NaN weights too.
+TEST(HostileInputs, NonFiniteWeightsAreRefusedWhenTheModelIsRead) {
+  expect_one_line_error("eval " + hostile("nan_weights_fast_exp.safetensors"), "tensor '0.weight_ih_reverse' holds NaN at element 402");
+  expect_one_line_error("eval " + hostile("lstm_nan_weight.safetensors"), "tensor '0.weight_ih' holds NaN at element 0");
+  for (const char* name : {"fuzz_model-crash-36dea5eedee5d3", "fuzz_model-crash-45ea23c380bbe1", "fuzz_model-crash-5c65e170c3651d"})
+    expect_one_line_error(std::string("eval ") + hostile(name), "holds NaN");
+  expect_one_line_error("lm sample --model " + hostile("fuzz_lm_model-crash-64b6643b0e4774"), "holds NaN");
+}
+
+// Training logs: a gradient norm of 5e-324 put a log axis tick at 10^-324, which is 0, and the
+// minor grid then looped for ever; an empty log is one line.
+TEST(HostileInputs, TrainingLogsThatHungOrWereEmpty) {
+  const std::string out = testing::temp_dir();
+  const testing::CommandResult r = testing::run_cli("plot " + hostile("log_denormal_grad_norm_hang.jsonl") + " --out " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("wrote " + out + "/gradient-norms.png"), std::string::npos) << r.output;
+  expect_one_line_error("plot " + hostile("fuzz_training_log-crash-da39a3ee5e6b4b") + " --out " + out,
+                        "empty training log (no complete record)");
+}
+
 // Before, one 200 KB POST killed the whole server.
 TEST(HostileInputs, ServerRefusesDeeplyNestedJsonAndKeepsServing) {
   testing::ServerProcess server(testing::page_server_args({}));

@@ -1,13 +1,14 @@
 #include "neurite/data/picture.h"
 #include "neurite/io/model_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <new>
 #include <set>
 
 #include "neurite/error.h"
-#include "neurite/io/safetensors.h"
 #include "neurite/io/json_input.h"
+#include "neurite/io/safetensors.h"
 
 namespace neurite {
 
@@ -46,6 +47,12 @@ void load_parameters(const std::string& path, const SafetensorsFile& file, Netwo
     require(stored->shape() == p.value->shape(), path + ": tensor '" + p.name + "' has shape " +
                                                      to_string(stored->shape()) + ", the architecture needs " +
                                                      to_string(p.value->shape()));
+    // NaN or infinite weights would only show later as one class predicted for everything.
+    const std::span<const float> values = stored->span();
+    const auto bad = std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); });
+    if (bad != values.end())
+      throw Error(path + ": tensor '" + p.name + "' holds " + (std::isnan(*bad) ? "NaN" : "an infinity") + " at element " +
+                  std::to_string(bad - values.begin()));
     *p.value = *stored;
   }
   const bool checkpoint = file.metadata.count("neurite_checkpoint") == 1;
@@ -105,8 +112,9 @@ T field(const nlohmann::json& j, const char* key, T fallback, const std::string&
 ModelInfo model_info_from_json(const nlohmann::json& j, const std::string& source) {
   require(j.is_object(), source + ": model metadata \"training\" must be an object");
   ModelInfo info;
+  const auto scale = field<std::string>(j, "scale", "unit", source);
   try {
-    info.scale = parse_scale(field<std::string>(j, "scale", "unit", source));
+    info.scale = parse_scale(scale);
   } catch (const Error& e) {
     throw Error(source + ": " + e.what());
   }

@@ -26,6 +26,27 @@ Network build_language_model(const LanguageModelShape& shape, int64_t vocabulary
   return net;
 }
 
+Vocabulary recorded_vocabulary(const nlohmann::json& alphabet, const Network& network, const std::string& source) {
+  require(alphabet.is_array() && !alphabet.empty(), source + ": the model's \"alphabet\" must be a list of bytes");
+  std::vector<uint8_t> bytes;
+  for (const nlohmann::json& b : alphabet) {
+    require(b.is_number_unsigned() && b.get<uint64_t>() <= 255,
+            source + ": the model's \"alphabet\" holds " + b.dump().substr(0, 40) + ", not a byte (0-255)");
+    bytes.push_back(static_cast<uint8_t>(b.get<uint64_t>()));
+  }
+  const auto size = static_cast<int64_t>(bytes.size());
+  const auto per_step = [](const Shape& s) { return s.empty() ? int64_t{0} : s.back(); };
+  require(per_step(network.input_shape()) == size && per_step(network.output_shape()) == size,
+          source + ": the alphabet has " + std::to_string(size) + " characters, but the network reads " +
+              std::to_string(per_step(network.input_shape())) + " and predicts " +
+              std::to_string(per_step(network.output_shape())) + " per step");
+  try {
+    return Vocabulary(std::move(bytes));
+  } catch (const Error& e) {
+    throw Error(source + ": the model's alphabet: " + e.what());
+  }
+}
+
 Network with_sequence_length(Network& network, int64_t sequence) {
   const Shape& in = network.input_shape();
   require(in.size() == 2, "not a sequence model: its input is " + to_string(in));

@@ -1,6 +1,8 @@
 // Tick values and their labels, for linear and log axes.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "neurite/error.h"
 #include "neurite/viz/plot.h"
@@ -60,7 +62,10 @@ std::vector<double> one_two_five_ticks(double lo, double hi, int low_exponent, i
 }
 
 std::vector<double> log_ticks(double lo, double hi) {
-  const int low = static_cast<int>(std::floor(std::log10(lo) + kEpsilon));
+  // Not below 10^-307, the smallest power of ten a normal double holds: a denormal value (a
+  // gradient norm of 5e-324) would otherwise put a tick at 10^-324, which is 0.
+  const auto low = static_cast<int>(std::max<double>(std::numeric_limits<double>::min_exponent10,
+                                                     std::floor(std::log10(lo) + kEpsilon)));
   int high = static_cast<int>(std::ceil(std::log10(hi) - kEpsilon));
   if (high == low) ++high;  // lo == hi == a power of ten
   return high - low >= 3 ? decade_ticks(low, high) : one_two_five_ticks(lo, hi, low, high);

@@ -92,11 +92,20 @@ void line(cairo_t* cr, double x0, double y0, double x1, double y1) {
   cairo_stroke(cr);
 }
 
-// Faint lines at 2..9 times each power of ten, so a log axis reads as one at a glance.
+// Faint lines at 2..9 times each power of ten, so a log axis reads as one at a glance. Over more
+// decades than this they would merge into a grey band; the decade ticks remain.
+constexpr int kMostMinorGridDecades = 12;
+
 void draw_log_minor_grid(cairo_t* cr, const Frame& f) {
   set_color(cr, kFaintGrid);
-  for (double decade = std::pow(10.0, std::floor(std::log10(f.y.lo))); decade < f.y.hi; decade *= 10)
+  // Counted by exponent: 10^-324 is 0 in double, and a decade found by multiplying 0 by 10
+  // would never pass the top of the axis.
+  const double low = std::floor(std::log10(f.y.lo)), high = std::ceil(std::log10(f.y.hi));
+  if (!(high - low <= kMostMinorGridDecades)) return;  // also a bound that is 0 or not finite
+  const auto first = static_cast<int>(low), last = static_cast<int>(high);
+  for (int exponent = first; exponent < last; ++exponent)
     for (int m = 2; m <= 9; ++m) {
+      const double decade = std::pow(10.0, exponent);
       const double v = m * decade;
       if (v > f.y.lo && v < f.y.hi) line(cr, f.area.left, crisp(f.py(v)), f.area.right, crisp(f.py(v)));
     }

@@ -31,6 +31,11 @@ struct LanguageModelShape {
 // initialisation, seeded.
 Network build_language_model(const LanguageModelShape& shape, int64_t vocabulary, int64_t sequence, uint64_t seed = 1);
 
+// The alphabet a character model's file records (`neurite lm train` writes it in the model's
+// metadata), checked against its network: an array of distinct bytes, one per input and per
+// output of a step. Errors name `source`.
+Vocabulary recorded_vocabulary(const nlohmann::json& alphabet, const Network& network, const std::string& source);
+
 // The same layers (and weights) for another window length: sampling reads one character at a time.
 Network with_sequence_length(Network& network, int64_t sequence);
 
