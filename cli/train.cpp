@@ -105,18 +105,30 @@ void shape_for(const Network& net, Dataset& d) {
   d.inputs.reshape(shape);
 }
 
+// Fits the configuration to the data; a spec without an input builds its layers only now, so
+// their errors name the spec file.
+void fit_spec_to_data(const RunArgs& run, RunConfig& config, const Shape& sample_shape, int64_t outputs, Task task,
+                      bool pixels) {
+  try {
+    fit_to_data(config, sample_shape, outputs, task, pixels);
+  } catch (const Error& e) {
+    if (run.spec.empty()) throw;
+    throw Error(run.spec + ": " + e.what());
+  }
+}
+
 // Reads the data (MNIST by default) and fits the configuration to it: the cost, the network's
 // ends. MNIST needs the network first (its samples take the network's input shape).
 RunData load_run_data(const RunArgs& run, RunConfig& config) {
   if (reads_mnist(run, {{"format", config.data.source.format}})) {
-    fit_to_data(config, {kMnistSide * kMnistSide}, 10, Task::Classification, true);
+    fit_spec_to_data(run, config, {kMnistSide * kMnistSide}, 10, Task::Classification, true);
     const std::string folder = mnist_folder(run.data);
     Mnist m = load_mnist(folder, mnist_options(config, build_network(config).input_shape()));
     return {std::move(m.training), std::move(m.validation), std::move(m.test), {}, {}, folder};
   }
   LoadedData d = load_data({run.data, run.labels, run.test, run.test_labels}, config.data.source, config.data.targets,
                            config.training.seed);
-  fit_to_data(config, d.preparation.sample_shape, output_count(d), d.preparation.task, false);
+  fit_spec_to_data(run, config, d.preparation.sample_shape, output_count(d), d.preparation.task, false);
   for (const std::string& note : d.notes) std::printf("%s\n", note.c_str());  // once the data fits the network
   return {std::move(d.training), std::move(d.validation), std::move(d.test), std::move(d.preparation),
           std::move(d.class_names), run.data, {run.data, run.labels, run.test, run.test_labels}};

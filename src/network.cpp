@@ -22,12 +22,17 @@ Network::Network(Shape sample_input_shape, InitOptions init)
 }
 
 Network& Network::add(LayerPtr layer) {
+  const std::string which = "layer " + std::to_string(layers_.size()) + " (" + layer->type() + ")";
   try {
     output_shape_ = layer->output_shape(output_shape_);
   } catch (const Error& e) {
-    throw Error("layer " + std::to_string(layers_.size()) + " (" + layer->type() + "): " + e.what());
+    throw Error(which + ": " + e.what());
   }
-  activation_floats_ += element_count(output_shape_);
+  const int64_t values = element_count(output_shape_);
+  require(values <= kMaxSampleValues, which + ": its output " + to_string(output_shape_) + " is " + std::to_string(values) +
+                                          " values per sample, over the limit of " + std::to_string(kMaxSampleValues) +
+                                          " (kMaxSampleValues)");
+  activation_floats_ += values;
   if (first_trainable_ == layers_.size() && layer->parameters().empty()) ++first_trainable_;
   layer->initialize(init_, init_rng_);
   layers_.push_back(std::move(layer));

@@ -17,9 +17,9 @@ std::string to_string(const Shape& shape) {
 
 int64_t element_count(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0) throw Error("negative dimension in shape " + to_string(shape));  // message built only then
-    n *= d;
+  for (int64_t d : shape) {  // messages are built only on error: this runs on every resize
+    if (d < 0) throw Error("negative dimension in shape " + to_string(shape));
+    if (__builtin_mul_overflow(n, d, &n)) throw Error("shape " + to_string(shape) + " has more elements than int64 holds");
   }
   return n;
 }

@@ -476,12 +476,12 @@ TEST_F(CliOwnData, SpecWithoutInputTakesTheDataShape) {
   EXPECT_EQ(m.network.input_shape(), (Shape{4}));
   EXPECT_EQ(m.info.class_names, kWeather);
   expect_classification_report(ok("eval " + model), kWeather, 292);
-  // A spec whose outputs do not match the data's classes is named.
+  // A spec whose outputs do not match the data's classes: the error names the spec file.
   write_text(dir_ + "/seven.json", R"({"layers": [{"type": "dense", "out": 7}, {"type": "softmax"}]})");
   const CommandResult wrong = run_cli("train --threads 1 --model " + dir_ + "/seven.json --data " + q(vega("seattle-weather.csv")) +
                                       " --ignore date --epochs 1");
   EXPECT_NE(wrong.exit_code, 0) << wrong.output;
-  EXPECT_TRUE(contains(wrong.output, "neurite: error: the network gives (7), but the data needs 5 outputs")) << wrong.output;
+  EXPECT_TRUE(contains(wrong.output, "seven.json: the network gives (7), but the data needs 5 outputs")) << wrong.output;
 }
 
 // ---- runs: checkpoints, resuming, early stopping, logs, splits -----------------------------------

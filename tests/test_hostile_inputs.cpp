@@ -8,7 +8,10 @@
 #include <sstream>
 #include <string>
 
+#include <sys/stat.h>
+
 #include "neurite/io/json_input.h"
+#include "neurite/io/model_file.h"
 #include "serve_support.h"
 #include "test_support.h"
 
@@ -86,6 +89,43 @@ TEST(HostileInputs, TrainingLogsThatHungOrWereEmpty) {
   EXPECT_NE(r.output.find("wrote " + out + "/gradient-norms.png"), std::string::npos) << r.output;
   expect_one_line_error("plot " + hostile("fuzz_training_log-crash-da39a3ee5e6b4b") + " --out " + out,
                         "empty training log (no complete record)");
+}
+
+// A few hundred bytes describing layers that need gigabytes: before, std::bad_alloc as an
+// "internal error", or gigabytes allocated first. Now refused by the limits, before allocating.
+TEST(HostileInputs, HugeLayersAreRefusedBeforeAllocating) {
+  expect_one_line_error("eval " + hostile("model_conv_padding_14GiB_activation.safetensors"),
+                        "layer 0 (conv2d): its output (1, 60028, 60028) is 3603360784 values per sample, over the limit "
+                        "of 67108864 (kMaxSampleValues)");
+  expect_one_line_error("eval " + hostile("model_lstm_2_5GiB_200bytes.safetensors"),
+                        "lstm layer 16384 -> 4096 would hold 16384 x 20480 weights, over the limit of 134217728 "
+                        "(kMaxLayerWeights)");
+  expect_one_line_error("train --model " + hostile("spec_conv_2GiB.json"),
+                        "spec_conv_2GiB.json: layer 0 (conv2d): conv2d 1 -> 65536 with kernel 64x64 would hold");
+  expect_one_line_error("train --model " + hostile("spec_lstm_huge_bad_alloc.json"),
+                        "spec_lstm_huge_bad_alloc.json: layer 0 (lstm): lstm layer 28 -> 65536 would hold");
+  expect_one_line_error("train --model " + hostile("spec_conv_padding_overflow.json"), "spec_conv_padding_overflow.json");
+  // 1e300 converted to an integer was undefined behaviour (it came out as -2^63).
+  expect_one_line_error("train --model " + hostile("spec_dense_in_1e300.json"),
+                        "spec_dense_in_1e300.json: layer 0 (dense): option \"in\" is 1e+300, out of range");
+}
+
+// An image that is not a regular file: before, a folder gave "internal error: basic_filebuf::
+// underflow", a FIFO blocked for ever and /dev/zero was read until memory ran out.
+TEST(HostileInputs, ImagesMustBeRegularFiles) {
+  const std::string dir = testing::temp_dir();
+  Network net = make_mlp({784, 10}, ActivationKind::Sigmoid);
+  Rng rng(5);
+  net.initialize(Initializer{}, rng);
+  const std::string model = dir + "/model.safetensors";
+  save_model(model, net, ModelInfo{});
+  const std::string fifo = dir + "/fifo.png";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& image : {dir, fifo, std::string("/dev/zero")}) {
+    expect_one_line_error("predict " + model + " --image " + image, image + ": cannot open: not a regular file");
+    expect_one_line_error("inspect " + model + " --image " + image + " --out " + dir + "/inside",
+                          image + ": cannot open: not a regular file");
+  }
 }
 
 // Before, one 200 KB POST killed the whole server.

@@ -13,6 +13,7 @@
 #include "neurite/data/picture.h"
 #include "neurite/error.h"
 #include "neurite/io/atomic_file.h"
+#include "neurite/io/file.h"
 
 namespace neurite {
 
@@ -21,14 +22,6 @@ namespace {
 // Far above any picture a digit classifier needs; guards against a corrupt header asking for
 // gigabytes before a single pixel is read.
 constexpr int64_t kMaxPixels = int64_t{1} << 28;
-
-std::vector<uint8_t> read_all_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  require(in.is_open(), path + ": cannot open (" + std::strerror(errno) + ")");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  require(!in.bad(), path + ": read failed");
-  return bytes;
-}
 
 bool starts_with(const std::vector<uint8_t>& bytes, std::string_view magic) {
   return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin(),
@@ -182,7 +175,9 @@ GrayImage decode_gray_image(const std::vector<uint8_t>& bytes, const std::string
   throw Error(name + ": not an image (neither PNG nor PGM by its first bytes)");
 }
 
-GrayImage read_gray_image(const std::string& path) { return decode_gray_image(read_all_bytes(path), path); }
+// read_file_bytes refuses what is not a regular file: a folder, a FIFO that would block, or
+// /dev/zero, which would be read until memory runs out.
+GrayImage read_gray_image(const std::string& path) { return decode_gray_image(read_file_bytes(path), path); }
 
 std::vector<uint8_t> encode_png_gray(const GrayImage& image) {
   require_sane_size(image.width, image.height, "PNG to write");

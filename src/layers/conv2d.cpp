@@ -28,11 +28,9 @@ Conv2d::Conv2d(Conv2dOptions options) : options_(options) {
   require(o.kernel.h > 0 && o.kernel.w > 0, "conv2d kernel must be positive, got " + describe(o.kernel));
   require(o.stride.h > 0 && o.stride.w > 0, "conv2d stride must be positive, got " + describe(o.stride));
   require(o.padding.h >= 0 && o.padding.w >= 0, "conv2d padding must not be negative, got " + describe(o.padding));
-  // 2^28 weights (1 GiB) is far beyond any network here: a bigger request is a corrupt file.
-  require(o.kernel.h <= 4096 && o.kernel.w <= 4096 && o.in_channels <= 65536 && o.out_channels <= 65536 &&
-              o.out_channels * o.in_channels * o.kernel.h * o.kernel.w <= (int64_t{1} << 28),
-          "conv2d " + std::to_string(o.in_channels) + " -> " + std::to_string(o.out_channels) + " with kernel " +
-              describe(o.kernel) + " is implausibly large");
+  require_layer_weights({o.out_channels, o.in_channels, o.kernel.h, o.kernel.w},
+                        "conv2d " + std::to_string(o.in_channels) + " -> " + std::to_string(o.out_channels) + " with kernel " +
+                            describe(o.kernel));
   if (!o.init.empty()) parse_initializer(o.init);
   const Shape weight_shape{o.out_channels, o.in_channels, o.kernel.h, o.kernel.w};
   weight_ = Tensor(weight_shape);

@@ -22,9 +22,8 @@ Dense::Dense(DenseOptions options) : options_(options) {
   require(options.in > 0 && options.out > 0,
           "dense layer needs positive sizes, got in=" + std::to_string(options.in) +
               " out=" + std::to_string(options.out));
-  // 2^30 weights (4 GiB) is far beyond any network here: a bigger request is a corrupt file.
-  require(options.in <= (int64_t{1} << 30) / options.out,
-          "dense layer " + std::to_string(options.in) + " -> " + std::to_string(options.out) + " is implausibly large");
+  require_layer_weights({options.out, options.in},
+                        "dense layer " + std::to_string(options.in) + " -> " + std::to_string(options.out));
   if (!options.init.empty()) parse_initializer(options.init);  // an unknown name fails here, not at training
   sparse_input_ = std::make_unique<sparse::SparseBatch>();
   weight_ = Tensor({options.out, options.in});

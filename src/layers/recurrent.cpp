@@ -144,9 +144,11 @@ Recurrent::Recurrent(RecurrentOptions options) : options_(options) {
   require(options.in > 0 && options.hidden > 0, name + " layer needs positive sizes, got in=" +
                                                     std::to_string(options.in) + " hidden=" +
                                                     std::to_string(options.hidden));
-  require(options.hidden <= (int64_t{1} << 16) && options.in <= (int64_t{1} << 24),
-          name + " layer " + std::to_string(options.in) + " -> " + std::to_string(options.hidden) +
-              " is implausibly large");
+  // Each size alone within the limit, so the sums and products below cannot overflow.
+  const std::string sizes = name + " layer " + std::to_string(options.in) + " -> " + std::to_string(options.hidden);
+  require_layer_weights({options.in}, sizes);
+  require_layer_weights({options.hidden}, sizes);
+  require_layer_weights({gates() * options.hidden, options.in + options.hidden}, sizes);
   require(options.bptt >= 0, name + " layer: bptt must be 0 (full) or a positive window, got " +
                                  std::to_string(options.bptt));
   const ActivationKind f = options.activation;

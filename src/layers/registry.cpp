@@ -1,4 +1,6 @@
 // The layer registry: type name -> factory, filled by each layer's source file at start-up.
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "neurite/error.h"
@@ -35,15 +37,41 @@ std::vector<std::string> layer_types() {
   return types;
 }
 
+void require_layer_weights(std::initializer_list<int64_t> factors, const std::string& what) {
+  int64_t weights = 1;
+  bool over = false;
+  for (const int64_t f : factors) {
+    over = over || f > kMaxLayerWeights / std::max<int64_t>(weights, 1);  // before the product could overflow
+    if (!over) weights *= f;
+  }
+  if (over || weights > kMaxLayerWeights) {
+    std::string count;
+    for (const int64_t f : factors) count += (count.empty() ? "" : " x ") + std::to_string(f);
+    throw Error(what + " would hold " + count + " weights, over the limit of " + std::to_string(kMaxLayerWeights) +
+                " (kMaxLayerWeights)");
+  }
+}
+
 int64_t input_features(const Shape& input, const std::string& layer) {
   if (input.size() == 1 || input.size() == 2) return input.back();
   throw Error("takes a flat input, but the layers before it give " + to_string(input) +
               (input.size() > 2 && layer == "dense" ? " (put a flatten layer before it)" : ""));
 }
 
+// A layer's options are sizes and small rates: a number that is not finite or beyond 2^53 is a
+// corrupt file, and a factory converting it to an integer would be undefined behaviour.
+void require_plausible_numbers(const nlohmann::json& config) {
+  constexpr double kLargestExact = 9007199254740992.0;  // 2^53
+  for (const auto& [key, value] : config.items())
+    for (const nlohmann::json& v : value.is_array() ? value : nlohmann::json::array({value}))
+      if (v.is_number_float() && !(std::abs(v.get<double>()) <= kLargestExact))
+        throw Error("option \"" + key + "\" is " + v.dump() + ", out of range");
+}
+
 LayerPtr make_layer(const nlohmann::json& config, const Shape& input) {
   require(config.is_object() && config.contains("type") && config["type"].is_string(),
-          "layer description without a \"type\": " + config.dump());
+          "layer description without a \"type\": " + config.dump().substr(0, 200));
+  require_plausible_numbers(config);
   const std::string type = config["type"];
   const auto found = factories().find(type);
   if (found == factories().end()) throw Error("unknown layer type '" + type + "' (expected one of " + known_types() + ")");

@@ -3,6 +3,7 @@
 // A network keeps each layer's input x and output y, so backward receives both and a layer
 // caches only what it cannot recompute from them.
 #pragma once
+#include <initializer_list>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -75,6 +76,20 @@ LayerPtr make_layer(const nlohmann::json& config, const Shape& input = {});
 using LayerFactory = LayerPtr (*)(const nlohmann::json& config, const Shape& input);
 bool register_layer(const std::string& type, LayerFactory factory);
 std::vector<std::string> layer_types();  // sorted
+
+// Limits that let a model file or spec be refused before anything is allocated: a few hundred
+// bytes of JSON can describe layers that would need terabytes. Both are far beyond any network
+// neurite trains on a CPU (seed 001's CNN: 157,000 weights, 11,520 values per sample).
+//
+// The most weights one layer may hold: 2^27 floats, 512 MiB (and as much again for gradients);
+// VGG-16's largest layer has 103 million.
+inline constexpr int64_t kMaxLayerWeights = int64_t{1} << 27;
+// The most values one layer may output for one sample: 2^26 floats, 256 MiB.
+inline constexpr int64_t kMaxSampleValues = int64_t{1} << 26;
+
+// Throws "<what> would hold N weights, over the limit of 268435456 (kMaxLayerWeights)" when the
+// product of `factors` (each positive) exceeds kMaxLayerWeights; the product cannot overflow.
+void require_layer_weights(std::initializer_list<int64_t> factors, const std::string& what);
 
 // The size of the input's last axis, for layers that take flat features (F) or sequences
 // (T, F); throws naming `layer` for any other input.
