@@ -17,6 +17,9 @@ Network::Network(Shape sample_input_shape, InitOptions init)
       init_rng_(init.seed, /*stream=*/0) {
   require(!input_shape_.empty() && element_count(input_shape_) > 0,
           "network input shape must be non-empty, got " + to_string(input_shape_));
+  require(element_count(input_shape_) <= kMaxSampleValues,
+          "network input " + to_string(input_shape_) + " is over the limit of " + std::to_string(kMaxSampleValues) +
+              " values per sample (kMaxSampleValues)");
   acts_.resize(1);
   grads_.resize(1);
 }

@@ -104,7 +104,10 @@ TEST(HostileInputs, HugeLayersAreRefusedBeforeAllocating) {
                         "spec_conv_2GiB.json: layer 0 (conv2d): conv2d 1 -> 65536 with kernel 64x64 would hold");
   expect_one_line_error("train --model " + hostile("spec_lstm_huge_bad_alloc.json"),
                         "spec_lstm_huge_bad_alloc.json: layer 0 (lstm): lstm layer 28 -> 65536 would hold");
-  expect_one_line_error("train --model " + hostile("spec_conv_padding_overflow.json"), "spec_conv_padding_overflow.json");
+  // Twice the padding overflowed int64 (UBSan: signed integer overflow).
+  expect_one_line_error("train --model " + hostile("spec_conv_padding_overflow.json"),
+                        "spec_conv_padding_overflow.json: layer 0 (conv2d): conv2d padding 4611686018427387904x4611686018427387904 "
+                        "is over the limit of 67108864 (kMaxSampleValues)");
   // 1e300 converted to an integer was undefined behaviour (it came out as -2^63).
   expect_one_line_error("train --model " + hostile("spec_dense_in_1e300.json"),
                         "spec_dense_in_1e300.json: layer 0 (dense): option \"in\" is 1e+300, out of range");

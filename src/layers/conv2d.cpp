@@ -28,6 +28,11 @@ Conv2d::Conv2d(Conv2dOptions options) : options_(options) {
   require(o.kernel.h > 0 && o.kernel.w > 0, "conv2d kernel must be positive, got " + describe(o.kernel));
   require(o.stride.h > 0 && o.stride.w > 0, "conv2d stride must be positive, got " + describe(o.stride));
   require(o.padding.h >= 0 && o.padding.w >= 0, "conv2d padding must not be negative, got " + describe(o.padding));
+  // Inputs and outputs hold at most kMaxSampleValues per sample, so a larger padding can never
+  // fit; bounding it also keeps the padded size from overflowing.
+  require(o.padding.h <= kMaxSampleValues && o.padding.w <= kMaxSampleValues,
+          "conv2d padding " + describe(o.padding) + " is over the limit of " + std::to_string(kMaxSampleValues) +
+              " (kMaxSampleValues)");
   require_layer_weights({o.out_channels, o.in_channels, o.kernel.h, o.kernel.w},
                         "conv2d " + std::to_string(o.in_channels) + " -> " + std::to_string(o.out_channels) + " with kernel " +
                             describe(o.kernel));
