@@ -113,6 +113,15 @@ TEST(HostileInputs, HugeLayersAreRefusedBeforeAllocating) {
                         "spec_dense_in_1e300.json: layer 0 (dense): option \"in\" is 1e+300, out of range");
 }
 
+// A checkpoint's state with numbers out of range: 1e300 converted to int came out as
+// -2147483648 (undefined behaviour); the fuzzer's checkpoint also holds NaN weights.
+TEST(HostileInputs, CheckpointStateNumbersAreChecked) {
+  expect_one_line_error("train --resume " + hostile("ckpt_next_epoch_1e300.safetensors"),
+                        "ckpt_next_epoch_1e300.safetensors: \"next_epoch\" must be a whole number from -2147483648 to "
+                        "2147483647, got 1e+300");
+  expect_one_line_error("train --resume " + hostile("ckpt_fuzzer_found_float_to_uint.safetensors"), "holds NaN");
+}
+
 // An image that is not a regular file: before, a folder gave "internal error: basic_filebuf::
 // underflow", a FIFO blocked for ever and /dev/zero was read until memory ran out.
 TEST(HostileInputs, ImagesMustBeRegularFiles) {
