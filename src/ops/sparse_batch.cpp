@@ -68,7 +68,8 @@ bool compress(const float* x, int64_t rows, int64_t cols, int64_t max_nonzeros, 
   for (int64_t r = 0; r < rows; ++r) {
     make_room(out.scratch, count + cols);
     count = scan_row(x, r, cols, out.scratch, count);
-    if (count > max_nonzeros) return false;
+    // A dense batch is given up on early: as soon as the rows so far hold twice their share.
+    if (count > max_nonzeros || count > 2 * max_nonzeros * (r + 1) / rows) return false;
   }
   out.rows = rows;
   out.cols = cols;

@@ -33,7 +33,9 @@ struct SparseBatch {
 };
 
 // Fills `out` with the nonzero entries of x when there are at most `max_nonzeros` of them and
-// returns true; returns false (leaving `out` unspecified) as soon as there are more.
+// returns true. Returns false (leaving `out` unspecified) as soon as there are more, or as soon
+// as the rows read so far hold more than twice their share of them: a dense batch costs about
+// one row's scan.
 bool compress(const float* x, int64_t rows, int64_t cols, int64_t max_nonzeros, SparseBatch& out);
 
 // y (rows x out) = beta * y + x W^T, W stored (out x x.cols) as a dense layer keeps it.
