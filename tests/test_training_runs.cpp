@@ -61,6 +61,13 @@ TEST_F(TrainingRuns, KilledAnywhereAndResumedEndsBitIdentical) {
   ASSERT_EQ(straight.exit_code, 0) << straight.output;
 
   const std::string checkpoint = dir_ + "/checkpoint.safetensors";
+  // The first run is killed once its first checkpoint exists: how long that takes depends on the
+  // build (under the sanitizers about 2 s, longer than any delay below). The later runs resume
+  // and are killed at the delays, wherever in an epoch or a save they fall.
+  const pid_t first = start_cli(run + " --checkpoint-dir " + dir_, dir_ + "/out.txt");
+  for (int waited_ms = 0; !fs::exists(checkpoint) && waited_ms < 120000; waited_ms += 10)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  kill_after(first, std::chrono::milliseconds(0));
   int resumed = 0;
   for (int delay_ms : {700, 1300, 900, 1600, 500}) {
     const std::string args = fs::exists(checkpoint) ? "train --resume " + checkpoint + " --threads 1 --data " + data_ : run;
