@@ -23,9 +23,6 @@ std::array<float, 256> pixel_table(InputScale scale) {
   return table;
 }
 
-constexpr int64_t kCacheLine = 64;
-constexpr std::size_t kPrefetchAhead = 2;  // samples
-
 // Copies one sample's inputs to `out` as floats.
 class RowReader {
  public:
@@ -33,14 +30,6 @@ class RowReader {
     if (holds_pixels(d)) table_ = pixel_table(d.scale);
   }
   int64_t row_size() const { return row_; }
-  // Asks for a sample's row ahead of its copy: rows in shuffled order are far apart in memory,
-  // and each one's cache misses would otherwise be waited for one after another.
-  void prefetch(int64_t sample) const {
-    const char* begin = holds_pixels(d_) ? reinterpret_cast<const char*>(d_.pixels.data() + sample * row_)
-                                         : reinterpret_cast<const char*>(d_.inputs.data() + sample * row_);
-    const int64_t bytes = row_ * (holds_pixels(d_) ? 1 : static_cast<int64_t>(sizeof(float)));
-    for (int64_t offset = 0; offset < bytes; offset += kCacheLine) __builtin_prefetch(begin + offset);
-  }
   void copy(int64_t sample, float* out) const {
     if (!holds_pixels(d_)) {
       std::copy_n(d_.inputs.data() + sample * row_, row_, out);
@@ -104,7 +93,6 @@ void Dataset::gather(std::span<const int64_t> rows, Tensor& inputs_out, Tensor& 
   const RowReader reader(*this);
   for (int64_t r = 0; r < n; ++r) {
     const int64_t src = rows[static_cast<std::size_t>(r)];
-    if (static_cast<std::size_t>(r) + kPrefetchAhead < rows.size()) reader.prefetch(rows[static_cast<std::size_t>(r) + kPrefetchAhead]);
     reader.copy(src, inputs_out.data() + r * reader.row_size());
     std::copy_n(targets.data() + src * target_row, target_row, targets_out.data() + r * target_row);
   }
