@@ -1,6 +1,7 @@
 // neurite: the command-line tool. main only builds the subcommands and turns any error into one
 // line on stderr and a non-zero exit.
 #include <cstdio>
+#include <filesystem>
 
 #include "commands.h"
 #include "neurite/error.h"
@@ -38,6 +39,10 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const neurite::Error& e) {
     std::fprintf(stderr, "neurite: error: %s\n", e.what());
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the system refuses (a link loop, a forbidden folder) is bad input, said in one line.
+    std::fprintf(stderr, "neurite: error: %s: %s\n", e.path1().c_str(), e.code().message().c_str());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "neurite: internal error: %s\n", e.what());

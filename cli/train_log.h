@@ -18,7 +18,7 @@ class TrainingLogWriter {
 
   // Starts the log afresh with the "start" record and, for a resumed run, the epochs the
   // checkpoint already holds (written atomically, so records a killed run wrote after its last
-  // checkpoint disappear), then keeps it open for appending.
+  // checkpoint disappear), then keeps it open for appending, locked (flock) until the process ends.
   void open(const std::string& path, const nlohmann::json& start, const std::vector<nlohmann::json>& earlier);
   // Appends one record (its "type" is set here) and flushes it: a reader sees whole lines.
   void write(const std::string& type, nlohmann::json record);

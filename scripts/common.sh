@@ -4,7 +4,7 @@
 NEURITE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NEURITE_PACKAGES=(build-essential cmake pkg-config libopenblas-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev
-  libcpp-httplib-dev libzip-dev)
+  libcpp-httplib-dev libzip-dev clang libclang-rt-dev)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -117,6 +117,19 @@ build_neurite() {
   shift
   cmake -S "$NEURITE_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   cmake --build "$dir" -j "$(nproc)"
+}
+
+# The sanitizer build (AddressSanitizer + UndefinedBehaviorSanitizer) is made with clang, so that
+# its objects also carry libFuzzer's coverage and the fuzz targets (fuzz/) link against them: one
+# build serves the sanitized tests and the fuzzing. A folder configured with another compiler is
+# started afresh (CMake cannot switch compilers in place).
+SANITIZE_DIR="$NEURITE_ROOT/build-sanitize"
+build_sanitized() {
+  if [[ -f "$SANITIZE_DIR/CMakeCache.txt" ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang++' "$SANITIZE_DIR/CMakeCache.txt"; then
+    rm -rf "$SANITIZE_DIR"
+  fi
+  CC=clang CXX=clang++ build_neurite "$SANITIZE_DIR" -DNEURITE_SANITIZE=ON -DNEURITE_FUZZ=ON -DNEURITE_TESTS=ON \
+    -DNEURITE_BENCH=OFF
 }
 
 # Three tables from the npm package vega-datasets (the data of Vega's examples), for the tests of

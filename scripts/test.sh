@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite: every unit, the seeds' reproductions, gradient checks, bad input, and the
 # end-to-end runs on the real MNIST files (label "slow"); then the fast tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Installs what is missing and builds first.
+# AddressSanitizer + UndefinedBehaviorSanitizer, with every fuzz target for 30 s. Installs what is
+# missing and builds first.
 #   scripts/test.sh            everything
 #   scripts/test.sh -LE slow   skip the slow end-to-end tests (any ctest arguments pass through)
 set -euo pipefail
@@ -22,7 +23,8 @@ echo "== build (Release) and test"
 build_neurite "$NEURITE_ROOT/build" -DNEURITE_TESTS=ON -DNEURITE_BENCH=ON
 ctest --test-dir "$NEURITE_ROOT/build" --no-tests=error --output-on-failure -j "$(nproc)" "$@"
 
-echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer and test (fast tests)"
-build_neurite "$NEURITE_ROOT/build-sanitize" -DNEURITE_SANITIZE=ON -DNEURITE_TESTS=ON -DNEURITE_BENCH=OFF
+echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer (clang) and test (fast tests, fuzzing)"
+# The fuzz targets run 30 s each here (label "fuzz"); scripts/fuzz.sh runs them longer.
+build_sanitized
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir "$NEURITE_ROOT/build-sanitize" --no-tests=error --output-on-failure -j "$(nproc)" -LE slow
+  ctest --test-dir "$SANITIZE_DIR" --no-tests=error --output-on-failure -j "$(nproc)" -LE slow

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "neurite/error.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -151,7 +152,7 @@ std::unique_ptr<Cost> make_cost(const std::string& name) {
 namespace {
 const nlohmann::json* last_layer(const nlohmann::json& architecture) {
   require(architecture.is_object() && architecture.contains("layers") && architecture["layers"].is_array(),
-          "architecture needs a \"layers\" list: " + architecture.dump());
+          "architecture needs a \"layers\" list: " + quoted_prefix(architecture));
   const nlohmann::json& layers = architecture["layers"];
   return layers.empty() ? nullptr : &layers.back();
 }

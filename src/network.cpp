@@ -7,6 +7,7 @@
 #include "neurite/layers/activation.h"
 #include "neurite/layers/dense.h"
 #include "neurite/layers/dropout.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -183,12 +184,12 @@ nlohmann::json Network::architecture() const {
 Network Network::from_architecture(const nlohmann::json& architecture, InitOptions init) {
   require(architecture.is_object() && architecture.contains("input") &&
               architecture.contains("layers") && architecture["layers"].is_array(),
-          "architecture needs \"input\" and \"layers\": " + architecture.dump());
+          "architecture needs \"input\" and \"layers\": " + quoted_prefix(architecture));
   Shape input;
   try {
     input = architecture["input"].get<Shape>();
   } catch (const nlohmann::json::exception&) {
-    throw Error("architecture \"input\" must be a list of sizes, got " + architecture["input"].dump());
+    throw Error("architecture \"input\" must be a list of sizes, got " + quoted_prefix(architecture["input"]));
   }
   Network net(input, init);
   for (const auto& config : architecture["layers"]) net.add(config);

@@ -20,6 +20,7 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::string& first_line() const { return first_line_; }
   // Sends `signal` and waits for the exit; the exit code, or -1 (no exit in time, or a signal).
   int stop(int signal, std::chrono::seconds timeout = std::chrono::seconds(20));

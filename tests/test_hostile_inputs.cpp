@@ -9,7 +9,9 @@
 #include <string>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "neurite/data/idx.h"
 #include "neurite/io/json_input.h"
 #include "neurite/io/model_file.h"
 #include "serve_support.h"
@@ -138,6 +140,73 @@ TEST(HostileInputs, ImagesMustBeRegularFiles) {
     expect_one_line_error("inspect " + model + " --image " + image + " --out " + dir + "/inside",
                           image + ": cannot open: not a regular file");
   }
+}
+
+// Numbers out of range in a spec or a training log: before, 1e300 or 2^63 - 1 converted to an
+// integer (undefined behaviour), and confusion counts whose sums overflowed int64.
+TEST(HostileInputs, OutOfRangeNumbersInSpecsAndLogsAreNamed) {
+  expect_one_line_error("train --model " + hostile("spec_epochs_1e300.json"),
+                        "spec_epochs_1e300.json: epochs must be a whole number, got 1e+300");
+  const std::string out = testing::temp_dir() + "/charts";
+  expect_one_line_error("plot " + hostile("log_best_epoch_1e300.jsonl") + " --out " + out,
+                        "log_best_epoch_1e300.jsonl:2: \"best_epoch\" is not a whole number from -1 to 2147483647");
+  expect_one_line_error("plot " + hostile("log_epoch_int64_max.jsonl") + " --out " + out,
+                        "log_epoch_int64_max.jsonl:1: \"epoch\" is not a whole number from -1 to 2147483647");
+  expect_one_line_error("plot " + hostile("log_confusion_int64_overflow.jsonl") + " --out " + out,
+                        "log_confusion_int64_overflow.jsonl:1: \"confusion\" counts add up to more than 2^53");
+}
+
+// Zero images of 2^32 - 1 x 2^32 - 1 pixels (the fuzzer's input: a mode byte, the images file's
+// length in two bytes, little-endian, then the images and labels files): before, accepted, and
+// the sample size overflowed downstream.
+TEST(HostileInputs, IdxShapesAreBoundedEvenWithZeroItems) {
+  const std::string bytes = contents(hostile("idx_zero_images_huge_dims.bin"));
+  const std::size_t images = static_cast<uint8_t>(bytes[1]) | static_cast<std::size_t>(static_cast<uint8_t>(bytes[2])) << 8;
+  const std::string dir = testing::temp_dir();
+  std::ofstream(dir + "/t10k-images-idx3-ubyte", std::ios::binary) << bytes.substr(3, images);
+  std::ofstream(dir + "/t10k-labels-idx1-ubyte", std::ios::binary) << bytes.substr(3 + images);
+  EXPECT_THROW(
+      {
+        try {
+          read_idx_array(dir + "/t10k-images-idx3-ubyte");
+        } catch (const Error& e) {
+          EXPECT_NE(std::string(e.what()).find("IDX dimensions are implausibly large (over 2^32 elements)"),
+                    std::string::npos) << e.what();
+          throw;
+        }
+      },
+      Error);
+}
+
+// 2 MB of gzip that expands to 2.2 GB: before, read whole. Now decompression stops at 1 GiB.
+TEST(HostileInputs, GzipBombStopsAtTheDecompressedLimit) {
+  const std::string bomb = hostile("gzbomb_folder/t10k-images-idx3-ubyte.gz");
+  try {
+    read_idx(bomb, 3);
+    ADD_FAILURE() << "the bomb was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), bomb + ": expands to more than 1024 MiB (kMaxDecompressedBytes); not read");
+  }
+}
+
+// Paths the system refuses: before, "internal error: filesystem error: ... Too many levels of
+// symbolic links".
+TEST(HostileInputs, SymbolicLinkLoopsAreNamed) {
+  const std::string dir = testing::temp_dir();
+  const std::string loop = dir + "/loop";
+  ASSERT_EQ(symlink(loop.c_str(), loop.c_str()), 0);
+  expect_one_line_error("train --epochs 1 --data " + loop, loop + ": Too many levels of symbolic links");
+  expect_one_line_error("train --epochs 1 --data " + loop + "/table.csv", "Too many levels of symbolic links");
+}
+
+// A JSON value an error quotes is cut short: before, a nested value made a line of 200 KB.
+TEST(HostileInputs, ErrorsQuoteAShortPrefixOfAJsonValue) {
+  const std::string dir = testing::temp_dir();
+  std::ofstream(dir + "/spec.json") << "{\"layers\": [{\"type\": \"dense\", \"out\": 10}], \"training\": {\"epochs\": \"" +
+                                          std::string(100000, 'x') + "\"}}";
+  const testing::CommandResult r = testing::run_cli("train --model " + dir + "/spec.json");
+  expect_one_line_error(r, "epochs must be a whole number, got \"xxxx");
+  EXPECT_LT(r.output.size(), 400u) << r.output.substr(0, 400);
 }
 
 // Before, one 200 KB POST killed the whole server.

@@ -244,8 +244,8 @@ TEST(Registry, ConfigRoundTrip) {
     EXPECT_EQ(layer->config(), config);
     EXPECT_EQ(layer->type(), config["type"]);
   }
-  auto* dense = dynamic_cast<Dense*>(make_layer(configs[1]).get());
-  ASSERT_NE(dense, nullptr);
+  const LayerPtr made = make_layer(configs[1]);
+  EXPECT_NE(dynamic_cast<Dense*>(made.get()), nullptr);
   // "bias" is optional and defaults to true
   const LayerPtr defaulted = make_layer({{"type", "dense"}, {"in", 3}, {"out", 2}});
   EXPECT_EQ(defaulted->parameters().size(), 2u);

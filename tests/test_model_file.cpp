@@ -249,7 +249,9 @@ TEST(ModelFile, MetadataOfTheWrongTypeIsRefusedNamingTheFile) {
   const std::vector<std::pair<std::string, nlohmann::json>> cases = {
       {"scale", 3}, {"scale", "huge"}, {"targets", "x"}, {"targets", {0.9, 0.1}}, {"targets", {1}},
       {"cost", "hinge"}, {"cost", 2}, {"class_names", "abc"}, {"task", nullptr}};
-  for (const auto& [key, value] : cases) {
+  for (const auto& c : cases) {
+    const std::string& key = c.first;  // named, not bound: clang 14 cannot capture a binding
+    const nlohmann::json& value = c.second;
     const std::string path = edited_model(dir, "bad-" + key + std::to_string(value.dump().size()),
                                           [&](SafetensorsFile&, nlohmann::json& d) { d["training"][key] = value; });
     const std::string msg = load_error(path);

@@ -205,7 +205,7 @@ TEST(Optimizers, RejectsEachBadOptionWithItsValue) {
       {{.kind = AdamWOptions{.weight_decay = -0.01}}, "weight_decay must be non-negative, got -0.01"},
       {{.kind = RmsPropOptions{.alpha = 1}}, "alpha must be in [0, 1), got 1"},
   };
-  for (const auto& [options, message] : cases) EXPECT_EQ(error_of([&] { make_optimizer(options); }), message);
+  for (const auto& c : cases) EXPECT_EQ(error_of([&] { make_optimizer(c.first); }), c.second);
 }
 
 // ---- checkpoint state ----

@@ -138,7 +138,7 @@ TEST(RateSchedule, RejectsBadValues) {
       {CosineSchedule{.cosine_epochs = -1}, "cosine_epochs must be non-negative, got -1"},
       {CosineSchedule{.cosine_min_rate = 0.2}, "cosine_min_rate must be in [0, 0.1] (the base rate), got 0.2"},
   };
-  for (const auto& [options, message] : cases) EXPECT_EQ(error_of([&] { RateSchedule(options, 0.1, 10); }), message);
+  for (const auto& c : cases) EXPECT_EQ(error_of([&] { RateSchedule(c.first, 0.1, 10); }), c.second);
   EXPECT_EQ(error_of([] { RateSchedule({}, 0, 10); }), "learning rate must be positive, got 0");
   EXPECT_EQ(error_of([] { RateSchedule({}, 0.1, 0); }), "epochs must be positive, got 0");
   RateSchedule schedule({}, 0.1, 10);

@@ -235,7 +235,7 @@ TEST(Source, SplitIsSeededStratifiedAndCoversEveryRowOnce) {
   // and of the validation set within one of validation_split x what the test split left.
   const std::map<int32_t, int> counts = {{0, 100}, {1, 60}, {2, 40}};
   for (const auto& [label, count] : counts) {
-    const auto in = [&](const Dataset& d) { return std::count(d.labels.begin(), d.labels.end(), label); };
+    const auto in = [&, label = label](const Dataset& d) { return std::count(d.labels.begin(), d.labels.end(), label); };
     EXPECT_LE(std::abs(static_cast<double>(in(one.test)) - 0.25 * count), 1.0) << "class " << label;
     const double left = static_cast<double>(count - in(one.test));
     EXPECT_LE(std::abs(static_cast<double>(in(one.validation)) - 0.2 * left), 1.0) << "class " << label;

@@ -54,7 +54,7 @@ std::string named(const char* key, const char* where) { return std::string(where
 
 std::string string_field(const nlohmann::json& j, const char* key, const char* where) {
   const nlohmann::json& v = field(j, key, where);
-  if (!v.is_string()) throw HttpError(400, named(key, where) + " must be a string, got " + v.dump());
+  if (!v.is_string()) throw HttpError(400, named(key, where) + " must be a string, got " + quoted_prefix(v));
   return v.get<std::string>();
 }
 
@@ -64,7 +64,7 @@ int64_t integer_field(const nlohmann::json& j, const char* key, const char* wher
   const nlohmann::json& v = field(j, key, where);
   if (!v.is_number_integer() || v.get<int64_t>() < lo || v.get<int64_t>() > hi)
     throw HttpError(400, named(key, where) + " must be an integer from " + std::to_string(lo) + " to " +
-                             std::to_string(hi) + ", got " + v.dump());
+                             std::to_string(hi) + ", got " + quoted_prefix(v));
   return v.get<int64_t>();
 }
 
@@ -72,7 +72,7 @@ double positive_field(const nlohmann::json& j, const char* key, const char* wher
   if (fallback && !j.contains(key)) return *fallback;
   const nlohmann::json& v = field(j, key, where);
   if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0)
-    throw HttpError(400, named(key, where) + " must be a number above 0, got " + v.dump());
+    throw HttpError(400, named(key, where) + " must be a number above 0, got " + quoted_prefix(v));
   return v.get<double>();
 }
 
@@ -86,7 +86,7 @@ std::vector<uint8_t> pixels_field(const nlohmann::json& j, const char* key, cons
     const nlohmann::json& p = v[i];
     if (!p.is_number() || !(p.get<double>() >= 0 && p.get<double>() <= 255))
       throw HttpError(400, named(key, where) + "[" + std::to_string(i) + "] must be a number from 0 to 255, got " +
-                               p.dump());
+                               quoted_prefix(p));
     pixels[i] = static_cast<uint8_t>(std::lround(p.get<double>()));
   }
   return pixels;

@@ -60,8 +60,7 @@ void send_png(httplib::Response& res, const std::vector<uint8_t>& png) {
 PageServer::PageServer(ServeOptions options) : options_(std::move(options)) {
   for (const std::string& path : options_.models) models_.add(model_name_from_path(path), "file", load_model(path));
   load_page_files();
-  const int threads = options_.threads;
-  server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  // Each connection has a thread of its own, and each request a deadline (http_server.h).
   server_.set_payload_max_length(kMaxBody);
   // Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
   // body until the client acknowledges the headers, which it delays by up to 40 ms.
@@ -73,7 +72,6 @@ PageServer::PageServer(ServeOptions options) : options_(std::move(options)) {
     httplib::default_socket_options(sock);
     listen_socket_ = sock;
   });
-  server_.set_read_timeout(10, 0);
   server_.set_write_timeout(10, 0);
   add_routes();
   for (const std::string& log : options_.watch_logs) runs_.watch_log(log);
@@ -106,9 +104,7 @@ int PageServer::bind() {
 
 void PageServer::run() { server_.listen_after_bind(); }
 
-void PageServer::stop() {
-  server_.stop();
-}
+void PageServer::stop() { server_.stop_all(); }
 
 void PageServer::require_mnist_file(const std::string& file, const std::string& which) const {
   const fs::path path = fs::path(options_.mnist_dir) / file;
@@ -254,7 +250,7 @@ void PageServer::add_model_routes() {
     send_json(res, {{"matrix", matrix}, {"classes", classes}, {"correct", correct}, {"total", r.predicted.size()}});
   });
 
-  get(R"(/api/models/([^/]+)/gallery)", [this, test_results](const httplib::Request& req, httplib::Response& res) {
+  get(R"(/api/models/([^/]+)/gallery)", [test_results](const httplib::Request& req, httplib::Response& res) {
     const auto query = [&](const char* key, int64_t lo, int64_t hi, std::optional<int64_t> fallback) {
       if (!req.has_param(key)) {
         if (fallback) return *fallback;
@@ -288,7 +284,32 @@ void PageServer::add_model_routes() {
   });
 }
 
+namespace {
+// Each .json file's name, size and time of change: when this changes, so may the specs.
+std::string specs_signature(const std::string& dir) {
+  std::string signature;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    if (entry.path().extension() != ".json") continue;
+    std::error_code ignored;
+    signature += entry.path().filename().string() + " " + std::to_string(entry.file_size(ignored)) + " " +
+                 std::to_string(entry.last_write_time(ignored).time_since_epoch().count()) + "\n";
+  }
+  return signature;
+}
+}  // namespace
+
 nlohmann::json PageServer::spec_list() const {
+  const std::string signature = specs_signature(options_.specs_dir);
+  std::lock_guard lock(specs_mutex_);
+  if (specs_.is_null() || signature != specs_signature_) {
+    specs_ = read_spec_list();
+    specs_signature_ = signature;
+  }
+  return specs_;
+}
+
+nlohmann::json PageServer::read_spec_list() const {
   nlohmann::json specs = nlohmann::json::array();
   std::vector<fs::path> files;
   std::error_code error;

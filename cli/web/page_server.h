@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "http_server.h"
 #include "model_store.h"
 #include "runs.h"
 
@@ -21,7 +22,6 @@ struct ServeOptions {
   std::string specs_dir = "models"; // specs the page can train
   std::string mnist_dir = "data/mnist";
   std::vector<std::string> watch_logs;  // CLI training logs to follow
-  int threads = 16;                 // HTTP worker threads
 };
 
 constexpr std::size_t kMaxBody = 4 << 20;  // 4 MiB: a 1024x1024 drawing as JSON fits
@@ -44,7 +44,8 @@ class PageServer {
   void add_model_routes();
   void add_run_routes();
   void add_static_routes();
-  nlohmann::json spec_list() const;
+  nlohmann::json spec_list() const;  // kept until a file in the specs folder changes
+  nlohmann::json read_spec_list() const;
   std::string spec_path(const std::string& name) const;  // 404 when unknown
   std::shared_ptr<ServedModel> model(const std::string& name) const;  // 404 when unknown
   std::shared_ptr<Run> run_of(const std::string& id) const;           // 404 when unknown
@@ -54,11 +55,16 @@ class PageServer {
   void require_mnist_file(const std::string& file, const std::string& which) const;
 
   ServeOptions options_;
-  httplib::Server server_;
+  HttpServer server_;
   ModelStore models_;
   RunStore runs_;
   std::map<std::string, StaticFile> files_;  // URL path -> file
   socket_t listen_socket_ = -1;
+  // Checking a spec builds its network: reading the shipped ones took a quarter of a second of
+  // processor time, for every GET /api/specs and POST /api/runs.
+  mutable std::mutex specs_mutex_;
+  mutable std::string specs_signature_;  // the specs folder's .json files, sizes and times
+  mutable nlohmann::json specs_;
   std::mutex test_images_mutex_;
   std::vector<uint8_t> test_images_;
   // Every (method, path pattern) routed, to answer 405 rather than 404 for a wrong method.

@@ -1,5 +1,10 @@
 #include "runs.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -37,6 +42,29 @@ nlohmann::json epoch_event(const EpochResult& r) {
 }
 
 bool is_final(const std::string& state) { return state == "finished" || state == "stopped" || state == "failed"; }
+
+// What a watched log holds past `offset`, and whether its training had ended before it was read.
+// `neurite train --log` holds a lock on its log until its process ends, however it ends
+// (cli/train_log.cpp); asked on the file that is then read, a writer gone by then wrote all it
+// ever will. A file system without locks answers with an error: the training is taken to run on.
+struct LogChunk {
+  std::string bytes;
+  bool writer_gone = false;
+};
+LogChunk read_log_from(const std::string& path, std::uintmax_t offset) {
+  LogChunk chunk;
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return chunk;  // not written yet
+  chunk.writer_gone = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && static_cast<std::uintmax_t>(info.st_size) > offset) {
+    chunk.bytes.resize(static_cast<std::size_t>(static_cast<std::uintmax_t>(info.st_size) - offset));
+    const ssize_t n = ::pread(fd, chunk.bytes.data(), chunk.bytes.size(), static_cast<off_t>(offset));
+    chunk.bytes.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  }
+  ::close(fd);
+  return chunk;
+}
 
 }  // namespace
 
@@ -306,24 +334,20 @@ void LogRun::watch_thread() {
   std::unique_lock lock(mutex_);
   while (!quit_) {
     lock.unlock();
-    std::error_code error;
-    const std::uintmax_t size = std::filesystem::file_size(path_, error);
-    if (!error && size > offset) {
-      if (std::FILE* f = std::fopen(path_.c_str(), "rb")) {
-        std::string chunk(static_cast<std::size_t>(size - offset), '\0');
-        std::fseek(f, static_cast<long>(offset), SEEK_SET);
-        chunk.resize(std::fread(chunk.data(), 1, chunk.size(), f));
-        std::fclose(f);
-        offset += chunk.size();
-        pending += chunk;
-        for (std::size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
-          const std::string line = pending.substr(0, end);
-          const nlohmann::json record = json_too_deep(line) ? nlohmann::json() : nlohmann::json::parse(line, nullptr, false);
-          if (record.is_object()) read_record(record);  // other lines are skipped (docs/training-log.md)
-        }
-      }
+    const LogChunk chunk = read_log_from(path_, offset);
+    offset += chunk.bytes.size();
+    pending += chunk.bytes;
+    for (std::size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
+      const std::string line = pending.substr(0, end);
+      const nlohmann::json record = json_too_deep(line) ? nlohmann::json() : nlohmann::json::parse(line, nullptr, false);
+      if (record.is_object()) read_record(record);  // other lines are skipped (docs/training-log.md)
     }
     lock.lock();
+    if (chunk.writer_gone && state_locked() == "running") {  // started, never ended: killed or failed
+      lock.unlock();
+      finish("failed", path_ + ": the training ended without finishing its log (killed, or stopped by an error)", "");
+      lock.lock();
+    }
     if (is_final(state_locked())) break;
     wake_.wait_for(lock, kLogPollEvery, [&] { return quit_; });
   }

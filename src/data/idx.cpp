@@ -38,12 +38,15 @@ IdxHeader parse_header(const std::vector<uint8_t>& bytes, const std::string& pat
   require(bytes[0] == 0 && bytes[1] == 0, path + ": not an IDX file (bad magic number)");
   IdxHeader header{bytes[2], {}, 4 + 4 * std::size_t{bytes[3]}, 1};
   require(bytes.size() >= header.size, path + ": truncated IDX header");
+  // Checked before multiplying, with a zero dimension counted as one: two dimensions near 2^32
+  // would overflow the count, and zero images of 2^32 x 2^32 pixels are no more plausible than one.
+  int64_t extent = 1;
   for (int d = 0; d < bytes[3]; ++d) {
     const uint8_t* p = bytes.data() + 4 + 4 * d;
     const int64_t dim = (int64_t{p[0]} << 24) | (int64_t{p[1]} << 16) | (int64_t{p[2]} << 8) | p[3];
     header.dims.push_back(dim);
-    // Checked before multiplying: two dimensions near 2^32 would overflow the count.
-    require(dim == 0 || header.count <= kMaxElements / dim, path + ": IDX dimensions are implausibly large");
+    require(dim <= kMaxElements / extent, path + ": IDX dimensions are implausibly large (over 2^32 elements)");
+    extent *= std::max<int64_t>(dim, 1);
     header.count *= dim;
   }
   return header;
@@ -71,13 +74,21 @@ float idx_value(const uint8_t* p, const IdxType& type) {
   }
 }
 
+// Stops at kMaxDecompressedBytes: a few megabytes of gzip can expand without limit.
 std::vector<uint8_t> gunzip(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
   require(file != nullptr, path + ": cannot open");
   std::vector<uint8_t> out;
   uint8_t buffer[1 << 16];
   int n;
-  while ((n = gzread(file, buffer, sizeof buffer)) > 0) out.insert(out.end(), buffer, buffer + n);
+  while ((n = gzread(file, buffer, sizeof buffer)) > 0) {
+    if (out.size() + static_cast<std::size_t>(n) > kMaxDecompressedBytes) {
+      gzclose(file);
+      throw Error(path + ": expands to more than " + std::to_string(kMaxDecompressedBytes >> 20) +
+                  " MiB (kMaxDecompressedBytes); not read");
+    }
+    out.insert(out.end(), buffer, buffer + n);
+  }
   int err = Z_OK;
   const char* message = gzerror(file, &err);
   const bool failed = n < 0 || (err != Z_OK && err != Z_STREAM_END);

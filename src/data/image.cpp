@@ -19,10 +19,6 @@ namespace neurite {
 
 namespace {
 
-// Far above any picture a digit classifier needs; guards against a corrupt header asking for
-// gigabytes before a single pixel is read.
-constexpr int64_t kMaxPixels = int64_t{1} << 28;
-
 bool starts_with(const std::vector<uint8_t>& bytes, std::string_view magic) {
   return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin(),
                                                     [](char m, uint8_t b) { return static_cast<uint8_t>(m) == b; });
@@ -31,8 +27,9 @@ bool starts_with(const std::vector<uint8_t>& bytes, std::string_view magic) {
 void require_sane_size(int64_t width, int64_t height, const std::string& name) {
   require(width > 0 && height > 0, name + ": image has no pixels (" + std::to_string(width) + "x" +
                                        std::to_string(height) + ")");
-  require(width <= kMaxPixels / height, name + ": image of " + std::to_string(width) + "x" +
-                                            std::to_string(height) + " pixels is too large");
+  require(width <= kMaxPictureSamples / height, name + ": image of " + std::to_string(width) + "x" +
+                                                    std::to_string(height) +
+                                                    " pixels is too large (over 2^28, kMaxPictureSamples)");
 }
 
 // ---- PNG, through libpng's simplified API ----------------------------------------------------
@@ -126,7 +123,7 @@ class PgmReader {
     int64_t value = 0;
     while (pos_ < bytes_.size() && std::isdigit(bytes_[pos_])) {
       value = value * 10 + (bytes_[pos_++] - '0');
-      require(value <= kMaxPixels, name_ + ": malformed PGM (" + what + " is too large)");
+      require(value <= kMaxPictureSamples, name_ + ": malformed PGM (" + what + " is too large)");
     }
     return value;
   }

@@ -14,7 +14,8 @@ std::string find_file(const std::string& folder, const std::string& name) {
   namespace fs = std::filesystem;
   for (const std::string& candidate : {name, name + ".gz"}) {
     const fs::path p = fs::path(folder) / candidate;
-    if (fs::exists(p)) return p.string();
+    std::error_code error;  // a path that cannot be looked at (a link loop) counts as missing
+    if (fs::exists(p, error)) return p.string();
   }
   throw Error((std::filesystem::path(folder) / name).string() +
               ": missing MNIST file (run scripts/fetch-mnist.sh, or pass --data FOLDER)");

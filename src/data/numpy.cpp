@@ -21,8 +21,6 @@ namespace neurite {
 namespace {
 
 constexpr std::string_view kMagic = "\x93NUMPY";
-// np.savez can hold more, but a member claiming more than this is far likelier corrupt than big.
-constexpr uint64_t kMaxMemberBytes = uint64_t{1} << 32;
 
 // The element type a 'descr' string names: '<f4' is kind 'f', 4 bytes, little-endian.
 struct Dtype {
@@ -316,8 +314,10 @@ std::unique_ptr<zip_t, ZipDiscard> open_zip(const std::string& path) {
 std::vector<uint8_t> read_member(zip_t* archive, zip_uint64_t index, const std::string& name) {
   zip_stat_t stat;
   require(zip_stat_index(archive, index, 0, &stat) == 0 && (stat.valid & ZIP_STAT_SIZE), name + ": corrupt member (no size)");
-  require(stat.size <= kMaxMemberBytes, name + ": member claims " + std::to_string(stat.size) +
-                                            " bytes uncompressed, more than the limit of 4 GiB");
+  // Checked before reading: a member's claimed size drives the allocation below.
+  require(stat.size <= kMaxDecompressedBytes, name + ": member claims " + std::to_string(stat.size) +
+                                                  " bytes uncompressed, more than " +
+                                                  std::to_string(kMaxDecompressedBytes >> 20) + " MiB (kMaxDecompressedBytes)");
   std::unique_ptr<zip_file_t, ZipFileClose> file(zip_fopen_index(archive, index, 0));
   if (!file) throw Error(name + ": cannot open member (" + zip_strerror(archive) + ")");
   std::vector<uint8_t> bytes;

@@ -23,10 +23,6 @@ namespace neurite {
 
 namespace {
 
-// Far above any picture a classifier takes; guards against a corrupt header asking for
-// gigabytes before a single pixel is read.
-constexpr int64_t kMaxSamples = int64_t{1} << 28;
-
 bool starts_with(std::span<const uint8_t> bytes, std::string_view magic) {
   return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin(),
                                                     [](char m, uint8_t b) { return static_cast<uint8_t>(m) == b; });
@@ -40,8 +36,9 @@ void require_channels(int channels, const std::string& name) {
 void require_sane_size(int64_t width, int64_t height, int64_t channels, const std::string& name) {
   const std::string size = std::to_string(width) + "x" + std::to_string(height);
   require(width > 0 && height > 0, name + ": picture has no pixels (" + size + ")");
-  require(width <= kMaxSamples / height / channels,
-          name + ": picture of " + size + " pixels, " + std::to_string(channels) + " channels is too large");
+  require(width <= kMaxPictureSamples / height / channels,
+          name + ": picture of " + size + " pixels, " + std::to_string(channels) +
+              " channels is too large (over 2^28 samples, kMaxPictureSamples)");
 }
 
 void require_consistent(const Picture& picture, const std::string& name) {

@@ -206,11 +206,16 @@ std::string data_format(const std::string& path, const std::string& given) {
     require(formats.count(given), "format '" + given + "' is unknown (expected auto, csv, tsv, json, npy, npz, idx, images or mnist)");
     return given;
   }
-  require(fs::exists(path), path + ": no such file or folder");
-  if (fs::is_directory(path)) {
+  // status() with an error code: a symbolic-link loop or a forbidden folder is the user's path
+  // to name in one line, not an exception from the standard library.
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  require(status.type() != fs::file_type::not_found, path + ": no such file or folder");
+  require(!error, path + ": cannot open (" + error.message() + ")");
+  if (fs::is_directory(status)) {
     for (const char* name : {"train-images-idx3-ubyte", "train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte",
                              "t10k-images-idx3-ubyte.gz"})
-      if (fs::exists(fs::path(path) / name)) return "mnist";
+      if (fs::exists(fs::path(path) / name, error)) return "mnist";
     return "images";
   }
   const std::string head = first_bytes(path, 8);

@@ -16,6 +16,7 @@
 
 #include "neurite/data/idx.h"
 #include "neurite/error.h"
+#include "neurite/io/file.h"
 #include "neurite/io/json_input.h"
 
 namespace neurite {
@@ -52,24 +53,35 @@ bool parse_number(std::string_view field, float& value) {
 // A file read block by block, plain or gzip (zlib reads plain files through unchanged).
 class BlockReader {
  public:
-  explicit BlockReader(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
+  explicit BlockReader(const std::string& path)
+      : path_(path), size_(regular_file_size(path)), file_(gzopen(path.c_str(), "rb")) {
     require(file_ != nullptr, path + ": cannot open");
     gzbuffer(file_, 1 << 20);
   }
   ~BlockReader() { gzclose(file_); }
   BlockReader(const BlockReader&) = delete;
   BlockReader& operator=(const BlockReader&) = delete;
-  // Appends up to `count` bytes to `out` at `at`; returns how many (0 at the end).
+  // Bytes to read at a time: kBlock, or less for a small plain file (a short table then costs
+  // no 4 MiB buffer).
+  std::size_t block() { return gzdirect(file_) ? std::min<std::size_t>(kBlock, size_ + 1) : kBlock; }
+  // Appends up to `count` bytes to `out` at `at`; returns how many (0 at the end). A gzip file
+  // stops at kMaxDecompressedBytes: a few megabytes of it can expand without limit.
   std::size_t read(char* at, std::size_t count) {
     const int n = gzread(file_, at, static_cast<unsigned>(std::min<std::size_t>(count, 1u << 30)));
     int err = Z_OK;
     const char* message = gzerror(file_, &err);
     require(n >= 0 && (err == Z_OK || err == Z_STREAM_END), path_ + ": cannot read (" + message + ")");
+    read_ += static_cast<std::size_t>(n);
+    require(gzdirect(file_) || read_ <= kMaxDecompressedBytes,
+            path_ + ": expands to more than " + std::to_string(kMaxDecompressedBytes >> 20) +
+                " MiB (kMaxDecompressedBytes); not read");
     return static_cast<std::size_t>(n);
   }
 
  private:
   std::string path_;
+  uint64_t size_;         // of the file as stored
+  std::size_t read_ = 0;  // bytes handed out so far
   gzFile file_;
 };
 
@@ -115,8 +127,9 @@ class CsvScanner {
               buffer_.begin());
     end_ -= begin_;
     begin_ = 0;
-    if (buffer_.size() < end_ + kBlock) buffer_.resize(end_ + kBlock);
-    const std::size_t n = reader_.read(buffer_.data() + end_, kBlock);
+    const std::size_t block = reader_.block();
+    if (buffer_.size() < end_ + block) buffer_.resize(end_ + block);
+    const std::size_t n = reader_.read(buffer_.data() + end_, block);
     end_ += n;
     return n > 0;
   }
@@ -377,7 +390,7 @@ class TableBuilder {
 // reserved for them cost nothing. A block without quotes is counted by the vectorised std::count.
 int64_t count_records(const std::string& path) {
   BlockReader reader(path);
-  std::vector<char> block(kBlock);
+  std::vector<char> block(reader.block());
   int64_t records = 0;
   bool quoted = false;
   char last = '\n';

@@ -67,9 +67,10 @@ void save_checkpoint(const std::string& path, Network& network, const ModelInfo&
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
-  const SafetensorsFile file = read_safetensors(path);
+  SafetensorsFile file;
+  Model model = read_model(path, file);
   const nlohmann::json description = parse_description(path, file);
-  Checkpoint c{.model = model_from_safetensors(path, file), .settings = description.value("settings", nlohmann::json()),
+  Checkpoint c{.model = std::move(model), .settings = description.value("settings", nlohmann::json()),
                .state = {}, .optimizer_scalars = description.value("optimizer_scalars", nlohmann::json::object()),
                .optimizer_tensors = {}};
   try {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <new>
+#include <optional>
 #include <set>
 
 #include "neurite/error.h"
@@ -61,9 +62,9 @@ void load_parameters(const std::string& path, const SafetensorsFile& file, Netwo
             path + ": unexpected tensor '" + name + "'");
 }
 
-nlohmann::json parse_description(const std::string& path, const SafetensorsFile& file) {
-  const auto it = file.metadata.find("neurite");
-  require(it != file.metadata.end(), path + ": not a neurite model (no \"neurite\" metadata)");
+nlohmann::json parse_description(const std::string& path, const std::map<std::string, std::string>& metadata) {
+  const auto it = metadata.find("neurite");
+  require(it != metadata.end(), path + ": not a neurite model (no \"neurite\" metadata)");
   require_json_depth(it->second, path + ": \"neurite\" metadata");
   nlohmann::json description;
   try {
@@ -75,7 +76,7 @@ nlohmann::json parse_description(const std::string& path, const SafetensorsFile&
           path + ": \"neurite\" metadata has no architecture");
   const nlohmann::json& version = description.contains("version") ? description["version"] : nlohmann::json(0);
   require(version.is_number_integer() && version.get<int64_t>() >= 1 && version.get<int64_t>() <= kModelFormatVersion,
-          path + ": model format version " + version.dump() + " is not supported");
+          path + ": model format version " + quoted_prefix(version) + " is not supported");
   return description;
 }
 
@@ -104,7 +105,7 @@ T field(const nlohmann::json& j, const char* key, T fallback, const std::string&
   try {
     return j[key].get<T>();
   } catch (const nlohmann::json::exception&) {
-    throw Error(source + ": model metadata \"" + key + "\" has the wrong type: " + j[key].dump());
+    throw Error(source + ": model metadata \"" + key + "\" has the wrong type: " + quoted_prefix(j[key]));
   }
 }
 }  // namespace
@@ -150,14 +151,21 @@ SafetensorsFile model_to_safetensors(Network& network, const ModelInfo& info) {
   return file;
 }
 
-Model load_model(const std::string& path) { return model_from_safetensors(path, read_safetensors(path)); }
+Model load_model(const std::string& path) {
+  SafetensorsFile file;
+  return read_model(path, file);
+}
 
-Model model_from_safetensors(const std::string& path, const SafetensorsFile& file) {
-  const nlohmann::json description = parse_description(path, file);
-  const nlohmann::json training = description.contains("training") ? description["training"] : nlohmann::json::object();
-  Model model{build_network(path, description["architecture"]), model_info_from_json(training, path)};
-  load_parameters(path, file, model.network);
-  return model;
+Model read_model(const std::string& path, SafetensorsFile& file) {
+  std::optional<Model> model;
+  file = read_safetensors(path, [&](const std::map<std::string, std::string>& metadata) {
+    const nlohmann::json description = parse_description(path, metadata);
+    const nlohmann::json training = description.contains("training") ? description["training"] : nlohmann::json::object();
+    model.emplace(Model{build_network(path, description["architecture"]), model_info_from_json(training, path)});
+  });
+  require(model.has_value(), path + ": not a neurite model (no \"neurite\" metadata)");
+  load_parameters(path, file, model->network);
+  return std::move(*model);
 }
 
 Model predicting_model(Network& network, const ModelInfo& info) {

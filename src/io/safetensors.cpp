@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "neurite/error.h"
@@ -19,47 +20,75 @@ namespace {
 // A header bigger than this is corrupt rather than large (safetensors itself caps it at 100 MB).
 constexpr uint64_t kMaxHeader = 100u << 20;
 
-Tensor read_entry(const std::string& path, const std::string& name, const nlohmann::ordered_json& entry,
-                  const std::vector<uint8_t>& data) {
+// One tensor's entry in the header: checked against the data's size before anything is allocated.
+struct Entry {
+  std::string name;
+  Shape shape;
+  uint64_t begin = 0, end = 0;  // within the data after the header
+};
+
+Entry parse_entry(const std::string& path, const std::string& name, const nlohmann::ordered_json& entry,
+                  uint64_t data_size) {
   const auto fail = [&](const std::string& why) { return Error(path + ": tensor '" + name + "': " + why); };
   if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
     throw fail("needs dtype, shape and data_offsets");
-  if (entry["dtype"] != "F32") throw fail("dtype " + entry["dtype"].dump() + " is not F32");
-  Shape shape;
-  uint64_t begin = 0, end = 0;
+  if (entry["dtype"] != "F32") throw fail("dtype " + quoted_prefix(entry["dtype"]) + " is not F32");
+  Entry e{.name = name, .shape = {}};
   try {
-    shape = entry["shape"].get<Shape>();
+    e.shape = entry["shape"].get<Shape>();
     const auto offsets = entry["data_offsets"].get<std::vector<uint64_t>>();
     if (offsets.size() != 2) throw fail("data_offsets must hold two numbers");
-    begin = offsets[0];
-    end = offsets[1];
+    e.begin = offsets[0];
+    e.end = offsets[1];
   } catch (const nlohmann::json::exception&) {
     throw fail("malformed shape or data_offsets");
   }
-  if (begin > end || end > data.size())
-    throw fail("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-               ") run past the " + std::to_string(data.size()) + " data bytes");
-  // The element count is checked against the bytes present before anything is allocated, and
-  // without overflow: a corrupt shape must not ask for terabytes.
-  const uint64_t available = (end - begin) / sizeof(float);
+  if (e.begin > e.end || e.end > data_size)
+    throw fail("data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + ") run past the " +
+               std::to_string(data_size) + " data bytes");
+  // The element count is checked against the bytes present, without overflow: a corrupt shape
+  // must not ask for terabytes.
+  const uint64_t available = (e.end - e.begin) / sizeof(float);
   uint64_t count = 1;
-  for (int64_t d : shape)
-    if (d < 0) throw fail("impossible shape " + to_string(shape));
-  for (int64_t d : shape) {
+  for (int64_t d : e.shape)
+    if (d < 0) throw fail("impossible shape " + to_string(e.shape));
+  for (int64_t d : e.shape) {
     if (d == 0) {
       count = 0;
       break;
     }
     if (count > available / static_cast<uint64_t>(d))
-      throw fail("shape " + to_string(shape) + " is larger than its " + std::to_string(end - begin) + " data bytes");
+      throw fail("shape " + to_string(e.shape) + " is larger than its " + std::to_string(e.end - e.begin) + " data bytes");
     count *= static_cast<uint64_t>(d);
   }
-  if (end - begin != count * sizeof(float))
-    throw fail("shape " + to_string(shape) + " needs " + std::to_string(count * sizeof(float)) +
-               " bytes, data_offsets give " + std::to_string(end - begin));
-  Tensor t(shape);
-  if (t.size()) std::memcpy(t.data(), data.data() + begin, end - begin);
-  return t;
+  if (e.end - e.begin != count * sizeof(float))
+    throw fail("shape " + to_string(e.shape) + " needs " + std::to_string(count * sizeof(float)) +
+               " bytes, data_offsets give " + std::to_string(e.end - e.begin));
+  return e;
+}
+
+nlohmann::ordered_json parse_header(const std::string& path, const std::string& text) {
+  require_json_depth(text, path + ": header");
+  nlohmann::ordered_json header;  // keeps the tensors in file order
+  try {
+    header = nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    throw Error(path + ": corrupt header (not valid JSON)");
+  }
+  require(header.is_object(), path + ": corrupt header (not a JSON object)");
+  return header;
+}
+
+std::map<std::string, std::string> metadata_of(const std::string& path, const nlohmann::ordered_json& header) {
+  std::map<std::string, std::string> metadata;
+  if (!header.contains("__metadata__")) return metadata;
+  const nlohmann::ordered_json& entry = header["__metadata__"];
+  require(entry.is_object(), path + ": __metadata__ must be an object of strings");
+  for (const auto& [key, value] : entry.items()) {
+    require(value.is_string(), path + ": __metadata__ value '" + key + "' is not a string");
+    metadata[key] = value.get<std::string>();
+  }
+  return metadata;
 }
 
 }  // namespace
@@ -97,44 +126,39 @@ void write_safetensors(const std::string& path, const SafetensorsFile& file) {
   write_file_atomically(path, encode_safetensors(file));
 }
 
-SafetensorsFile read_safetensors(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path);
-  require(bytes.size() >= 8, path + ": too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)");
+SafetensorsFile read_safetensors(const std::string& path, const MetadataCheck& check_metadata) {
+  const uint64_t size = regular_file_size(path);
+  require(size <= kMaxModelBytes, path + ": " + std::to_string(size >> 20) + " MiB is more than a model file may hold (" +
+                                      std::to_string(kMaxModelBytes >> 20) + " MiB, kMaxModelBytes)");
+  require(size >= 8, path + ": too short for a safetensors file (" + std::to_string(size) + " bytes)");
+  std::ifstream in(path, std::ios::binary);
+  require(in.good(), path + ": cannot open for reading");
   uint64_t length = 0;
-  std::memcpy(&length, bytes.data(), 8);
+  in.read(reinterpret_cast<char*>(&length), 8);
   require(length <= kMaxHeader, path + ": header length " + std::to_string(length) + " is implausible");
-  require(length <= bytes.size() - 8, path + ": truncated: header length " + std::to_string(length) +
-                                          " runs past the end of the file");
-  require_json_depth({reinterpret_cast<const char*>(bytes.data()) + 8, static_cast<std::size_t>(length)}, path + ": header");
-  nlohmann::ordered_json header;  // keeps the tensors in file order
-  try {
-    header = nlohmann::ordered_json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(length));
-  } catch (const nlohmann::json::exception&) {
-    throw Error(path + ": corrupt header (not valid JSON)");
-  }
-  require(header.is_object(), path + ": corrupt header (not a JSON object)");
-  const std::vector<uint8_t> data(bytes.begin() + 8 + static_cast<std::ptrdiff_t>(length), bytes.end());
-  SafetensorsFile file;
-  std::vector<uint64_t> offsets;  // where each tensor's data starts
-  for (const auto& [name, entry] : header.items()) {
-    if (name == "__metadata__") {
-      require(entry.is_object(), path + ": __metadata__ must be an object of strings");
-      for (const auto& [key, value] : entry.items()) {
-        require(value.is_string(), path + ": __metadata__ value '" + key + "' is not a string");
-        file.metadata[key] = value.get<std::string>();
-      }
-      continue;
-    }
-    file.tensors.emplace_back(name, read_entry(path, name, entry, data));
-    offsets.push_back(entry["data_offsets"][0].get<uint64_t>());
-  }
+  require(length <= size - 8, path + ": truncated: header length " + std::to_string(length) +
+                                  " runs past the end of the file");
+  std::string text(static_cast<std::size_t>(length), '\0');
+  require(in.read(text.data(), static_cast<std::streamsize>(length)).good(), path + ": read failed");
+  const nlohmann::ordered_json header = parse_header(path, text);
+
+  // Everything the header claims is checked before any tensor's data is read or allocated: the
+  // metadata (a model's architecture, by the caller) first, then each entry against the data.
+  SafetensorsFile file{.metadata = metadata_of(path, header), .tensors = {}};
+  if (check_metadata) check_metadata(file.metadata);
+  std::vector<Entry> entries;
+  for (const auto& [name, entry] : header.items())
+    if (name != "__metadata__") entries.push_back(parse_entry(path, name, entry, size - 8 - length));
   // The header's keys may be in any order; "file order" is the order of the data.
-  std::vector<std::size_t> order(file.tensors.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return offsets[a] < offsets[b]; });
-  SafetensorsFile sorted{.metadata = std::move(file.metadata), .tensors = {}};
-  for (std::size_t i : order) sorted.tensors.push_back(std::move(file.tensors[i]));
-  return sorted;
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  for (const Entry& e : entries) {
+    Tensor t(e.shape);
+    in.seekg(static_cast<std::streamoff>(8 + length + e.begin));
+    in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(e.end - e.begin));
+    require(in.good() || e.end == e.begin, path + ": read failed in tensor '" + e.name + "'");
+    file.tensors.emplace_back(e.name, std::move(t));
+  }
+  return file;
 }
 
 }  // namespace neurite

@@ -94,7 +94,7 @@ BatchNorm::BatchNorm(BatchNormOptions options) : options_(options) {
   require(options.features > 0, "batchnorm needs a positive feature count, got features=" +
                                     std::to_string(options.features));
   require(options.features <= kMaxFeatures,
-          "batchnorm over " + std::to_string(options.features) + " features is implausibly large");
+          "batchnorm over " + std::to_string(options.features) + " features is implausibly large (over 2^24, kMaxFeatures)");
   require(std::isfinite(options.momentum) && options.momentum >= 0 && options.momentum <= 1,
           "batchnorm momentum must be in [0, 1], got " + number(options.momentum));
   require(std::isfinite(options.eps) && options.eps > 0, "batchnorm eps must be positive, got " + number(options.eps));

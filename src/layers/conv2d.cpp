@@ -1,6 +1,7 @@
 #include "neurite/layers/conv2d.h"
 
 #include "neurite/error.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -13,7 +14,7 @@ Size2 size2_from_json(const nlohmann::json& j, const char* what) {
   if (j.is_number_integer()) return {j.get<int64_t>(), j.get<int64_t>()};
   if (j.is_array() && j.size() == 2 && j[0].is_number_integer() && j[1].is_number_integer())
     return {j[0].get<int64_t>(), j[1].get<int64_t>()};
-  throw Error(std::string(what) + " must be an integer or [height, width], got " + j.dump());
+  throw Error(std::string(what) + " must be an integer or [height, width], got " + quoted_prefix(j));
 }
 
 namespace {

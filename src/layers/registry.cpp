@@ -5,6 +5,7 @@
 
 #include "neurite/error.h"
 #include "neurite/layers/layer.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -65,12 +66,12 @@ void require_plausible_numbers(const nlohmann::json& config) {
   for (const auto& [key, value] : config.items())
     for (const nlohmann::json& v : value.is_array() ? value : nlohmann::json::array({value}))
       if (v.is_number_float() && !(std::abs(v.get<double>()) <= kLargestExact))
-        throw Error("option \"" + key + "\" is " + v.dump() + ", out of range");
+        throw Error("option \"" + key + "\" is " + quoted_prefix(v) + ", out of range");
 }
 
 LayerPtr make_layer(const nlohmann::json& config, const Shape& input) {
   require(config.is_object() && config.contains("type") && config["type"].is_string(),
-          "layer description without a \"type\": " + config.dump().substr(0, 200));
+          "layer description without a \"type\": " + quoted_prefix(config));
   require_plausible_numbers(config);
   const std::string type = config["type"];
   const auto found = factories().find(type);
@@ -81,7 +82,7 @@ LayerPtr make_layer(const nlohmann::json& config, const Shape& input) {
     // "[json.exception.out_of_range.403] key 'in' not found": the part after the bracket says it.
     const std::string what = e.what();
     const std::size_t bracket = what.find("] ");
-    throw Error("bad options for layer '" + type + "' in " + config.dump() + ": " +
+    throw Error("bad options for layer '" + type + "' in " + quoted_prefix(config) + ": " +
                 (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
 }

@@ -135,8 +135,8 @@ void transpose_square(Vec (&m)[kLanes]) {
     for (int64_t i = 0; i < kLanes; ++i) {
       if (i & s) continue;
       const Vec a = m[i], b = m[i + s];
-      m[i] = __builtin_shuffle(a, b, upper_pick);
-      m[i + s] = __builtin_shuffle(a, b, lower_pick);
+      m[i] = simd::shuffle(a, b, upper_pick);
+      m[i + s] = simd::shuffle(a, b, lower_pick);
     }
   }
 }

@@ -29,9 +29,21 @@ inline IntVec lane_index() {
   return v;
 }
 
-// The even and the odd elements of the 2 * kLanes floats lo, hi (GCC's generic shuffle).
-inline Vec even_lanes(Vec lo, Vec hi) { return __builtin_shuffle(lo, hi, 2 * lane_index()); }
-inline Vec odd_lanes(Vec lo, Vec hi) { return __builtin_shuffle(lo, hi, 2 * lane_index() + 1); }
+// Lane l of the result is lane index[l] of the 2 * kLanes floats a, b. GCC's generic shuffle;
+// clang (the sanitizer and fuzzing build) shuffles only by constants, so it moves lane by lane.
+inline Vec shuffle(Vec a, Vec b, IntVec index) {
+#if defined(__clang__)
+  Vec out{};
+  for (int64_t l = 0; l < kLanes; ++l) out[l] = index[l] < kLanes ? a[index[l]] : b[index[l] - kLanes];
+  return out;
+#else
+  return __builtin_shuffle(a, b, index);
+#endif
+}
+
+// The even and the odd elements of the 2 * kLanes floats lo, hi.
+inline Vec even_lanes(Vec lo, Vec hi) { return shuffle(lo, hi, 2 * lane_index()); }
+inline Vec odd_lanes(Vec lo, Vec hi) { return shuffle(lo, hi, 2 * lane_index() + 1); }
 
 // Lanes [lo, hi) of a vector (0 <= lo <= hi <= kLanes). A masked load reads only those lanes
 // (the others are 0, and their addresses are never touched, so a row may end or begin inside

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "neurite/error.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite::detail {
 
@@ -36,7 +37,7 @@ inline void require_fraction(double value, const std::string& name) {
 // Option structs read from JSON: every key must be one of `known` (a typo is an Error, not a default).
 inline void require_known_keys(const nlohmann::json& json, std::initializer_list<std::string_view> known,
                                const std::string& what) {
-  require(json.is_object(), what + "s must be a JSON object, got " + json.dump());
+  require(json.is_object(), what + "s must be a JSON object, got " + quoted_prefix(json));
   for (const auto& item : json.items())
     require(std::find(known.begin(), known.end(), item.key()) != known.end(),
             "unknown " + what + " '" + item.key() + "'");
@@ -49,7 +50,7 @@ void read_field(const nlohmann::json& json, const char* key, T& field, const std
   try {
     field = json.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {
-    throw Error(what + " '" + key + "' has the wrong type: " + json.at(key).dump());
+    throw Error(what + " '" + key + "' has the wrong type: " + quoted_prefix(json.at(key)));
   }
 }
 

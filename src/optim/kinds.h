@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "neurite/error.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite::detail {
 
@@ -75,7 +76,7 @@ T read_kind(const nlohmann::json& json) {
   for (auto& [key, model] : fields.items()) {
     if (!json.contains(key)) continue;
     const nlohmann::json& value = json.at(key);
-    require(same_type(value, model), key + " must be " + type_name(model) + ", got " + value.dump());
+    require(same_type(value, model), key + " must be " + type_name(model) + ", got " + quoted_prefix(value));
     model = value;
   }
   return fields.get<T>();

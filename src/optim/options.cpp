@@ -2,6 +2,7 @@
 #include "kinds.h"
 #include "neurite/error.h"
 #include "neurite/optim/optimizer.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -24,13 +25,13 @@ nlohmann::json to_json(const OptimizerOptions& o) {
 }
 
 OptimizerOptions optimizer_options_from_json(const nlohmann::json& json) {
-  require(json.is_object(), "optimizer options must be a JSON object, got " + json.dump());
+  require(json.is_object(), "optimizer options must be a JSON object, got " + quoted_prefix(json));
   OptimizerOptions o;
   const nlohmann::json kind = json.value("optimizer", nlohmann::json(kind_name(o)));
-  require(kind.is_string(), "optimizer must be a string, got " + kind.dump());
+  require(kind.is_string(), "optimizer must be a string, got " + quoted_prefix(kind));
   o.kind = detail::read_variant<OptimizerKind>(kind.get<std::string>(), json, "optimizer", "optimizer");
   if (json.contains("rate")) {
-    require(json["rate"].is_number(), "rate must be a number, got " + json["rate"].dump());
+    require(json["rate"].is_number(), "rate must be a number, got " + quoted_prefix(json["rate"]));
     o.rate = json["rate"].get<double>();
   }
   return o;

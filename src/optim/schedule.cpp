@@ -7,6 +7,7 @@
 #include "checks.h"
 #include "kinds.h"
 #include "neurite/error.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -115,7 +116,7 @@ nlohmann::json RateSchedule::state() const {
 }
 
 void RateSchedule::load_state(const nlohmann::json& state) {
-  const std::string bad = "learning-rate schedule state is malformed: " + state.dump();
+  const std::string bad = "learning-rate schedule state is malformed: " + quoted_prefix(state);
   require(state.is_object() && state.contains("kind") && state["kind"].is_string(), bad);
   require(state["kind"] == kind_name(options_), "learning-rate schedule state is for '" +
                                                    state["kind"].get<std::string>() + "', not '" + kind_name(options_) + "'");
@@ -147,9 +148,9 @@ std::string kind_name(const ScheduleOptions& options) { return detail::kind_of(o
 nlohmann::json to_json(const ScheduleOptions& options) { return detail::write_variant(options, "schedule"); }
 
 ScheduleOptions schedule_options_from_json(const nlohmann::json& json) {
-  require(json.is_object(), "schedule options must be a JSON object, got " + json.dump());
+  require(json.is_object(), "schedule options must be a JSON object, got " + quoted_prefix(json));
   const nlohmann::json kind = json.value("schedule", nlohmann::json("constant"));
-  require(kind.is_string(), "schedule must be a string, got " + kind.dump());
+  require(kind.is_string(), "schedule must be a string, got " + quoted_prefix(kind));
   return detail::read_variant<ScheduleOptions>(kind.get<std::string>(), json, "schedule", "learning-rate schedule");
 }
 

@@ -3,6 +3,7 @@
 
 #include "neurite/error.h"
 #include "neurite/optim/optimizer.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -85,7 +86,7 @@ void StatefulOptimizer::load_state(const nlohmann::json& scalars,
                                    std::span<const Parameter> parameters) {
   require(scalars.is_object() && scalars.contains("t") && scalars["t"].is_number_integer() &&
               scalars["t"].get<int64_t>() >= 0,
-          name() + " optimizer state needs a step count \"t\" >= 0, got " + scalars.dump());
+          name() + " optimizer state needs a step count \"t\" >= 0, got " + quoted_prefix(scalars));
   const auto t = scalars["t"].get<int64_t>();
   if (t == 0)
     slots_.clear();

@@ -9,6 +9,7 @@
 #include "neurite/layers/dense.h"
 #include "neurite/layers/recurrent.h"
 #include "neurite/optim/optimizer.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -31,7 +32,7 @@ Vocabulary recorded_vocabulary(const nlohmann::json& alphabet, const Network& ne
   std::vector<uint8_t> bytes;
   for (const nlohmann::json& b : alphabet) {
     require(b.is_number_unsigned() && b.get<uint64_t>() <= 255,
-            source + ": the model's \"alphabet\" holds " + b.dump().substr(0, 40) + ", not a byte (0-255)");
+            source + ": the model's \"alphabet\" holds " + quoted_prefix(b) + ", not a byte (0-255)");
     bytes.push_back(static_cast<uint8_t>(b.get<uint64_t>()));
   }
   const auto size = static_cast<int64_t>(bytes.size());
@@ -187,6 +188,32 @@ int64_t draw(const float* p, int64_t classes, double temperature, Rng& rng) {
 }
 }  // namespace
 
+namespace {
+
+// Bytes the last UTF-8 character of `text` still lacks; 0 when it is whole (or is no UTF-8 lead).
+int utf8_bytes_missing(const std::string& text) {
+  int continuation = 0;
+  for (auto it = text.rbegin(); it != text.rend() && continuation < 4; ++it) {
+    const auto byte = static_cast<uint8_t>(*it);
+    if ((byte & 0xC0) == 0x80) {
+      ++continuation;
+      continue;
+    }
+    const int needed = byte >= 0xF0 ? 3 : byte >= 0xE0 ? 2 : byte >= 0xC0 ? 1 : 0;
+    return needed > continuation ? needed - continuation : 0;
+  }
+  return 0;
+}
+
+// Drops a last character that is cut short (its lead byte and the continuation bytes after it).
+void drop_cut_character(std::string& text) {
+  if (utf8_bytes_missing(text) == 0) return;
+  while (!text.empty() && (static_cast<uint8_t>(text.back()) & 0xC0) == 0x80) text.pop_back();
+  if (!text.empty()) text.pop_back();
+}
+
+}  // namespace
+
 std::string sample_text(Network& network, const Vocabulary& vocabulary, const std::string& prime, int64_t length,
                         double temperature, Rng& rng) {
   require(network.input_shape() == Shape({1, vocabulary.size()}), "sampling needs a network that reads one character");
@@ -208,11 +235,14 @@ std::string sample_text(Network& network, const Vocabulary& vocabulary, const st
   };
   const float* p = nullptr;
   for (int32_t code : codes) p = feed(code);
-  for (int64_t i = 0; i < length; ++i) {
+  // The model draws bytes; past `length`, up to three more finish a multi-byte character, and one
+  // still cut short is dropped, so the sample holds whole characters.
+  for (int64_t i = 0; i < length || (i < length + 3 && utf8_bytes_missing(out) > 0); ++i) {
     const int64_t next = draw(p, v, temperature, rng);
     out.push_back(static_cast<char>(vocabulary.symbol(next)));
     p = feed(static_cast<int32_t>(next));
   }
+  drop_cut_character(out);
   reset_recurrent_state(network);
   keep_recurrent_state(network, false);
   return out;

@@ -94,7 +94,7 @@ nlohmann::json own_defaults() {
 
 // Unknown keys and values of the wrong type; "architecture" is a network or null.
 void check_keys(const nlohmann::json& json, const nlohmann::json& defaults) {
-  require(json.is_object(), "the training settings must be a JSON object, got " + json.dump());
+  require(json.is_object(), "the training settings must be a JSON object, got " + quoted_prefix(json));
   for (const auto& [key, value] : json.items()) {
     if (key == "architecture") {
       require(value.is_null() || value.is_object(), "architecture must be a network's JSON object");
@@ -105,7 +105,7 @@ void check_keys(const nlohmann::json& json, const nlohmann::json& defaults) {
     require(defaults.contains(key), "unknown training setting '" + key + "'" +
                                         (defaults.contains(underscored) ? " (the key is '" + underscored + "')" : ""));
     require(detail::same_type(value, defaults[key]),
-            key + " must be " + detail::type_name(defaults[key]) + ", got " + value.dump());
+            key + " must be " + detail::type_name(defaults[key]) + ", got " + quoted_prefix(value));
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "../optim/checks.h"
 #include "neurite/error.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -37,7 +38,7 @@ void EarlyStopping::load_state(const nlohmann::json& state) {
   require(state.is_object() && state.contains("reference") &&
               (state["reference"].is_null() || state["reference"].is_number()) && state.contains("bad_in_a_row") &&
               state["bad_in_a_row"].is_number_integer() && state["bad_in_a_row"] >= 0,
-          "early stopping state is malformed: " + state.dump());
+          "early stopping state is malformed: " + quoted_prefix(state));
   reference_ = state["reference"].is_null() ? std::nullopt : std::optional<double>(state["reference"].get<double>());
   bad_in_a_row_ = state["bad_in_a_row"].get<int>();
 }

@@ -6,6 +6,7 @@
 
 #include "neurite/error.h"
 #include "neurite/train/trainer.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -24,7 +25,7 @@ T whole(const nlohmann::json& j, const char* key) {
     if (x >= static_cast<int64_t>(lo) && x <= static_cast<int64_t>(hi)) return static_cast<T>(x);
   }
   throw Error(std::string("\"") + key + "\" must be a whole number from " + std::to_string(lo) + " to " +
-              std::to_string(hi) + ", got " + v.dump().substr(0, 40));
+              std::to_string(hi) + ", got " + quoted_prefix(v));
 }
 
 // A generator's four 64-bit words, each stored as an unsigned integer.
@@ -32,7 +33,7 @@ Rng::State generator_state(const nlohmann::json& v, const char* key) {
   if (!v.is_array() || v.size() != 4) throw Error(std::string("\"") + key + "\" must be a generator's four words");
   Rng::State state{};
   for (std::size_t i = 0; i < 4; ++i) {
-    if (!v[i].is_number_unsigned()) throw Error(std::string("\"") + key + "\" holds " + v[i].dump().substr(0, 40) +
+    if (!v[i].is_number_unsigned()) throw Error(std::string("\"") + key + "\" holds " + quoted_prefix(v[i]) +
                                                 ", not a 64-bit unsigned word");
     state[i] = v[i].get<uint64_t>();
   }

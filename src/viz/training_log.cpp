@@ -1,6 +1,9 @@
 #include "neurite/viz/training_log.h"
 
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "neurite/error.h"
 #include "neurite/io/file.h"
@@ -30,11 +33,28 @@ std::optional<double> optional_number(const json& object, const char* key, const
   return it->get<double>();
 }
 
+// Whole numbers in a log count epochs, samples and classes: from -1 (no best epoch) to 2^31 - 1.
+// Larger ones are corrupt, and would overflow the arithmetic that draws them.
+constexpr int64_t kLargestLogInteger = std::numeric_limits<int32_t>::max();
+
+constexpr double kLargestConfusionTotal = 9007199254740992.0;  // 2^53
+
+int64_t whole_number(const json& value, const char* key, const Where& where) {
+  if (!value.is_number_integer() || value.get<double>() < -1 || value.get<double>() > kLargestLogInteger)
+    where.fail(std::string("\"") + key + "\" is not a whole number from -1 to " + std::to_string(kLargestLogInteger));
+  return value.get<int64_t>();
+}
+
 int64_t required_integer(const json& object, const char* key, const Where& where) {
   const auto it = object.find(key);
   if (it == object.end()) where.fail(std::string("missing \"") + key + "\"");
-  if (!it->is_number_integer()) where.fail(std::string("\"") + key + "\" is not an integer");
-  return it->get<int64_t>();
+  return whole_number(*it, key, where);
+}
+
+std::optional<int64_t> optional_integer(const json& object, const char* key, const Where& where) {
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return std::nullopt;
+  return whole_number(*it, key, where);
 }
 
 std::string optional_string(const json& object, const char* key, const Where& where) {
@@ -79,13 +99,18 @@ EpochRecord read_epoch(const json& record, const Where& where) {
 std::vector<std::vector<int64_t>> read_confusion(const json& matrix, const Where& where) {
   if (!matrix.is_array() || matrix.empty()) where.fail("\"confusion\" is not a non-empty array of rows");
   std::vector<std::vector<int64_t>> rows;
+  double total = 0;
   for (const json& row : matrix) {
     if (!row.is_array() || row.size() != matrix.size())
       where.fail("\"confusion\" is not square (" + std::to_string(matrix.size()) + " rows)");
     std::vector<int64_t> counts;
     for (const json& count : row) {
-      if (!count.is_number_integer() || count.get<int64_t>() < 0)
-        where.fail("\"confusion\" holds " + count.dump() + ", not a count");
+      if (!count.is_number_integer() || count.get<double>() < 0)
+        where.fail("\"confusion\" holds " + quoted_prefix(count) + ", not a count");
+      // The chart adds the counts up (per row, in all): their total is held to 2^53, so no sum
+      // overflows and every one is exact as a double.
+      total += count.get<double>();
+      if (total > kLargestConfusionTotal) where.fail("\"confusion\" counts add up to more than 2^53");
       counts.push_back(count.get<int64_t>());
     }
     rows.push_back(std::move(counts));
@@ -97,7 +122,7 @@ std::vector<Misclassified> read_misclassified(const json& list, const Where& whe
   if (!list.is_array()) where.fail("\"misclassified\" is not an array");
   std::vector<Misclassified> out;
   for (const json& item : list) {
-    if (!item.is_object()) where.fail("\"misclassified\" holds " + item.dump() + ", not an object");
+    if (!item.is_object()) where.fail("\"misclassified\" holds " + quoted_prefix(item) + ", not an object");
     const int64_t index = required_integer(item, "index", where);
     const int64_t label = required_integer(item, "label", where);
     const int64_t predicted = required_integer(item, "predicted", where);
@@ -119,7 +144,7 @@ EvaluationRecord read_evaluation(const json& record, const Where& where) {
 EndRecord read_end(const json& record, const Where& where) {
   EndRecord end;
   end.epochs_run = required_integer(record, "epochs_run", where);
-  if (const auto best = optional_number(record, "best_epoch", where)) end.best_epoch = static_cast<int64_t>(*best);
+  end.best_epoch = optional_integer(record, "best_epoch", where);
   end.best_accuracy = optional_number(record, "best_accuracy", where);
   end.stopped = optional_string(record, "stopped", where);
   return end;

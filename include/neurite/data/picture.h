@@ -9,6 +9,11 @@
 
 namespace neurite {
 
+// The most samples (width x height x channels) a picture's header may claim: 2^28, a 16384 x
+// 16384 colour photograph. Checked before a single pixel is decoded; the grey reader (image.h)
+// holds PGM files to it too.
+constexpr int64_t kMaxPictureSamples = int64_t{1} << 28;
+
 // 8-bit samples, interleaved (height x width x channels), top row first. channels is 1 (grey,
 // 0 black, 255 white) or 3 (red, green, blue).
 struct Picture {

@@ -3,6 +3,7 @@
 // printing the value then recurses once per level, so 100,000 nested brackets exhaust the stack.
 // Every reader checks the nesting here before it parses.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,14 @@ bool json_too_deep(std::string_view text);
 // Throws Error "<source>: JSON nested deeper than 64 levels (the limit, kMaxJsonDepth)" when
 // json_too_deep(text).
 void require_json_depth(std::string_view text, const std::string& source);
+
+// A JSON value as an error line quotes it: its text cut to `most` characters ("..." after), with
+// invalid UTF-8 replaced, so that a long or nested value cannot make a line of 200 KB.
+template <class Json>
+std::string quoted_prefix(const Json& value, std::size_t most = 60) {
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (text.size() > most) text.resize(most), text += "...";
+  return text;
+}
 
 }  // namespace neurite

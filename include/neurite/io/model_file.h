@@ -78,9 +78,11 @@ nlohmann::json to_json(const ModelInfo& info);
 ModelInfo model_info_from_json(const nlohmann::json& json, const std::string& source);
 
 struct SafetensorsFile;
-// The model file's contents as save_model lays them out, and the reverse; `path` names the file
-// in errors. Checkpoints build on these.
+// The model file's contents as save_model lays them out, and the reverse: read_model reads the
+// file at `path` into `file` (a checkpoint's extra tensors stay there) and builds the model. Its
+// metadata and network come from the header before any weight is read, so a file whose
+// architecture is refused costs no more than its header. Checkpoints build on these.
 SafetensorsFile model_to_safetensors(Network& network, const ModelInfo& info);
-Model model_from_safetensors(const std::string& path, const SafetensorsFile& file);
+Model read_model(const std::string& path, SafetensorsFile& file);
 
 }  // namespace neurite

@@ -83,6 +83,8 @@ double language_model_loss(Network& network, const std::vector<int32_t>& codes, 
 
 // Starts from `prime` (its characters are fed first; empty: a newline) and draws `length`
 // characters, each from the softmax of logits / temperature. The network must read windows of 1.
+// Characters are bytes: a multi-byte UTF-8 character cut at `length` is finished (up to three
+// bytes more) or dropped, so the text never ends part-way through one.
 std::string sample_text(Network& network, const Vocabulary& vocabulary, const std::string& prime, int64_t length,
                         double temperature, Rng& rng);
 
