@@ -89,7 +89,7 @@ TEST(TrainingLog, CorruptLineElsewhereNamesFileAndLine) {
   EXPECT_NE(error_of([&] { parse_training_log("[1,2]\n{}\n", "log.jsonl"); }).find("log.jsonl:1: not a JSON object"),
             std::string::npos);
   EXPECT_NE(error_of([&] { parse_training_log("{\"type\":\"epoch\",\"epoch\":\"one\"}\n{}", "log.jsonl"); })
-                .find("log.jsonl:1: \"epoch\" is not an integer"),
+                .find("log.jsonl:1: \"epoch\" is not a whole number from -1 to 2147483647"),
             std::string::npos);
   const std::string bad_confusion = "{\"type\":\"evaluation\",\"epoch\":0,\"confusion\":[[1,2],[3]]}\n";
   EXPECT_NE(error_of([&] { parse_training_log(bad_confusion, "log.jsonl"); }).find("log.jsonl:1:"), std::string::npos);
