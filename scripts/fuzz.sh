@@ -3,7 +3,7 @@
 # another, with libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer; builds them first, in
 # the sanitizer build scripts/test.sh uses (clang, build-sanitize/). Prints a line per target
 # (executions, coverage) and exits non-zero when any target found something; its input is kept in
-# build-sanitize/fuzz/work/<reader>/.
+# build-sanitize/fuzz/state/<reader>/.
 #   scripts/fuzz.sh [SECONDS] [READER...]     e.g. scripts/fuzz.sh 60 idx csv
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -20,6 +20,6 @@ fi
 failed=0
 for reader in "${readers[@]}"; do
   bash "$NEURITE_ROOT/fuzz/run_fuzzer.sh" "$build/fuzz/fuzz_$reader" "$NEURITE_ROOT/fuzz/corpus/$reader" \
-    "$build/fuzz/work/$reader" "$seconds" || failed=1
+    "$build/fuzz/state/$reader" "$seconds" || failed=1
 done
 exit $failed
