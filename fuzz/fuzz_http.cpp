@@ -27,7 +27,7 @@ struct Served {
 std::string make_model() {
   using namespace neurite;
   const std::string path = fuzz::scratch_folder() + "/digits.safetensors";
-  RunConfig config = run_config_from_json({{"layers", {784, 16, 10}}});
+  RunConfig config = run_config_from_json({{"layers", "784,16,10"}});
   Network network = build_network(config);
   save_model(path, network, model_info(config));
   return path;

@@ -32,6 +32,7 @@ namespace neurite {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::start_cli;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using testing::run_cli;
@@ -64,16 +65,6 @@ bool wait_until(const std::function<bool()>& done, Clock::duration limit) {
 // `neurite <args>` with what it wrote to stderr only: the error line without the progress lines.
 testing::CommandResult run_cli_errors(const std::string& args) {
   return testing::run_shell(std::string(NEURITE_CLI) + " " + args + " 2>&1 >/dev/null");
-}
-
-// Starts `neurite <args>` in the background, its output going to `output`; its process id.
-pid_t start_cli(const std::string& args, const std::string& output) {
-  const std::string pid_file = output + ".pid";
-  const std::string command = std::string(NEURITE_CLI) + " " + args + " > " + output + " 2>&1 & echo $! > " + pid_file;
-  EXPECT_EQ(std::system(command.c_str()), 0);
-  pid_t pid = 0;
-  std::ifstream(pid_file) >> pid;
-  return pid;
 }
 
 void kill_and_reap(pid_t pid) {

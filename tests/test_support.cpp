@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "neurite/rng.h"
 
@@ -25,6 +26,16 @@ CommandResult run_shell(const std::string& command) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+int start_cli(const std::string& arguments, const std::string& output) {
+  const std::string pid_file = output + ".pid";
+  const std::string command =
+      std::string(NEURITE_CLI) + " " + arguments + " > " + output + " 2>&1 & echo $! > " + pid_file;
+  EXPECT_EQ(std::system(command.c_str()), 0);
+  int pid = 0;
+  std::ifstream(pid_file) >> pid;
+  return pid;
 }
 
 void expect_one_line_error(const std::string& args, const std::string& must_name) {

@@ -24,6 +24,9 @@ struct CommandResult {
 CommandResult run_cli(const std::string& arguments);
 // Runs a shell command line, stdout and stderr together.
 CommandResult run_shell(const std::string& command);
+// Starts `neurite <arguments>` in the background, its output going to the file `output`; returns
+// its process id (for tests that kill it).
+int start_cli(const std::string& arguments, const std::string& output);
 
 // A fresh empty folder under the build tree, unique per test.
 std::string temp_dir();

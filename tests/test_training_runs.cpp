@@ -21,6 +21,7 @@ namespace neurite {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::start_cli;
 using testing::run_cli;
 
 class TrainingRuns : public ::testing::Test {
@@ -32,16 +33,6 @@ class TrainingRuns : public ::testing::Test {
   }
   std::string data_, dir_;
 };
-
-// Starts `neurite <args>` in the background and returns its process id.
-pid_t start_cli(const std::string& args, const std::string& output) {
-  const std::string pid_file = output + ".pid";
-  const std::string command = std::string(NEURITE_CLI) + " " + args + " > " + output + " 2>&1 & echo $! > " + pid_file;
-  EXPECT_EQ(std::system(command.c_str()), 0);
-  pid_t pid = 0;
-  std::ifstream(pid_file) >> pid;
-  return pid;
-}
 
 void kill_after(pid_t pid, std::chrono::milliseconds delay) {
   std::this_thread::sleep_for(delay);
