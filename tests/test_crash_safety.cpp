@@ -23,6 +23,7 @@
 #include <functional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "neurite/io/checkpoint.h"
 #include "serve_support.h"
@@ -88,6 +89,13 @@ std::size_t read_from_pipe(int fd, std::size_t want, Clock::duration limit) {
 
 const std::string kNoSpace = "(No space left on device)";
 
+// The one line of a save that met a full disk, and what it says became of the file.
+std::string disk_full(const std::string& file, const std::string& outcome) {
+  return "neurite: error: " + file + ": write failed " + kNoSpace + "; " + outcome + "\n";
+}
+const std::string kKept = "the previous file is unchanged", kNothing = "nothing was written";
+
+
 class CrashSafety : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -123,6 +131,21 @@ class CrashSafety : public ::testing::Test {
     }
     ::close(fd);
     fs::remove(reserve);
+  }
+  // Runs `command` (which writes `file` and any `other_files`), fills the disk, runs it again with
+  // another seed: the second run must fail with the full-disk line for `file` and leave every
+  // file with the first run's bytes.
+  void expect_rerun_on_full_disk_keeps(const std::string& command, const std::string& file,
+                                       const std::vector<std::string>& other_files = {}) {
+    ASSERT_EQ(run_cli(command).exit_code, 0);
+    std::vector<std::string> files = other_files, previous;
+    files.push_back(file);
+    for (const std::string& f : files) previous.push_back(bytes_of(f));
+    fill_disk();
+    const auto r = run_cli_errors(command + " --seed 2");
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(r.output, disk_full(file, kKept));
+    for (std::size_t i = 0; i < files.size(); ++i) EXPECT_EQ(bytes_of(files[i]), previous[i]) << files[i] << " changed";
   }
   // A training of a few seconds that writes a model of 97 KB.
   std::string small_training() const {
@@ -296,22 +319,11 @@ TEST_F(CrashSafety, CliTrainingKilledWhileAServerWatchesItsLog) {
 
 // ---- a full disk --------------------------------------------------------------------------
 
-std::string disk_full(const std::string& file, const std::string& outcome) {
-  return "neurite: error: " + file + ": write failed " + kNoSpace + "; " + outcome + "\n";
-}
-const std::string kKept = "the previous file is unchanged", kNothing = "nothing was written";
-
 TEST_F(CrashSafety, FullDiskKeepsThePreviousModelOfTrain) {
   NEEDS_MNIST();
   NEEDS_SMALL_DISK();
   const std::string model = disk_ + "/model.safetensors";
-  ASSERT_EQ(run_cli(small_training() + " --out " + model).exit_code, 0);
-  const std::string previous = bytes_of(model);
-  fill_disk();
-  const auto r = run_cli_errors(small_training() + " --seed 2 --out " + model);
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_EQ(r.output, disk_full(model, kKept));
-  EXPECT_EQ(bytes_of(model), previous);
+  expect_rerun_on_full_disk_keeps(small_training() + " --out " + model, model);
   EXPECT_EQ(files_in(disk_), (std::set<std::string>{"filler", "model.safetensors"}));
 }
 
@@ -319,14 +331,8 @@ TEST_F(CrashSafety, FullDiskKeepsThePreviousCheckpoints) {
   NEEDS_MNIST();
   NEEDS_SMALL_DISK();
   const std::string folder = disk_ + "/ck", best = folder + "/best.safetensors", last = folder + "/checkpoint.safetensors";
-  ASSERT_EQ(run_cli(small_training() + " --checkpoint-dir " + folder).exit_code, 0);
-  const std::string previous_best = bytes_of(best), previous_last = bytes_of(last);
-  fill_disk();
-  const auto r = run_cli_errors(small_training() + " --seed 2 --checkpoint-dir " + folder);
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_EQ(r.output, disk_full(best, kKept));  // the best model is saved before the checkpoint
-  EXPECT_EQ(bytes_of(best), previous_best);
-  EXPECT_EQ(bytes_of(last), previous_last);
+  // The best model is saved before the checkpoint, so it is the file the error names.
+  expect_rerun_on_full_disk_keeps(small_training() + " --checkpoint-dir " + folder, best, {last});
   EXPECT_NO_THROW(load_checkpoint(last));
   EXPECT_EQ(files_in(folder), (std::set<std::string>{"best.safetensors", "checkpoint.safetensors"}));
 }
@@ -338,13 +344,7 @@ TEST_F(CrashSafety, FullDiskKeepsThePreviousLanguageModel) {
   write_text(text, bytes_of(corpus_).substr(0, 200000));
   const std::string train = "lm train --text " + text + " --layers 1 --hidden 32 --sequence 16 --batch 4 --steps 3"
                             " --sample 0 --threads 1 --out " + model;
-  ASSERT_EQ(run_cli(train).exit_code, 0);
-  const std::string previous = bytes_of(model);
-  fill_disk();
-  const auto r = run_cli_errors(train + " --seed 2");
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_EQ(r.output, disk_full(model, kKept));
-  EXPECT_EQ(bytes_of(model), previous);
+  expect_rerun_on_full_disk_keeps(train, model);
   EXPECT_EQ(run_cli("lm sample --model " + model + " --length 20").exit_code, 0);
   EXPECT_EQ(files_in(disk_), (std::set<std::string>{"filler", "lm.model"}));
 }
@@ -374,13 +374,7 @@ TEST_F(CrashSafety, FullDiskWhileLoggingEndsWithOneLine) {
   NEEDS_MNIST();
   NEEDS_SMALL_DISK();
   const std::string log = disk_ + "/train.jsonl";
-  ASSERT_EQ(run_cli(small_training() + " --log " + log).exit_code, 0);
-  const std::string previous = bytes_of(log);
-  fill_disk();
-  const auto rewritten = run_cli_errors(small_training() + " --log " + log);
-  EXPECT_NE(rewritten.exit_code, 0);
-  EXPECT_EQ(rewritten.output, disk_full(log, kKept));
-  EXPECT_EQ(bytes_of(log), previous);
+  expect_rerun_on_full_disk_keeps(small_training() + " --log " + log, log);
 
   // Room for the log's start and epoch, not for its test evaluation (11 KB: the confusion matrix
   // and the misclassified digits), which fails to be appended.
