@@ -36,7 +36,16 @@ Network& Network::add(LayerPtr layer) {
   require(values <= kMaxSampleValues, which + ": its output " + to_string(output_shape_) + " is " + std::to_string(values) +
                                           " values per sample, over the limit of " + std::to_string(kMaxSampleValues) +
                                           " (kMaxSampleValues)");
+  require(values <= kMaxNetworkSampleValues - activation_floats_,
+          which + ": the layers' outputs would add up to more than 2^27 values per sample (kMaxNetworkSampleValues)");
   activation_floats_ += values;
+  // Layers built from JSON were held to the allowance before allocating (add(config)); this
+  // counts every tensor, for layers built by hand too.
+  int64_t weights = 0;
+  for (const Parameter& p : layer->parameters()) weights += p.value->size();
+  require(weights <= kMaxNetworkWeights - weights_,
+          which + ": the network would hold more than 2^28 weights (kMaxNetworkWeights)");
+  weights_ += weights;
   if (first_trainable_ == layers_.size() && layer->parameters().empty()) ++first_trainable_;
   layer->initialize(init_, init_rng_);
   layers_.push_back(std::move(layer));
@@ -48,6 +57,7 @@ Network& Network::add(LayerPtr layer) {
 Network& Network::add(const nlohmann::json& config) {
   LayerPtr layer;
   try {
+    const WeightAllowance allowance(kMaxNetworkWeights - weights_);
     layer = make_layer(config, output_shape_);
   } catch (const Error& e) {
     const std::string type = config.is_object() && config.contains("type") && config["type"].is_string()

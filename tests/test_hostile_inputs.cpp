@@ -4,6 +4,7 @@
 // request with a 400 and keeps serving.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -12,8 +13,12 @@
 #include <unistd.h>
 
 #include "neurite/data/idx.h"
+#include "neurite/data/image_folder.h"
+#include "neurite/data/picture.h"
+#include "neurite/data/table.h"
 #include "neurite/io/json_input.h"
 #include "neurite/io/model_file.h"
+#include "neurite/network.h"
 #include "serve_support.h"
 #include "test_support.h"
 
@@ -21,6 +26,7 @@ namespace neurite {
 namespace {
 
 using testing::expect_one_line_error;
+namespace fs = std::filesystem;
 
 std::string hostile(const std::string& name) { return testing::source_dir() + "/tests/fixtures/hostile/" + name; }
 
@@ -115,6 +121,31 @@ TEST(HostileInputs, HugeLayersAreRefusedBeforeAllocating) {
                         "spec_dense_in_1e300.json: layer 0 (dense): option \"in\" is 1e+300, out of range");
 }
 
+// Layers each within their limits that together are not: before, a spec of twenty large dense
+// layers allocated them all (20 GiB), and a thousand activation layers on a large input kept an
+// output of 256 MiB each. The second large layer is refused before its tensors exist.
+TEST(HostileInputs, WholeNetworksAreHeldToTheirLimits) {
+  const auto refusal = [](const nlohmann::json& architecture) {
+    try {
+      Network::from_architecture(architecture);
+      return std::string("built");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+  };
+  const nlohmann::json dense_11585 = {{"type", "dense"}, {"in", 11585}, {"out", 11585}};
+  // Two layers each just under kMaxLayerWeights; the first one's biases tip the second over.
+  EXPECT_EQ(refusal({{"input", {11585}}, {"layers", {dense_11585, dense_11585}}}),
+            "layer 1 (dense): dense layer 11585 -> 11585 would hold 134212225 weights, more than the network's "
+            "remaining 134211646 of 2^28 (kMaxNetworkWeights)");
+  nlohmann::json relus = nlohmann::json::array();
+  for (int i = 0; i < 3; ++i) relus.push_back({{"type", "relu"}});
+  EXPECT_EQ(refusal({{"input", {kMaxSampleValues}}, {"layers", relus}}),
+            "layer 2 (relu): the layers' outputs would add up to more than 2^27 values per sample (kMaxNetworkSampleValues)");
+  relus.erase(relus.size() - 1);
+  EXPECT_EQ(refusal({{"input", {kMaxSampleValues}}, {"layers", relus}}), "built");
+}
+
 // A checkpoint's state with numbers out of range: 1e300 converted to int came out as
 // -2147483648 (undefined behaviour); the fuzzer's checkpoint also holds NaN weights.
 TEST(HostileInputs, CheckpointStateNumbersAreChecked) {
@@ -187,6 +218,68 @@ TEST(HostileInputs, GzipBombStopsAtTheDecompressedLimit) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), bomb + ": expands to more than 1024 MiB (kMaxDecompressedBytes); not read");
   }
+}
+
+// A first row of 20,000 fields, then a million one-field lines (2 MB): before, the table
+// reserved 20,000 x 1,000,000 cells (80 GB) before finding line 2 short.
+TEST(HostileInputs, WideFirstRowReservesNoMoreThanTheFileCanFill) {
+  const std::string path = testing::temp_dir() + "/wide.csv";
+  {
+    std::ofstream out(path);
+    for (int c = 0; c < 20000; ++c) out << (c ? ",1" : "1");
+    out << '\n';
+    for (int r = 0; r < 1000000; ++r) out << "1\n";
+  }
+  try {
+    read_csv(path);
+    ADD_FAILURE() << "the short lines were read";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), path + ", line 2 (row 2): 1 fields, the first line has 20000");
+  }
+}
+
+// 20,000 JSON records, each with a key of its own (330 KB): before, a 20,000 x 20,000 table of
+// missing values (1.6 GB), its keys found by a quadratic search.
+TEST(HostileInputs, JsonRecordsOfManyKeysAreHeldToTheCellLimit) {
+  const std::string path = testing::temp_dir() + "/keys.json";
+  {
+    std::ofstream out(path);
+    out << '[';
+    for (int r = 0; r < 20000; ++r) out << (r ? "," : "") << "{\"k" << r << "\": 1}";
+    out << ']';
+  }
+  try {
+    read_json_records(path);
+    ADD_FAILURE() << "the records were read";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": 20000 records of 20000 keys make more than 2^28 cells (kMaxTableValues)");
+  }
+}
+
+// An image folder whose first picture is 8192x8192 (a 300 KB PNG) and twenty more of 8x8: every
+// picture is resized to the first one's size, so before, the folder reserved 21 x 64 MiB and
+// grew each 8x8 picture to 64 MiB. Held to kMaxFolderSamples now, and so is a size given as an
+// option.
+TEST(HostileInputs, ImageFolderIsHeldToTheSampleLimit) {
+  const std::string root = testing::temp_dir() + "/folder";
+  fs::create_directories(root + "/a");
+  write_png(root + "/a/0.png", Picture{8192, 8192, 1, std::vector<uint8_t>(8192 * 8192)});
+  for (int i = 1; i <= 20; ++i) write_png(root + "/a/" + std::to_string(i) + ".png", Picture{8, 8, 1, std::vector<uint8_t>(64)});
+  const auto refusal = [&](const ImageFolderOptions& options) {
+    try {
+      read_image_folder(root, options);
+      return std::string("read");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+  };
+  EXPECT_EQ(refusal({}), root + ": 21 pictures of 8192x8192x1 samples are more than 2^30 in all (kMaxFolderSamples); "
+                                "give a smaller size");
+  EXPECT_EQ(refusal({.channels = 3, .width = 8192, .height = 4096}),
+            root + ": 21 pictures of 8192x4096x3 samples are more than 2^30 in all (kMaxFolderSamples); give a smaller size");
+  EXPECT_EQ(refusal({.channels = 0, .width = int64_t{1} << 40, .height = int64_t{1} << 40}),
+            root + ": pictures of 1099511627776x1099511627776 are more than 2^28 pixels (kMaxPictureSamples)");
+  EXPECT_EQ(refusal({.channels = 0, .width = 64, .height = 64}), "read");
 }
 
 // Paths the system refuses: before, "internal error: filesystem error: ... Too many levels of

@@ -101,6 +101,7 @@ class Network {
   Rng init_rng_;
   std::vector<LayerPtr> layers_;
   int64_t activation_floats_ = 0;
+  int64_t weights_ = 0;  // in the parameters of every layer added, held to kMaxNetworkWeights
   std::size_t first_trainable_ = 0;  // layers before it have no parameters (input dropout)
   const Tensor* input_ = nullptr;  // the batch of the last forward (not copied)
   std::vector<Tensor> acts_;   // acts_[i] is layer i's input (i > 0); acts_.back() the output

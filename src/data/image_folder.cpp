@@ -62,9 +62,22 @@ void check_options(const std::string& root, const ImageFolderOptions& options) {
   require(options.channels == 0 || options.channels == 1 || options.channels == 3,
           root + ": channels must be 0 (as the pictures are), 1 (grey) or 3 (RGB), got " +
               std::to_string(options.channels));
-  require(options.width >= 0 && options.height >= 0,
-          root + ": width and height must not be negative, got " + std::to_string(options.width) + "x" +
-              std::to_string(options.height));
+  const std::string size = std::to_string(options.width) + "x" + std::to_string(options.height);
+  require(options.width >= 0 && options.height >= 0, root + ": width and height must not be negative, got " + size);
+  require(options.width <= kMaxPictureSamples && options.height <= kMaxPictureSamples / std::max<int64_t>(options.width, 1),
+          root + ": pictures of " + size + " are more than 2^28 pixels (kMaxPictureSamples)");
+}
+
+// All the folder's pictures at the size and channels they are kept in must fit in
+// kMaxFolderSamples; the size and channels are each within kMaxPictureSamples, so the product
+// of two of them cannot overflow.
+void require_folder_fits(const ImageFolder& folder, const std::string& root, int64_t channels) {
+  const auto pictures = static_cast<int64_t>(folder.files.size());
+  const int64_t per_picture = folder.width * folder.height * channels;
+  require(per_picture <= kMaxFolderSamples / pictures,
+          root + ": " + std::to_string(pictures) + " pictures of " + std::to_string(folder.width) + "x" +
+              std::to_string(folder.height) + "x" + std::to_string(channels) +
+              " samples are more than 2^30 in all (kMaxFolderSamples); give a smaller size");
 }
 
 // Repeats each grey plane three times: the folder turned out to hold a colour picture.
@@ -78,7 +91,7 @@ std::vector<uint8_t> grey_planes_to_rgb(const std::vector<uint8_t>& grey, std::s
 
 // Reads folder.files into folder.pixels. With channels 0 the pictures are read as they are and
 // kept grey until the first colour one, which widens those read before it to RGB once.
-void read_pixels(ImageFolder& folder, const ImageFolderOptions& options) {
+void read_pixels(ImageFolder& folder, const std::string& root, const ImageFolderOptions& options) {
   int channels = options.channels;
   for (std::size_t i = 0; i < folder.files.size(); ++i) {
     Picture picture = read_picture(folder.files[i], channels);
@@ -87,6 +100,7 @@ void read_pixels(ImageFolder& folder, const ImageFolderOptions& options) {
       folder.height = options.height != 0 ? options.height : picture.height;
     }
     const std::size_t plane = static_cast<std::size_t>(folder.width * folder.height);
+    if (i == 0 || (channels == 0 && picture.channels == 3)) require_folder_fits(folder, root, picture.channels);
     if (channels == 0 && picture.channels == 3) {
       folder.pixels = grey_planes_to_rgb(folder.pixels, plane);
       channels = 3;
@@ -117,7 +131,7 @@ ImageFolder read_image_folder(const std::string& root, const ImageFolderOptions&
   folder.class_names = class_folders(root);
   for (std::size_t i = 0; i < folder.class_names.size(); ++i)
     add_class(folder, root, folder.class_names[i], static_cast<int32_t>(i));
-  read_pixels(folder, options);
+  read_pixels(folder, root, options);
   return folder;
 }
 
@@ -132,7 +146,7 @@ ImageFolder read_image_folder(const std::string& root, const ImageFolderOptions&
                                             joined(class_names) + ")");
     add_class(folder, root, name, static_cast<int32_t>(known - class_names.begin()));
   }
-  read_pixels(folder, options);
+  read_pixels(folder, root, options);
   return folder;
 }
 

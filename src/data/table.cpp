@@ -13,6 +13,7 @@
 #include <span>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "neurite/data/idx.h"
 #include "neurite/error.h"
@@ -56,7 +57,9 @@ class BlockReader {
   explicit BlockReader(const std::string& path)
       : path_(path), size_(regular_file_size(path)), file_(gzopen(path.c_str(), "rb")) {
     require(file_ != nullptr, path + ": cannot open");
-    gzbuffer(file_, 1 << 20);
+    // zlib's buffers (in, and twice that out): 1 MiB for a large file, no more than the file for
+    // a small one, whose three readers would otherwise each allocate 3 MiB for a few bytes.
+    gzbuffer(file_, static_cast<unsigned>(std::clamp<uint64_t>(size_, 8192, 1 << 20)));
   }
   ~BlockReader() { gzclose(file_); }
   BlockReader(const BlockReader&) = delete;
@@ -234,11 +237,19 @@ char delimiter_for(const std::string& path, const CsvOptions& options) {
 
 // Records in, a typed table out. The first `type_rows` records are kept as text until they have
 // decided the header and the columns' types; every later record goes straight into the matrix.
+// What a reader knows of its input before the rows arrive.
+struct Expected {
+  int64_t records = 0;      // the header's included
+  uint64_t most_cells = 0;  // the most values the input can fill
+};
+
 class TableBuilder {
  public:
-  // `place`: what the numbers in messages count ("line" in a CSV file, "record" in JSON).
-  TableBuilder(std::string source, const CsvOptions& options, int64_t expected_records, std::string place = "line")
-      : options_(options), expected_records_(expected_records), place_(std::move(place)) {
+  // `expected`: the records the input holds (the header's included) and the most cells they can
+  // fill, which bound the matrix reserved up front. `place`: what the numbers in messages count
+  // ("line" in a CSV file, "record" in JSON).
+  TableBuilder(std::string source, const CsvOptions& options, Expected expected, std::string place = "line")
+      : options_(options), expected_(expected), place_(std::move(place)) {
     table_.source = std::move(source);
   }
 
@@ -283,8 +294,7 @@ class TableBuilder {
           numeric = parse_number(*pending_[r][c], v);
       table_.columns[c].type = numeric ? ColumnType::Numeric : ColumnType::Categorical;
     }
-    if (expected_records_ > 0)
-      table_.values.reserve(static_cast<std::size_t>((expected_records_ - (header ? 1 : 0)) * table_.column_count()));
+    table_.values.reserve(reservation(header));
     std::vector<std::string_view> views;
     for (std::size_t r = first; r < pending_.size(); ++r) {
       views.clear();
@@ -332,6 +342,16 @@ class TableBuilder {
                 "), column '" + table_.columns[column].name + "': " + why);
   }
 
+  // The matrix for the expected rows, but never more cells than the input can fill: a first row
+  // of a million fields followed by a million short lines must not reserve a terabyte before the
+  // second line is found short.
+  std::size_t reservation(bool header) const {
+    const auto columns = static_cast<uint64_t>(table_.column_count());
+    const auto rows = static_cast<uint64_t>(std::max<int64_t>(expected_.records - (header ? 1 : 0), 0));
+    if (columns == 0) return 0;
+    return static_cast<std::size_t>(std::min(rows, expected_.most_cells / columns) * columns);
+  }
+
   void append_row(std::span<const std::string_view> fields, int64_t line) {
     const std::size_t columns = table_.columns.size();
     if (fields.size() != columns)
@@ -376,7 +396,7 @@ class TableBuilder {
     float v;
     return parse_number(m, v);
   });
-  int64_t expected_records_;
+  Expected expected_;
   std::string place_;
   Table table_;
   bool typed_ = false;
@@ -388,13 +408,16 @@ class TableBuilder {
 // Records in the file, counted quickly before reading (so the matrix is allocated once): line
 // ends outside quotes, plus an unfinished last line. Blank lines are counted too; the few rows
 // reserved for them cost nothing. A block without quotes is counted by the vectorised std::count.
-int64_t count_records(const std::string& path) {
+// Every cell takes at least one byte of the (decompressed) text, so the bytes bound the cells.
+Expected count_records(const std::string& path) {
   BlockReader reader(path);
   std::vector<char> block(reader.block());
   int64_t records = 0;
+  uint64_t bytes = 0;
   bool quoted = false;
   char last = '\n';
   for (std::size_t n; (n = reader.read(block.data(), block.size())) > 0;) {
+    bytes += n;
     const char* begin = block.data();
     if (!quoted && std::memchr(begin, '"', n) == nullptr) {
       records += std::count(begin, begin + n, '\n');
@@ -406,7 +429,7 @@ int64_t count_records(const std::string& path) {
     }
     last = begin[n - 1];
   }
-  return records + (last != '\n');
+  return {.records = records + (last != '\n'), .most_cells = bytes};
 }
 
 }  // namespace
@@ -464,14 +487,19 @@ Table read_json_records(const std::string& path, const CsvOptions& options) {
   }
   // Columns are the keys in order of first sight; a header record names them.
   std::vector<std::string> keys;
+  std::unordered_set<std::string> seen;  // a lookup per key: records with many keys stay linear
   for (std::size_t r = 0; r < records.size(); ++r) {
     require(records[r].is_object(), path + ": record " + std::to_string(r + 1) + " is not an object");
     for (const auto& [key, value] : records[r].items())
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+      if (seen.insert(key).second) keys.push_back(key);
   }
+  const auto rows = static_cast<int64_t>(records.size()), columns = static_cast<int64_t>(keys.size());
+  require(columns == 0 || rows <= kMaxTableValues / columns,
+          path + ": " + std::to_string(rows) + " records of " + std::to_string(columns) + " keys make more than 2^28 cells (" +
+              "kMaxTableValues)");
   CsvOptions typed = options;
   typed.header = HeaderMode::Present;
-  TableBuilder builder(path, typed, static_cast<int64_t>(records.size()) + 1, "record");
+  TableBuilder builder(path, typed, {.records = rows + 1, .most_cells = static_cast<uint64_t>(rows * columns)}, "record");
   std::vector<std::string_view> fields(keys.begin(), keys.end());
   builder.add(fields, 0);
   std::vector<std::string> cells(keys.size());

@@ -1,6 +1,7 @@
 // The layer registry: type name -> factory, filled by each layer's source file at start-up.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "neurite/error.h"
@@ -38,6 +39,14 @@ std::vector<std::string> layer_types() {
   return types;
 }
 
+namespace {
+// What the innermost WeightAllowance leaves; none: the per-layer limit alone.
+thread_local int64_t weights_allowed = std::numeric_limits<int64_t>::max();
+}  // namespace
+
+WeightAllowance::WeightAllowance(int64_t weights_left) : previous_(weights_allowed) { weights_allowed = weights_left; }
+WeightAllowance::~WeightAllowance() { weights_allowed = previous_; }
+
 void require_layer_weights(std::initializer_list<int64_t> factors, const std::string& what) {
   int64_t weights = 1;
   bool over = false;
@@ -51,6 +60,9 @@ void require_layer_weights(std::initializer_list<int64_t> factors, const std::st
     throw Error(what + " would hold " + count + " weights, over the limit of " + std::to_string(kMaxLayerWeights) +
                 " (kMaxLayerWeights)");
   }
+  if (weights > weights_allowed)
+    throw Error(what + " would hold " + std::to_string(weights) + " weights, more than the network's remaining " +
+                std::to_string(weights_allowed) + " of 2^28 (kMaxNetworkWeights)");
 }
 
 int64_t input_features(const Shape& input, const std::string& layer) {

@@ -56,6 +56,13 @@ struct Table {
 // row (1-based, the header not counted) and the column.
 Table read_csv(const std::string& path, const CsvOptions& options = {});
 
+// The most cells (rows x columns) a table of JSON records may have: 2^28, 1 GiB as floats. A
+// record that lacks a key costs no bytes in the file but a cell in the table, so a megabyte of
+// records that each name a new key would otherwise ask for a matrix of tens of gigabytes; checked
+// before the matrix is made. A CSV file needs no such limit: every cell takes at least one byte
+// of it (its delimiter or line end), so its matrix is at most four times the text.
+constexpr int64_t kMaxTableValues = int64_t{1} << 28;
+
 // Reads JSON records: an array of objects, or one object per line (JSON Lines). Numbers and
 // strings as CSV values, null as missing; the columns are the keys in order of first sight.
 Table read_json_records(const std::string& path, const CsvOptions& options = {});

@@ -22,8 +22,8 @@ struct SafetensorsFile {
 // Atomic: a temporary file renamed into place, so an existing good file is never half-replaced.
 void write_safetensors(const std::string& path, const SafetensorsFile& file);
 std::vector<uint8_t> encode_safetensors(const SafetensorsFile& file);  // the file's bytes
-// The most a safetensors file may hold: 4 GiB (eight layers at kMaxLayerWeights), checked against
-// the file's size before anything is read.
+// The most a safetensors file may hold: 4 GiB, a checkpoint of a network at kMaxNetworkWeights
+// with Adam's two moments and room to spare; checked against the file's size before anything is read.
 constexpr uint64_t kMaxModelBytes = uint64_t{1} << 32;
 
 // Called with the metadata once the header is read, before any tensor's data is read or

@@ -86,9 +86,32 @@ std::vector<std::string> layer_types();  // sorted
 inline constexpr int64_t kMaxLayerWeights = int64_t{1} << 27;
 // The most values one layer may output for one sample: 2^26 floats, 256 MiB.
 inline constexpr int64_t kMaxSampleValues = int64_t{1} << 26;
+// The most weights a whole network may hold: 2^28 floats, 1 GiB (two layers at kMaxLayerWeights);
+// a checkpoint with Adam's two moments is then 3 GiB, within a model file's limit. Without it, a
+// spec of twenty large layers would allocate them all.
+inline constexpr int64_t kMaxNetworkWeights = int64_t{1} << 28;
+// The most values all the layers together may output for one sample: 2^27 floats, 512 MiB
+// (VGG-16's add up to 15 million). Without it, a thousand activation layers on a large input
+// would each keep an output of kMaxSampleValues.
+inline constexpr int64_t kMaxNetworkSampleValues = int64_t{1} << 27;
 
-// Throws "<what> would hold N weights, over the limit of 268435456 (kMaxLayerWeights)" when the
-// product of `factors` (each positive) exceeds kMaxLayerWeights; the product cannot overflow.
+// While one is alive (on this thread), require_layer_weights also refuses a tensor of more than
+// `weights_left` weights: a network adding a layer allows what is left of kMaxNetworkWeights, so
+// the layer is refused before its tensors exist.
+class WeightAllowance {
+ public:
+  explicit WeightAllowance(int64_t weights_left);
+  ~WeightAllowance();
+  WeightAllowance(const WeightAllowance&) = delete;
+  WeightAllowance& operator=(const WeightAllowance&) = delete;
+
+ private:
+  int64_t previous_;
+};
+
+// Throws "<what> would hold N weights, over the limit of 134217728 (kMaxLayerWeights)" when the
+// product of `factors` (each positive) exceeds kMaxLayerWeights, or exceeds what a WeightAllowance
+// leaves; the product cannot overflow.
 void require_layer_weights(std::initializer_list<int64_t> factors, const std::string& what);
 
 // The size of the input's last axis, for layers that take flat features (F) or sequences
