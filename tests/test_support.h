@@ -13,6 +13,18 @@
 #include "neurite/network.h"
 #include "neurite/tensor.h"
 
+// Defined in a build with AddressSanitizer (the sanitizer and fuzzing build). Its instrumentation
+// changes the code the compiler generates, and there two paths that give the same bits in a plain
+// build (GCC or clang, Release) differ by a few ulps; the bit-identity tests compare to a relative
+// 1e-5 in that build only.
+#if defined(__SANITIZE_ADDRESS__)
+#define NEURITE_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NEURITE_TEST_SANITIZED 1
+#endif
+#endif
+
 namespace neurite::testing {
 
 struct CommandResult {
