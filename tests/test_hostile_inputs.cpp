@@ -234,7 +234,7 @@ TEST(HostileInputs, WideFirstRowReservesNoMoreThanTheFileCanFill) {
   EXPECT_EQ(error_of([&] { read_csv(path); }), path + ", line 2 (row 2): 1 fields, the first line has 20000");
 }
 
-// 20,000 JSON records, each with a key of its own (330 KB): before, a 20,000 x 20,000 table of
+// 20,000 JSON records, each with a key of its own (270 KB): before, a 20,000 x 20,000 table of
 // missing values (1.6 GB), its keys found by a quadratic search.
 TEST(HostileInputs, JsonRecordsOfManyKeysAreHeldToTheCellLimit) {
   const std::string path = testing::temp_dir() + "/keys.json";
@@ -248,7 +248,7 @@ TEST(HostileInputs, JsonRecordsOfManyKeysAreHeldToTheCellLimit) {
             path + ": 20000 records of 20000 keys make more than 2^28 cells (kMaxTableValues)");
 }
 
-// An image folder whose first picture is 8192x8192 (a 300 KB PNG) and twenty more of 8x8: every
+// An image folder whose first picture is 8192x8192 (a PNG of about 65 KB) and twenty more of 8x8: every
 // picture is resized to the first one's size, so before, the folder reserved 21 x 64 MiB and
 // grew each 8x8 picture to 64 MiB. Held to kMaxFolderSamples now, and so is a size given as an
 // option.
