@@ -179,12 +179,6 @@ void Network::set_generator_states(const std::vector<Rng::State>& states) {
   require(next == states.size(), "more random generator states than this network has random layers");
 }
 
-int64_t Network::parameter_count() {
-  int64_t n = 0;
-  for (Parameter& p : parameters()) n += p.value->size();
-  return n;
-}
-
 nlohmann::json Network::architecture() const {
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& layer : layers_) layers.push_back(layer->config());

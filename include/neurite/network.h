@@ -83,7 +83,7 @@ class Network {
   void seed_generators(uint64_t seed);
   std::vector<Rng::State> generator_states();
   void set_generator_states(const std::vector<Rng::State>& states);
-  int64_t parameter_count();
+  int64_t parameter_count() const { return weights_; }
   // Floats of every layer's output for one sample: what a forward pass keeps per sample.
   int64_t activation_floats_per_sample() const { return activation_floats_; }
 
@@ -101,7 +101,7 @@ class Network {
   Rng init_rng_;
   std::vector<LayerPtr> layers_;
   int64_t activation_floats_ = 0;
-  int64_t weights_ = 0;  // in the parameters of every layer added, held to kMaxNetworkWeights
+  int64_t weights_ = 0;  // parameter_count(): counted as each layer is added, held to kMaxNetworkWeights
   std::size_t first_trainable_ = 0;  // layers before it have no parameters (input dropout)
   const Tensor* input_ = nullptr;  // the batch of the last forward (not copied)
   std::vector<Tensor> acts_;   // acts_[i] is layer i's input (i > 0); acts_.back() the output

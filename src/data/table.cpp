@@ -235,14 +235,14 @@ char delimiter_for(const std::string& path, const CsvOptions& options) {
   return best;
 }
 
-// Records in, a typed table out. The first `type_rows` records are kept as text until they have
-// decided the header and the columns' types; every later record goes straight into the matrix.
 // What a reader knows of its input before the rows arrive.
 struct Expected {
   int64_t records = 0;      // the header's included
   uint64_t most_cells = 0;  // the most values the input can fill
 };
 
+// Records in, a typed table out. The first `type_rows` records are kept as text until they have
+// decided the header and the columns' types; every later record goes straight into the matrix.
 class TableBuilder {
  public:
   // `expected`: the records the input holds (the header's included) and the most cells they can
@@ -495,8 +495,8 @@ Table read_json_records(const std::string& path, const CsvOptions& options) {
   }
   const auto rows = static_cast<int64_t>(records.size()), columns = static_cast<int64_t>(keys.size());
   require(columns == 0 || rows <= kMaxTableValues / columns,
-          path + ": " + std::to_string(rows) + " records of " + std::to_string(columns) + " keys make more than 2^28 cells (" +
-              "kMaxTableValues)");
+          path + ": " + std::to_string(rows) + " records of " + std::to_string(columns) +
+              " keys make more than 2^28 cells (kMaxTableValues)");
   CsvOptions typed = options;
   typed.header = HeaderMode::Present;
   TableBuilder builder(path, typed, {.records = rows + 1, .most_cells = static_cast<uint64_t>(rows * columns)}, "record");
