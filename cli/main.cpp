@@ -5,8 +5,27 @@
 
 #include "commands.h"
 #include "neurite/error.h"
+#include "processes.h"
+
+namespace {
+// One line on stderr; with several processes (mpirun) it names the process and ends them all.
+int fail(int code, const char* kind, const std::string& message) {
+  if (neurite::cli::process_count() > 1)
+    std::fprintf(stderr, "neurite (process %d of %d): %s: %s\n", neurite::cli::process_rank(),
+                 neurite::cli::process_count(), kind, message.c_str());
+  else
+    std::fprintf(stderr, "neurite: %s: %s\n", kind, message.c_str());
+  neurite::cli::end_processes_after_error(code);
+  return code;
+}
+}  // namespace
 
 int main(int argc, char** argv) {
+  try {
+    neurite::cli::start_processes(argc, argv);
+  } catch (const neurite::Error& e) {
+    return fail(1, "error", e.what());
+  }
   CLI::App app{"neurite: neural networks from the classic curriculum, in C++"};
   app.require_subcommand(0, 1);  // an unknown word is then reported by name
   app.set_version_flag("--version", "neurite 0.1.0");
@@ -25,8 +44,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {
-      std::fprintf(stderr, "neurite: error: a subcommand is required, e.g. neurite train (see --help)\n");
-      return 2;
+      return fail(2, "error", "a subcommand is required, e.g. neurite train (see --help)");
     }
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
@@ -35,18 +53,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "neurite: error: %s (see --help)\n", e.what());
-    return 2;
+    return fail(2, "error", std::string(e.what()) + " (see --help)");
   } catch (const neurite::Error& e) {
-    std::fprintf(stderr, "neurite: error: %s\n", e.what());
-    return 1;
+    return fail(1, "error", e.what());
   } catch (const std::filesystem::filesystem_error& e) {
     // A path the system refuses (a link loop, a forbidden folder) is bad input, said in one line.
-    std::fprintf(stderr, "neurite: error: %s: %s\n", e.path1().c_str(), e.code().message().c_str());
-    return 1;
+    return fail(1, "error", e.path1().string() + ": " + e.code().message());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "neurite: internal error: %s\n", e.what());
-    return 3;
+    return fail(3, "internal error", e.what());
   }
+  neurite::cli::stop_processes();
   return 0;
 }

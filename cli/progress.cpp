@@ -1,4 +1,5 @@
 #include "progress.h"
+#include "processes.h"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -41,7 +42,9 @@ std::string duration_text(double seconds) {
   return text;
 }
 
-StatusLine::StatusLine() : enabled_(::isatty(STDOUT_FILENO) == 1) {}
+// Under mpirun a process's output reaches mpirun through a pseudo-terminal even when mpirun's
+// own goes to a file, so the line is left out there.
+StatusLine::StatusLine() : enabled_(::isatty(STDOUT_FILENO) == 1 && processes() == nullptr) {}
 
 bool StatusLine::due() const { return enabled_ && (!shown_ || Clock::now() - last_ >= kRedrawEvery); }
 

@@ -4,6 +4,7 @@
 // resumes from a checkpoint.
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -14,6 +15,7 @@
 #include "neurite/io/checkpoint.h"
 #include "neurite/io/model_file.h"
 #include "neurite/ops/gemm.h"
+#include "processes.h"
 #include "resources.h"
 #include "train_log.h"
 #include "neurite/train/run_config.h"
@@ -150,8 +152,10 @@ std::string percent(int64_t correct, int64_t total) {
 // plateau cuts are events worth a line of their own.
 void print_epoch(const EpochResult& r, double previous_rate, bool rate_every_epoch) {
   if (!rate_every_epoch && r.rate != previous_rate && r.epoch > 0) std::printf("learning rate now %g\n", r.rate);
-  char rate[48] = "";
+  char rate[96] = "";
   if (rate_every_epoch) std::snprintf(rate, sizeof rate, ", rate %.3g", r.rate);
+  if (r.waiting_seconds > 0)  // several processes: the part of the epoch spent waiting for the others
+    std::snprintf(rate + std::strlen(rate), sizeof rate - std::strlen(rate), ", %.2f s waiting", r.waiting_seconds);
   if (r.evaluated && r.total == 0)  // regression: the watched set's cost
     std::printf("Epoch %d: cost %.5f  (%.2f s%s)\n", r.epoch, r.measures.back().cost, r.seconds, rate);
   else if (r.evaluated)
@@ -287,13 +291,34 @@ RunArgs with_recorded_data(RunArgs run, const Checkpoint& checkpoint) {
   return run;
 }
 
-void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs& given) {
+// Under mpirun only process 0 writes files; the others train alongside it.
+RunArgs for_this_process(RunArgs run) {
+  if (process_rank() == 0) return run;
+  run.out.clear();
+  run.log.clear();
+  run.checkpoint_dir.clear();
+  return run;
+}
+
+// With several processes, the shards default to one per process and are recorded in the
+// settings, so a checkpoint resumed on another number of processes keeps them.
+void print_processes(RunConfig& config) {
+  if (process_count() == 1) return;
+  if (config.training.shards == 0) config.training.shards = process_count();
+  std::printf("training on %d processes, %d thread%s each; %d shards per batch of %lld\n", process_count(),
+              num_threads(), num_threads() == 1 ? "" : "s", config.training.shards,
+              static_cast<long long>(config.training.batch));
+}
+
+void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs& typed) {
+  const RunArgs given = for_this_process(typed);
   std::optional<Checkpoint> checkpoint;
   if (!given.resume.empty()) checkpoint = load_checkpoint(given.resume);
   const RunArgs run = checkpoint ? with_recorded_data(given, *checkpoint) : given;
   RunConfig config = merge_config(cmd, flags, given, checkpoint ? &*checkpoint : nullptr);  // checked before data is read
   require(run.checkpoint_every > 0, "--checkpoint-every must be positive, got " + std::to_string(run.checkpoint_every));
-  if (run.threads > 0) set_num_threads(run.threads);
+  if (run.threads > 0 || process_count() > 1) set_num_threads(threads_per_process(run.threads));
+  print_processes(config);
 
   if (!run.checkpoint_dir.empty()) Checkpointer::create_folder(run.checkpoint_dir);  // before the data is read
   RunData data = load_run_data(run, config);
@@ -352,7 +377,7 @@ void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs
   };
   callbacks.on_state = [&](const TrainState& state, bool best) { checkpointer.on_state(state, best); };
   const TrainResult result = train(net, *cost, *optimizer, mnist.training, sets, config.training, callbacks,
-                                   checkpoint ? &checkpoint->state : nullptr);
+                                   checkpoint ? &checkpoint->state : nullptr, processes());
 
   print_summary(result, sets.empty() ? 0 : sets.front().data->size());
   if (log.is_open() && mnist.test.size() > 0)

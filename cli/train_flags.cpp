@@ -68,6 +68,8 @@ const std::vector<FlagHelp> kFlags = {
             "per step (e.g. 0.999); 0: off"},
     {"monitor", "Also measure cost and accuracy on the training and the other held-out set"},
     {"grad_norms", "Record each layer's mean gradient norm per epoch"},
+    {"shards", "Cut each batch into this many shards summed in a fixed order: the same model on any number of "
+               "processes (mpirun); 0: whole batches, or one shard per process under mpirun", true},
     {"format", "The data's format: auto, csv, tsv, json, npy, npz, idx, images or mnist"},
     {"target", "Tables: the target column(s), by name or 0-based index; default the last"},
     {"ignore", "Tables: columns that are not inputs (date,id)"},

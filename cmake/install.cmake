@@ -1,5 +1,5 @@
 # `cmake --install`: the libraries and their headers, the command, the package files that make
-# find_package(neurite) give neurite::neurite (and neurite::viz when built), and the files the
+# find_package(neurite) give neurite::neurite (and neurite::viz, neurite::mpi when built), and the files the
 # command looks up next to itself (the page, the model specs).
 include(CMakePackageConfigHelpers)
 
@@ -9,6 +9,9 @@ set(NEURITE_SHARE_DIR ${CMAKE_INSTALL_DATADIR}/neurite)
 set(neurite_installed_libraries neurite)
 if(NEURITE_VIZ)
   list(APPEND neurite_installed_libraries neurite_viz)
+endif()
+if(TARGET neurite_mpi)
+  list(APPEND neurite_installed_libraries neurite_mpi)
 endif()
 install(TARGETS ${neurite_installed_libraries} EXPORT neuriteTargets FILE_SET HEADERS
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})  # also for CMake before 3.23 (no file sets)

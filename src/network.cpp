@@ -90,12 +90,15 @@ void Network::backward(const Tensor& output_grad, bool want_input_grad) {
 
 // Layers before the first one with parameters (input dropout) need no gradient, and neither
 // does that layer's input: both are skipped unless the input gradient is asked for.
-void Network::backward(bool want_input_grad) {
+void Network::backward(bool want_input_grad) { backward(want_input_grad, {}); }
+
+void Network::backward(bool want_input_grad, const std::function<void(std::size_t layer)>& after_layer) {
   require_shape(grads_.back(), acts_.back().shape(), "network backward: the output gradient");
   const std::size_t first = want_input_grad ? 0 : first_trainable_;
   for (std::size_t i = layers_.size(); i-- > first;) {
     Tensor* dx = (i > first || want_input_grad) ? &grads_[i] : nullptr;
     layers_[i]->backward(layer_input(i), acts_[i + 1], grads_[i + 1], dx);
+    if (after_layer) after_layer(i);
   }
 }
 

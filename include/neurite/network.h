@@ -10,6 +10,7 @@
 //   net.backward();
 //   optimizer.step(params);
 #pragma once
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -54,6 +55,9 @@ class Network {
   // dL/dx is computed only when asked for (gradient checks): the first layer's input gradient is
   // otherwise wasted work.
   void backward(bool want_input_grad = false);
+  // The same, calling after_layer(i) as soon as layer i's parameter gradients are complete:
+  // data-parallel training sends them while backward goes on with the layers before.
+  void backward(bool want_input_grad, const std::function<void(std::size_t layer)>& after_layer);
   // The same from a gradient given here (copied into output_grad()).
   void backward(const Tensor& output_grad, bool want_input_grad = false);
   const Tensor& input_grad() const { return grads_.front(); }  // after want_input_grad

@@ -86,6 +86,7 @@ nlohmann::json own_defaults() {
           {"max_norm", 0.0},       {"clip_norm", 0.0},        {"clip_value", 0.0},  {"epochs", 30},
           {"batch", 10},           {"seed", uint64_t{1}},     {"eval_every", 1},    {"patience", 0},
           {"stop_when_worse", false}, {"ema", 0.0},           {"monitor", false},   {"grad_norms", false},
+          {"shards", 0},
           // the data's source (data/source.h)
           {"format", "auto"},      {"target", ""},            {"ignore", ""},       {"categorical", ""},
           {"header", "auto"},      {"task", "auto"},          {"missing", "refuse"}, {"normalize", "standard"},
@@ -191,6 +192,10 @@ TrainOptions training_from(const nlohmann::json& given, const nlohmann::json& v,
   o.monitor_training = v["monitor"].get<bool>();
   o.gradient_norms = v["grad_norms"].get<bool>();
   o.average_decay = v["ema"].get<double>();
+  const auto shards = v["shards"].get<int64_t>();
+  require(shards >= 0 && shards <= kMaxShards, "shards must be 0 (whole batches) or from 1 to " +
+                                                   std::to_string(kMaxShards) + ", got " + std::to_string(shards));
+  o.shards = static_cast<int>(shards);
   return o;
 }
 
@@ -244,6 +249,7 @@ nlohmann::json to_json(const RunConfig& c) {
       {"seed", t.seed}, {"eval_every", t.eval_every}, {"ema", t.average_decay}, {"monitor", t.monitor_training},
       {"grad_norms", t.gradient_norms}, {"stop_when_worse", t.early_stopping.versus_previous},
       {"patience", t.early_stopping.versus_previous ? 0 : t.early_stopping.patience}};
+  if (t.shards > 0) j["shards"] = t.shards;  // 0, whole batches, is the default and left out
   j.update(source_json(c.data.source));
   if (c.architecture.is_null())
     j.update({{"layers", sizes_text(c.mlp.sizes)}, {"activation", activation_name(c.mlp.hidden)},
@@ -267,6 +273,7 @@ void validate(const RunConfig& c) {
   require(t.epochs > 0, "epochs must be positive, got " + std::to_string(t.epochs));
   require(t.batch > 0, "batch must be positive, got " + std::to_string(t.batch));
   require(t.eval_every > 0, "eval_every must be positive, got " + std::to_string(t.eval_every));
+  require(t.shards >= 0 && t.shards <= kMaxShards, "shards must be from 0 to " + std::to_string(kMaxShards));
   require(t.early_stopping.patience >= 0,
           "patience must be positive (or 0 for no early stopping), got " + std::to_string(t.early_stopping.patience));
   require(t.average_decay == 0 || (t.average_decay > 0 && t.average_decay < 1),

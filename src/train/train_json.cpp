@@ -44,6 +44,7 @@ Rng::State generator_state(const nlohmann::json& v, const char* key) {
 
 nlohmann::json to_json(const EpochResult& r) {
   nlohmann::json j = {{"epoch", r.epoch}, {"seconds", r.seconds}, {"rate", r.rate}, {"batch_cost", r.train_cost}};
+  if (r.waiting_seconds > 0) j["waiting_seconds"] = r.waiting_seconds;
   for (const SetMeasure& m : r.measures) {
     j[m.name] = {{"cost", m.cost}, {"correct", m.correct}, {"total", m.total}};
     if (m.total > 0) j[m.name]["accuracy"] = m.accuracy();  // none for regression
@@ -60,6 +61,7 @@ nlohmann::json to_json(const EpochResult& r) {
 EpochResult epoch_result_from_json(const nlohmann::json& j) {
   EpochResult r{.epoch = whole<int>(j, "epoch"), .seconds = j.at("seconds").get<double>(),
                 .rate = j.at("rate").get<double>(), .train_cost = j.at("batch_cost").get<double>()};
+  if (j.contains("waiting_seconds")) r.waiting_seconds = j["waiting_seconds"].get<double>();
   for (const char* name : {"train", "validation", "test"})
     if (j.contains(name)) {
       const nlohmann::json& m = j[name];

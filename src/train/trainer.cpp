@@ -8,6 +8,7 @@
 
 #include "neurite/error.h"
 #include "neurite/train/averaging.h"
+#include "shard_reducer.h"
 
 namespace neurite {
 
@@ -50,6 +51,22 @@ void validate(const Network& net, const Cost& cost, const Dataset& training, std
   for (const EvaluationSet& set : evaluation) require(set.data != nullptr, "evaluation set " + set.name + " is missing");
   if (o.early_stopping.patience > 0)
     require(!evaluation.empty(), "early stopping needs an evaluation set to watch");
+  require(o.shards >= 0 && o.shards <= kMaxShards,
+          "shards must be 0 (whole batches) or from 1 to " + std::to_string(kMaxShards) + ", got " + std::to_string(o.shards));
+  if (o.shards > 1)
+    for (std::size_t i = 0; i < net.layer_count(); ++i)
+      require(net.layer(i).type() != "batchnorm",
+              "batchnorm's running statistics are not combined across shards yet: train layer " + std::to_string(i) +
+                  " (batchnorm) with one shard per batch");
+}
+
+// Shards draw their dropout masks and augmentation from a generator of their own, seeded by the
+// step and the shard, so the process that computes a shard does not matter (splitmix64 mixing).
+uint64_t shard_seed(uint64_t seed, int64_t step, int shard) {
+  uint64_t z = seed ^ (static_cast<uint64_t>(step) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(shard) + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
 }
 
 // Sums of per-batch quantities over one epoch.
@@ -70,17 +87,12 @@ struct EpochContext {
   const TrainCallbacks& callbacks;
   const RateSchedule& schedule;
   TrainState& state;  // step count and weight average
+  ShardReducer* reducer;  // nullptr: whole batches, the classic loop
+  Communicator& world;
 };
 
-// One mini-batch: forward, cost, backward, then the penalty, the optimiser's step and max-norm.
-// Returns the batch's cost.
-double run_batch(Network& net, std::span<Parameter> params, const Tensor& x, const Tensor& y, const EpochContext& c,
-               int epoch, EpochSums& sums) {
-  net.zero_grad();
-  const Tensor& output = net.forward(x);
-  const double cost = c.cost.value(output, y);
-  c.cost.gradient(output, y, net.output_grad());
-  net.backward();
+// After the batch's gradient is complete: the penalty, the optimiser's step and max-norm.
+void step(std::span<Parameter> params, double cost, const EpochContext& c, int epoch, EpochSums& sums) {
   if (!std::isfinite(cost))
     throw Error("training diverged: cost is " + std::to_string(cost) + " at epoch " + std::to_string(epoch) +
                 ", batch " + std::to_string(sums.batches) + " (try a smaller learning rate)");
@@ -95,6 +107,60 @@ double run_batch(Network& net, std::span<Parameter> params, const Tensor& x, con
   apply_max_norm(params, c.options.regularization.max_norm);
   sums.cost += cost;
   ++sums.batches;
+}
+
+// One mini-batch in one piece: forward, cost, backward, step. Returns the batch's cost.
+double run_batch(Network& net, std::span<Parameter> params, const Tensor& x, const Tensor& y, const EpochContext& c,
+                 int epoch, EpochSums& sums) {
+  net.zero_grad();
+  const Tensor& output = net.forward(x);
+  const double cost = c.cost.value(output, y);
+  c.cost.gradient(output, y, net.output_grad());
+  net.backward();
+  step(params, cost, c, epoch, sums);
+  return cost;
+}
+
+// One mini-batch in shards: this process's shards forward and backward (each weighted by its
+// share of the batch, so the shards' sum is the batch's mean gradient), the sum over every
+// process's shards in shard order, then the same step everywhere. Returns the batch's cost.
+double run_sharded_batch(Network& net, std::span<Parameter> params, std::span<const int64_t> batch, Tensor& x,
+                         Tensor& y, const EpochContext& c, int epoch, EpochSums& sums) {
+  ShardReducer& reducer = *c.reducer;
+  const auto count = static_cast<int64_t>(batch.size());
+  const int shards = c.options.shards;
+  std::vector<double> costs(static_cast<std::size_t>(shards), 0.0);
+  for (int k = reducer.first_shard(); k < reducer.end_shard(); ++k) {
+    const int local = k - reducer.first_shard();
+    const int64_t begin = part_begin(count, shards, k), end = part_begin(count, shards, k + 1);
+    if (begin == end) {
+      reducer.empty_shard(local);
+      continue;
+    }
+    c.training.gather(batch.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)), x, y);
+    const uint64_t seed = shard_seed(c.options.seed, c.state.steps, k);
+    if (c.augmenter) {
+      Rng augment_rng(seed, /*stream=*/2);
+      c.augmenter->apply(x, augment_rng);
+    }
+    net.seed_generators(seed);
+    net.zero_grad();
+    const Tensor& output = net.forward(x);
+    costs[static_cast<std::size_t>(k)] = c.cost.value(output, y);
+    Tensor& output_grad = net.output_grad();
+    c.cost.gradient(output, y, output_grad);
+    const auto share = static_cast<float>(static_cast<double>(end - begin) / static_cast<double>(count));
+    if (share != 1.0f)
+      for (float& g : output_grad.span()) g *= share;
+    net.backward(false, [&](std::size_t layer) { reducer.layer_done(layer, local); });
+  }
+  reducer.finish();
+  c.world.sum_exactly(costs);  // a diverged shard's NaN reaches every process, which all stop
+  double cost = 0;
+  for (int k = 0; k < shards; ++k)
+    cost += costs[static_cast<std::size_t>(k)] *
+            (static_cast<double>(part_begin(count, shards, k + 1) - part_begin(count, shards, k)) / static_cast<double>(count));
+  step(params, cost, c, epoch, sums);
   return cost;
 }
 
@@ -106,11 +172,17 @@ EpochSums run_epoch(Network& net, std::span<const int64_t> order, const EpochCon
   net.set_training(true);
   for (int64_t start = 0; start < n; start += c.options.batch) {
     const int64_t count = std::min(c.options.batch, n - start);
-    c.training.gather(order.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(count)), x, y);
-    if (c.augmenter) c.augmenter->apply(x, c.augment_rng);
+    const auto batch = order.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(count));
     if (c.schedule.changes_within_epochs())
       c.optimizer.set_rate(c.schedule.rate_at(epoch, static_cast<double>(start) / static_cast<double>(n)));
-    const double cost = run_batch(net, params, x, y, c, epoch, sums);
+    double cost = 0;
+    if (c.reducer) {
+      cost = run_sharded_batch(net, params, batch, x, y, c, epoch, sums);
+    } else {
+      c.training.gather(batch, x, y);
+      if (c.augmenter) c.augmenter->apply(x, c.augment_rng);
+      cost = run_batch(net, params, x, y, c, epoch, sums);
+    }
     ++c.state.steps;
     if (c.options.average_decay > 0)
       update_average(c.state.other_weights, c.state.steps, c.options.average_decay, params);
@@ -133,6 +205,43 @@ void evaluate(Network& net, const Cost& cost, const Dataset& training, std::span
   r.total = watched.total;
 }
 
+// Process 0 evaluated; the others take its measures, so every process decides alike (best
+// epoch, schedule, early stopping).
+void share_evaluation(Communicator& world, EpochResult& r) {
+  if (world.size() == 1) return;
+  std::string text;
+  if (world.rank() == 0) {
+    nlohmann::json sets = nlohmann::json::array();
+    for (const SetMeasure& m : r.measures)
+      sets.push_back({{"name", m.name}, {"cost", m.cost}, {"correct", m.correct}, {"total", m.total}});
+    text = nlohmann::json{{"evaluated", r.evaluated}, {"correct", r.correct}, {"total", r.total}, {"sets", sets}}.dump();
+  }
+  broadcast_text(world, text, 0);
+  if (world.rank() == 0) return;
+  const nlohmann::json j = nlohmann::json::parse(text);
+  r.evaluated = j["evaluated"].get<bool>();
+  r.correct = j["correct"].get<int64_t>();
+  r.total = j["total"].get<int64_t>();
+  r.measures.clear();
+  for (const nlohmann::json& m : j["sets"])
+    r.measures.push_back({.name = m["name"].get<std::string>(), .cost = m["cost"].get<double>(),
+                          .correct = m["correct"].get<int64_t>(), .total = m["total"].get<int64_t>()});
+}
+
+// Every process must train the same thing: process 0's weights, and the same data and settings.
+void start_together(Network& net, const Dataset& training, const TrainOptions& o, int64_t steps, Communicator& world) {
+  if (world.size() == 1) return;
+  const std::string mine = nlohmann::json{{"training samples", training.size()}, {"batch", o.batch}, {"shards", o.shards},
+                                          {"seed", o.seed}, {"epochs", o.epochs}, {"steps taken", steps},
+                                          {"parameters", net.parameter_count()}}.dump();
+  std::string first = mine;
+  broadcast_text(world, first, 0);
+  require(first == mine, "process " + std::to_string(world.rank()) + " was given other training than process 0: " +
+                             mine + " against " + first);
+  for (const Parameter& p : net.parameters()) broadcast_floats(world, p.value->span(), 0);
+  for (const Buffer& b : net.buffers()) broadcast_floats(world, b.value->span(), 0);
+}
+
 std::vector<std::pair<std::string, double>> mean_norms(Network& net, const EpochSums& sums) {
   std::vector<std::pair<std::string, double>> named;
   const std::vector<Parameter> params = net.parameters();
@@ -144,8 +253,12 @@ std::vector<std::pair<std::string, double>> mean_norms(Network& net, const Epoch
 }  // namespace
 
 TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Dataset& training,
-                  std::span<const EvaluationSet> evaluation, const TrainOptions& options,
-                  const TrainCallbacks& callbacks, const TrainState* resume) {
+                  std::span<const EvaluationSet> evaluation, const TrainOptions& given,
+                  const TrainCallbacks& callbacks, const TrainState* resume, Communicator* world_given) {
+  LocalWorld alone;
+  Communicator& world = world_given ? *world_given : alone;
+  TrainOptions options = given;
+  if (options.shards == 0 && world.size() > 1) options.shards = world.size();
   validate(net, cost, training, evaluation, options);
   validate(options.augment);
   RateSchedule schedule(options.schedule, optimizer.rate(), options.epochs);
@@ -175,18 +288,27 @@ TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Da
 
   TrainResult& result = state.result;
   if (result.stopped_early) return result;  // a checkpoint of a run that had already stopped
-  const EpochContext context{cost, optimizer, training, options, augmenter ? &*augmenter : nullptr, augment_rng, callbacks,
-                              schedule, state};
+  start_together(net, training, options, state.steps, world);
+  std::optional<ShardReducer> reducer;
+  if (options.shards > 0) {
+    std::vector<std::vector<Parameter>> layers;
+    for (std::size_t i = 0; i < net.layer_count(); ++i) layers.push_back(net.layer(i).parameters());
+    reducer.emplace(std::move(layers), options.shards, world);
+  }
+  const EpochContext context{cost,     optimizer, training, options, augmenter ? &*augmenter : nullptr, augment_rng,
+                             callbacks, schedule, state,   reducer ? &*reducer : nullptr, world};
   for (int epoch = state.next_epoch; epoch < options.epochs; ++epoch) {
     optimizer.set_rate(schedule.rate_for_epoch(epoch));
     shuffle_rng.shuffle(std::span<int64_t>(order));
     EpochResult r{.epoch = epoch, .rate = optimizer.rate()};
     const auto start = std::chrono::steady_clock::now();
+    const double waited_before = reducer ? reducer->waited_seconds() : 0.0;
     // With weight averaging the network holds the average between epochs: train the real weights.
     if (!state.other_weights.empty()) swap_weights(net.parameters(), state.other_weights);
     const EpochSums sums = run_epoch(net, order, context, epoch);
     if (!state.other_weights.empty()) swap_weights(net.parameters(), state.other_weights);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (world.size() > 1) r.waiting_seconds = reducer->waited_seconds() - waited_before;
     r.train_cost = sums.cost / static_cast<double>(sums.batches);
     if (options.gradient_norms) r.gradient_norms = mean_norms(net, sums);
 
@@ -194,7 +316,8 @@ TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Da
     bool best = false;
     std::optional<double> watched;
     if (!evaluation.empty() && due) {
-      evaluate(net, cost, training, evaluation, options, r);
+      if (world.rank() == 0) evaluate(net, cost, training, evaluation, options, r);
+      share_evaluation(world, r);
       // Classification watches the accuracy; regression (no labels) the cost, lower being better.
       const SetMeasure& set = r.measures[options.monitor_training ? 1 : 0];
       watched = r.total ? static_cast<double>(r.correct) / static_cast<double>(r.total) : -set.cost;

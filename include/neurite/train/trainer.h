@@ -14,12 +14,16 @@
 #include "neurite/network.h"
 #include "neurite/optim/optimizer.h"
 #include "neurite/optim/schedule.h"
+#include "neurite/train/communicator.h"
 #include "neurite/train/evaluate.h"
 #include "neurite/train/clipping.h"
 #include "neurite/train/regularization.h"
 #include "neurite/train/stopping.h"
 
 namespace neurite {
+
+// The most shards a batch may be cut into (each shard's gradient is kept until the step).
+inline constexpr int kMaxShards = 4096;
 
 struct TrainOptions {
   int epochs = 30;
@@ -37,6 +41,11 @@ struct TrainOptions {
   bool monitor_training = false; // also measure cost and accuracy on the training set
   bool gradient_norms = false;   // record each parameter's mean gradient norm per epoch
   double average_decay = 0;      // weight averaging (train/averaging.h) for evaluation; 0: off
+  // Micro-shards per mini-batch. 0: each batch in one piece, the classic loop. S > 0: each batch
+  // is cut into S near-equal shards whose gradients are summed in shard order, which gives the
+  // same bits on any number of processes (train/communicator.h). Dropout and augmentation then
+  // draw from a generator per (step, shard). Under several processes, 0 means one per process.
+  int shards = 0;
 };
 
 // A dataset the trainer evaluates on. The first one is "watched": it picks the best epoch and
@@ -51,6 +60,7 @@ struct EpochResult {
   double seconds = 0;         // training time of this epoch, evaluation excluded
   double rate = 0;            // the learning rate used during this epoch
   double train_cost = 0;      // mean cost over the epoch's batches (without the penalty)
+  double waiting_seconds = 0; // of `seconds`, spent waiting for other processes (several processes)
   bool evaluated = false;
   int64_t correct = 0;        // on the watched set, when evaluated
   int64_t total = 0;
@@ -101,9 +111,14 @@ struct TrainCallbacks {
 
 // Trains from the network's current weights and the optimiser's current state. With `resume`,
 // continues from that state (the network and optimiser must hold the matching checkpoint).
+// With `world` of several processes (each calling train with the same data and options), they
+// train one model: process 0's weights are sent to all, each computes its share of the shards of
+// every batch, and all take the same steps. Process 0 evaluates and the others receive its
+// results, so every process returns the same TrainResult.
 TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Dataset& training,
                   std::span<const EvaluationSet> evaluation, const TrainOptions& options,
-                  const TrainCallbacks& callbacks = {}, const TrainState* resume = nullptr);
+                  const TrainCallbacks& callbacks = {}, const TrainState* resume = nullptr,
+                  Communicator* world = nullptr);
 // The foundation's form: one evaluation set (or none), called "test".
 TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Dataset& training,
                   const Dataset* evaluation, const TrainOptions& options, const TrainCallbacks& callbacks = {});
