@@ -5,7 +5,8 @@
 # predict_image: the first test digit (a 7) through the model mnist_mlp saved; char_lstm: the
 # built-in rhyme, loss below 1 nat per character; run_config: one epoch on 20,000 images, above
 # 9,000, then a bad value named by its key; own_table: seattle-weather.csv, at least 70% on its
-# test split. Exit 77 (skipped) when MNIST (or the table) is missing.
+# test split; data_parallel (run_examples.sh data_parallel BIN_DIR MPIRUN): the same weights on 1
+# and 3 processes. Exit 77 (skipped) when MNIST (or the table) is missing.
 set -euo pipefail
 name=$1 bin=$2
 data=${NEURITE_MNIST:-$3}
@@ -43,6 +44,13 @@ case $name in
     accuracy=$(sed -n 's/^test accuracy \([0-9]*\)\..*/\1/p' <<<"$out")
     [ "${accuracy:-0}" -ge 70 ] || fail "expected a test accuracy of at least 70%"
     grep -q '^sun ' <<<"$out" || fail "expected a line for the class sun" ;;
+  data_parallel)  # the third argument is mpirun here
+    mpirun=(timeout 100 "$3" --allow-run-as-root --oversubscribe --mca btl self,vader)
+    one=$("${mpirun[@]}" -np 1 "$bin/data_parallel") && echo "$one"
+    three=$("${mpirun[@]}" -np 3 "$bin/data_parallel") && echo "$three"
+    sum_of() { sed -n 's/^[0-9]* process\(es\)\{0,1\}, weight sum //p' <<<"$1"; }
+    [ -n "$(sum_of "$one")" ] && [ "$(sum_of "$one")" = "$(sum_of "$three")" ] ||
+      fail "1 and 3 processes ended with other weights" ;;
   char_lstm)
     out=$("$bin/char_lstm") && echo "$out"
     loss=$(grep '^step' <<<"$out" | tail -1 | awk '{print $4}')

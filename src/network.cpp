@@ -156,6 +156,10 @@ void Network::copy_parameters_from(Network& other) {
   copy_named(other.buffers(), buffers());
 }
 
+void Network::set_buffer_updates(bool updates) {
+  for (auto& layer : layers_) layer->set_buffer_updates(updates);
+}
+
 void Network::set_training(bool training) {
   for (auto& layer : layers_) layer->set_training(training);
 }

@@ -8,10 +8,10 @@
 #include <barrier>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <thread>
 
 #include "neurite/error.h"
-#include "neurite/layers/batchnorm.h"
 #include "neurite/ops/gemm.h"
 #include "neurite/train/trainer.h"
 #include "test_support.h"
@@ -128,13 +128,14 @@ class ThreadWorld {
 };
 
 struct Outcome {
-  std::vector<float> weights;
+  std::vector<float> weights, buffers;
   TrainResult result;
 };
 
 // Trains the same network on `processes` threads; returns process 0's weights and result, after
 // checking that every process ended with the same ones.
-Outcome train_on(int processes, const TrainOptions& options, const Dataset& data, const Dataset* test = nullptr) {
+Outcome train_on(int processes, const TrainOptions& options, const Dataset& data, const Dataset* test = nullptr,
+                 const std::function<Network()>& make = [] { return network(); }) {
   ThreadWorld world(processes);
   std::vector<Outcome> runs(static_cast<std::size_t>(processes));
   std::vector<std::string> errors(static_cast<std::size_t>(processes));
@@ -143,12 +144,15 @@ Outcome train_on(int processes, const TrainOptions& options, const Dataset& data
     threads.emplace_back([&, r] {
       try {
         ThreadWorld::Rank rank(world, r);
-        Network net = network();
+        Network net = make();
         Sgd sgd(0.5);
         std::vector<EvaluationSet> sets;
         if (test) sets.push_back({"test", test});
         runs[static_cast<std::size_t>(r)].result = train(net, QuadraticCost(), sgd, data, sets, options, {}, nullptr, &rank);
         runs[static_cast<std::size_t>(r)].weights = weights_of(net);
+        for (const Buffer& b : net.buffers())
+          runs[static_cast<std::size_t>(r)].buffers.insert(runs[static_cast<std::size_t>(r)].buffers.end(),
+                                                           b.value->span().begin(), b.value->span().end());
       } catch (const std::exception& e) {
         errors[static_cast<std::size_t>(r)] = e.what();
       }
@@ -157,6 +161,7 @@ Outcome train_on(int processes, const TrainOptions& options, const Dataset& data
   for (int r = 0; r < processes; ++r) {
     EXPECT_EQ(errors[static_cast<std::size_t>(r)], "") << "process " << r;
     expect_same_bits(runs[static_cast<std::size_t>(r)].weights, runs[0].weights);
+    expect_same_bits(runs[static_cast<std::size_t>(r)].buffers, runs[0].buffers);
   }
   return runs[0];
 }
@@ -238,18 +243,35 @@ TEST_F(Shards, OtherShardCountsGiveOtherBitsAndSoDoesNoSharding) {
   EXPECT_NE(train_on(1, o, data).weights, two);
 }
 
-TEST_F(Shards, BatchnormWithSeveralShardsIsRefused) {
-  Network net({4});
-  net.add({{"type", "dense"}, {"out", 4}}).add({{"type", "batchnorm"}}).add({{"type", "dense"}, {"out", 2}});
-  Dataset data{Tensor({8, 4}, 0.5f), Tensor({8, 2}, 0.5f), {}};
+// Batchnorm's running statistics follow each batch's first shard, which process 0 computes, and
+// every process ends with process 0's: the buffers too are the same at any number of processes.
+TEST_F(Shards, BatchnormStatisticsAreTheSameOnAnyNumberOfProcesses) {
+  const auto batchnorm_network = [] {
+    Network net({2}, {.seed = 3});
+    net.add({{"type", "dense"}, {"out", 8}}).add({{"type", "batchnorm"}}).add({{"type", "relu"}});
+    net.add({{"type", "dense"}, {"out", 2}}).add({{"type", "sigmoid"}});
+    return net;
+  };
+  const Dataset data = points(90, 9);
+  const TrainOptions o{.epochs = 2, .batch = 30, .seed = 4, .shards = 3};
+  const Outcome one = train_on(1, o, data, nullptr, batchnorm_network);
+  const Outcome three = train_on(3, o, data, nullptr, batchnorm_network);
+  expect_same_bits(three.weights, one.weights);
+  expect_same_bits(three.buffers, one.buffers);
+  // The statistics moved from their start (mean 0, variance 1), once per batch: 3 per epoch.
+  ASSERT_EQ(one.buffers.size(), 8u + 8u + 1u);
+  EXPECT_NE(one.buffers[0], 0.0f);
+  EXPECT_EQ(one.buffers.back(), 6.0f);  // num_batches_tracked
+}
+
+TEST_F(Shards, BadShardCountsAreRefused) {
+  Network net = network();
+  const Dataset data = points(8, 1);
   Sgd sgd(0.1);
-  const std::string error = error_of([&] {
-    train(net, QuadraticCost(), sgd, data, nullptr, {.epochs = 1, .batch = 4, .shards = 2});
-  });
-  EXPECT_NE(error.find("layer 1 (batchnorm)"), std::string::npos) << error;
-  EXPECT_NE(error_of([&] { train(net, QuadraticCost(), sgd, data, nullptr, {.epochs = 1, .batch = 4, .shards = -1}); })
-                .find("shards must be"),
-            std::string::npos);
+  for (int shards : {-1, kMaxShards + 1})
+    EXPECT_NE(error_of([&] { train(net, QuadraticCost(), sgd, data, nullptr, {.epochs = 1, .batch = 4, .shards = shards}); })
+                  .find("shards must be"),
+              std::string::npos);
 }
 
 }  // namespace

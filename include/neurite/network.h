@@ -82,6 +82,8 @@ class Network {
 
   // Training mode switches layers such as dropout on; evaluation (the default) switches them off.
   void set_training(bool training);
+  // Whether training forwards update the layers' buffers (on by default; Layer::set_buffer_updates).
+  void set_buffer_updates(bool updates);
   // The generators of the layers that draw random numbers (dropout), in layer order: seeded from
   // one seed (a separate stream per layer), and saved / restored by checkpoints.
   void seed_generators(uint64_t seed);

@@ -162,11 +162,12 @@ void BatchNorm::forward(const Tensor& x, Tensor& y) {
     for (int64_t c = 0; c < l.c; ++c) {
       const double var = sum_squares[c] / static_cast<double>(m);  // biased: normalises this batch
       inv_std[c] = 1.0 / std::sqrt(var + options_.eps);
+      if (!updates_buffers_) continue;
       const double unbiased = var * static_cast<double>(m) / static_cast<double>(m - 1);
       running_mean_[c] = static_cast<float>((1 - momentum) * running_mean_[c] + momentum * mean[c]);
       running_var_[c] = static_cast<float>((1 - momentum) * running_var_[c] + momentum * unbiased);
     }
-    num_batches_tracked_[0] += 1.0f;
+    if (updates_buffers_) num_batches_tracked_[0] += 1.0f;
   } else {
     for (int64_t c = 0; c < l.c; ++c) {
       mean[c] = running_mean_[c];

@@ -53,11 +53,6 @@ void validate(const Network& net, const Cost& cost, const Dataset& training, std
     require(!evaluation.empty(), "early stopping needs an evaluation set to watch");
   require(o.shards >= 0 && o.shards <= kMaxShards,
           "shards must be 0 (whole batches) or from 1 to " + std::to_string(kMaxShards) + ", got " + std::to_string(o.shards));
-  if (o.shards > 1)
-    for (std::size_t i = 0; i < net.layer_count(); ++i)
-      require(net.layer(i).type() != "batchnorm",
-              "batchnorm's running statistics are not combined across shards yet: train layer " + std::to_string(i) +
-                  " (batchnorm) with one shard per batch");
 }
 
 // Shards draw their dropout masks and augmentation from a generator of their own, seeded by the
@@ -130,6 +125,10 @@ double run_sharded_batch(Network& net, std::span<Parameter> params, std::span<co
   const auto count = static_cast<int64_t>(batch.size());
   const int shards = c.options.shards;
   std::vector<double> costs(static_cast<std::size_t>(shards), 0.0);
+  struct BufferUpdatesBack {  // on again after the shards, even when one throws
+    Network& net;
+    ~BufferUpdatesBack() { net.set_buffer_updates(true); }
+  } buffer_updates_back{net};
   for (int k = reducer.first_shard(); k < reducer.end_shard(); ++k) {
     const int local = k - reducer.first_shard();
     const int64_t begin = part_begin(count, shards, k), end = part_begin(count, shards, k + 1);
@@ -144,6 +143,9 @@ double run_sharded_batch(Network& net, std::span<Parameter> params, std::span<co
       c.augmenter->apply(x, augment_rng);
     }
     net.seed_generators(seed);
+    // Running statistics (batchnorm) follow each batch's first shard, which process 0 always
+    // computes, so process 0's statistics do not depend on the number of processes.
+    net.set_buffer_updates(k == 0);
     net.zero_grad();
     const Tensor& output = net.forward(x);
     costs[static_cast<std::size_t>(k)] = c.cost.value(output, y);
@@ -308,7 +310,10 @@ TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Da
     const EpochSums sums = run_epoch(net, order, context, epoch);
     if (!state.other_weights.empty()) swap_weights(net.parameters(), state.other_weights);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (world.size() > 1) r.waiting_seconds = reducer->waited_seconds() - waited_before;
+    if (world.size() > 1) {
+      r.waiting_seconds = reducer->waited_seconds() - waited_before;
+      for (const Buffer& b : net.buffers()) broadcast_floats(world, b.value->span(), 0);  // process 0's statistics
+    }
     r.train_cost = sums.cost / static_cast<double>(sums.batches);
     if (options.gradient_norms) r.gradient_norms = mean_norms(net, sums);
 

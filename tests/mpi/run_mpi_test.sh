@@ -2,7 +2,7 @@
 # Training on several processes under Open MPI's mpirun (loopback and shared memory), one case per
 # call, as ctest runs them (label "mpi"):
 #   run_mpi_test.sh CASE NEURITE MPIRUN MNIST_DIR WORK_DIR
-# Cases: mlp, cnn, lstm (1, 2 and 3 processes end with byte-identical model files), resume
+# Cases: mlp, cnn, lstm, batchnorm (1, 2 and 3 processes end with byte-identical model files), resume
 # (checkpointed on 2 processes, resumed on 3 = uninterrupted on 1), uneven (data that neither the
 # batch nor the shards divide), killed (a process killed with SIGKILL ends the run within seconds,
 # the checkpoint still resumes), refused (a bad setting ends every process with one clear line).
@@ -41,6 +41,14 @@ case $case_name in
       --rate 0.5 --train-size 3000 --seed 3 --shards 6 ;;
   cnn) same_bits --model seed001-cnn --epochs 1 --train-size 1200 --seed 2 --shards 6 ;;
   lstm) same_bits --model mnist-rows-lstm --epochs 1 --train-size 768 --seed 4 --shards 6 ;;
+  batchnorm) # running statistics follow each batch's first shard: the saved buffers agree too
+    cat > "$work/bn.json" <<'SPEC'
+{"input": [1, 28, 28],
+ "layers": [{"type": "conv2d", "out_channels": 8, "kernel": 3}, {"type": "batchnorm"}, {"type": "relu"},
+            {"type": "maxpool2d", "kernel": 2}, {"type": "flatten"}, {"type": "dense", "out": 10}, {"type": "softmax"}],
+ "training": {"cost": "log-likelihood", "optimizer": "adam", "rate": 0.002, "batch": 32, "init": "he", "scale": "standard"}}
+SPEC
+    same_bits --model "$work/bn.json" --epochs 1 --train-size 1500 --seed 7 --shards 6 ;;
   uneven) # 1001 samples in batches of 10: a last batch of 1 sample, so 3 of its 4 shards are empty
     same_bits --layers 784,30,10 --epochs 2 --batch 10 --rate 3 --train-size 1001 --seed 5 --shards 4 ;;
   resume)

@@ -36,6 +36,7 @@ class BatchNorm : public Layer {
   // As PyTorch's reset_parameters: weight 1, bias 0, running statistics back to 0, 1 and 0 batches.
   void initialize(const Initializer& init, Rng& rng) override;
   void set_training(bool training) override { training_ = training; }
+  void set_buffer_updates(bool updates) override { updates_buffers_ = updates; }
 
   Tensor& weight() { return weight_; }
   Tensor& bias() { return bias_; }
@@ -48,6 +49,7 @@ class BatchNorm : public Layer {
  private:
   BatchNormOptions options_;
   bool training_ = false;
+  bool updates_buffers_ = true;  // a training forward updates the running statistics
   Tensor weight_, weight_grad_;  // (F), empty without affine
   Tensor bias_, bias_grad_;      // (F), empty without affine
   Tensor running_mean_, running_var_;  // (F)

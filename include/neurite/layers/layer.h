@@ -57,6 +57,9 @@ class Layer {
   // Layers that behave differently while training (dropout) override this; a new layer is in
   // evaluation mode.
   virtual void set_training(bool) {}
+  // Whether a training forward updates the layer's buffers (batchnorm's running statistics).
+  // Training in shards updates them from each batch's first shard only (train/trainer.h).
+  virtual void set_buffer_updates(bool) {}
   // A layer that draws random numbers while training owns its generator: the network seeds it
   // and checkpoints save its state, so a resumed run draws what the uninterrupted one would.
   virtual Rng* generator() { return nullptr; }
