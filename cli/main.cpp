@@ -2,6 +2,7 @@
 // line on stderr and a non-zero exit.
 #include <cstdio>
 #include <filesystem>
+#include <string>
 
 #include "commands.h"
 #include "neurite/error.h"
@@ -41,6 +42,9 @@ int main(int argc, char** argv) {
   neurite::cli::add_long_range_command(app);
   neurite::cli::add_serve_command(app);
   neurite::cli::add_seed_commands(app);
+  // Only training shares its work between processes; any other command would run N times over.
+  if (neurite::cli::process_count() > 1 && (argc < 2 || std::string(argv[1]) != "train"))
+    return fail(2, "error", "only `neurite train` runs on several processes: start other commands without mpirun");
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {

@@ -116,14 +116,43 @@ double run_batch(Network& net, std::span<Parameter> params, const Tensor& x, con
   return cost;
 }
 
-// One mini-batch in shards: this process's shards forward and backward (each weighted by its
-// share of the batch, so the shards' sum is the batch's mean gradient), the sum over every
-// process's shards in shard order, then the same step everywhere. Returns the batch's cost.
+// Shard k of a batch, forward and backward, its output gradient weighted by the shard's share
+// of the batch so that the shards' gradients sum to the batch's mean gradient. Its dropout masks
+// and augmentation come from (step, shard); running statistics (batchnorm) follow the first
+// shard only, which process 0 always computes. Returns the shard's mean cost.
+double run_shard(Network& net, std::span<const int64_t> shard, int64_t batch_size, int k, int local, Tensor& x,
+                 Tensor& y, const EpochContext& c) {
+  c.training.gather(shard, x, y);
+  const uint64_t seed = shard_seed(c.options.seed, c.state.steps, k);
+  if (c.augmenter) {
+    Rng augment_rng(seed, /*stream=*/2);
+    c.augmenter->apply(x, augment_rng);
+  }
+  net.seed_generators(seed);
+  net.set_buffer_updates(k == 0);
+  net.zero_grad();
+  const Tensor& output = net.forward(x);
+  const double cost = c.cost.value(output, y);
+  Tensor& output_grad = net.output_grad();
+  c.cost.gradient(output, y, output_grad);
+  const auto share = static_cast<float>(static_cast<double>(shard.size()) / static_cast<double>(batch_size));
+  if (share != 1.0f)
+    for (float& g : output_grad.span()) g *= share;
+  net.backward(false, [&](std::size_t layer) { c.reducer->layer_done(layer, local); });
+  return cost;
+}
+
+// One mini-batch in shards: this process's shards, the sum over every process's shards in shard
+// order, then the same step everywhere. Returns the batch's cost.
 double run_sharded_batch(Network& net, std::span<Parameter> params, std::span<const int64_t> batch, Tensor& x,
                          Tensor& y, const EpochContext& c, int epoch, EpochSums& sums) {
   ShardReducer& reducer = *c.reducer;
   const auto count = static_cast<int64_t>(batch.size());
   const int shards = c.options.shards;
+  const auto shard_of = [&](int k) {
+    const int64_t begin = part_begin(count, shards, k), end = part_begin(count, shards, k + 1);
+    return batch.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
+  };
   std::vector<double> costs(static_cast<std::size_t>(shards), 0.0);
   struct BufferUpdatesBack {  // on again after the shards, even when one throws
     Network& net;
@@ -131,37 +160,14 @@ double run_sharded_batch(Network& net, std::span<Parameter> params, std::span<co
   } buffer_updates_back{net};
   for (int k = reducer.first_shard(); k < reducer.end_shard(); ++k) {
     const int local = k - reducer.first_shard();
-    const int64_t begin = part_begin(count, shards, k), end = part_begin(count, shards, k + 1);
-    if (begin == end) {
-      reducer.empty_shard(local);
-      continue;
-    }
-    c.training.gather(batch.subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)), x, y);
-    const uint64_t seed = shard_seed(c.options.seed, c.state.steps, k);
-    if (c.augmenter) {
-      Rng augment_rng(seed, /*stream=*/2);
-      c.augmenter->apply(x, augment_rng);
-    }
-    net.seed_generators(seed);
-    // Running statistics (batchnorm) follow each batch's first shard, which process 0 always
-    // computes, so process 0's statistics do not depend on the number of processes.
-    net.set_buffer_updates(k == 0);
-    net.zero_grad();
-    const Tensor& output = net.forward(x);
-    costs[static_cast<std::size_t>(k)] = c.cost.value(output, y);
-    Tensor& output_grad = net.output_grad();
-    c.cost.gradient(output, y, output_grad);
-    const auto share = static_cast<float>(static_cast<double>(end - begin) / static_cast<double>(count));
-    if (share != 1.0f)
-      for (float& g : output_grad.span()) g *= share;
-    net.backward(false, [&](std::size_t layer) { reducer.layer_done(layer, local); });
+    if (shard_of(k).empty()) reducer.empty_shard(local);  // a short last batch
+    else costs[static_cast<std::size_t>(k)] = run_shard(net, shard_of(k), count, k, local, x, y, c);
   }
   reducer.finish();
   c.world.sum_exactly(costs);  // a diverged shard's NaN reaches every process, which all stop
   double cost = 0;
   for (int k = 0; k < shards; ++k)
-    cost += costs[static_cast<std::size_t>(k)] *
-            (static_cast<double>(part_begin(count, shards, k + 1) - part_begin(count, shards, k)) / static_cast<double>(count));
+    cost += costs[static_cast<std::size_t>(k)] * static_cast<double>(shard_of(k).size()) / static_cast<double>(count);
   step(params, cost, c, epoch, sums);
   return cost;
 }

@@ -5,7 +5,8 @@
 # Cases: mlp, cnn, lstm, batchnorm (1, 2 and 3 processes end with byte-identical model files), resume
 # (checkpointed on 2 processes, resumed on 3 = uninterrupted on 1), uneven (data that neither the
 # batch nor the shards divide), killed (a process killed with SIGKILL ends the run within seconds,
-# the checkpoint still resumes), refused (a bad setting ends every process with one clear line).
+# the checkpoint still resumes), refused (a bad setting, or a command other than train, ends every
+# process with one clear line).
 # MNIST is read from $NEURITE_MNIST when set, else MNIST_DIR. Exit 77 (skipped) without it.
 set -euo pipefail
 case_name=$1 neurite=$2 mpirun=$3 mnist=${NEURITE_MNIST:-$4} work=$5
@@ -13,10 +14,13 @@ case_name=$1 neurite=$2 mpirun=$3 mnist=${NEURITE_MNIST:-$4} work=$5
 rm -rf "$work" && mkdir -p "$work"
 export NEURITE_MNIST=$mnist
 # As root (CI, containers) mpirun must be told it may; --oversubscribe: 3 processes on 2 cores.
+# Shared memory between the processes, except for the mlp case: TCP over loopback, the path the
+# gradients take between machines.
+transport=self,vader
 launch() {
   local n=$1
   shift
-  timeout 300 "$mpirun" --allow-run-as-root --oversubscribe -np "$n" --mca btl self,vader \
+  timeout 300 "$mpirun" --allow-run-as-root --oversubscribe -np "$n" --mca btl "$transport" \
     --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo "$neurite" "$@"
 }
 fail() { echo "FAIL: $*"; exit 1; }
@@ -37,6 +41,7 @@ same_bits() {
 
 case $case_name in
   mlp) # dropout and augmentation draw per (step, shard): the masks must not depend on the process
+    transport=self,tcp
     same_bits --layers 784,64,10 --dropout 0.2 --augment shift=1 --cost cross-entropy --epochs 2 --batch 20 \
       --rate 0.5 --train-size 3000 --seed 3 --shards 6 ;;
   cnn) same_bits --model seed001-cnn --epochs 1 --train-size 1200 --seed 2 --shards 6 ;;
@@ -95,6 +100,11 @@ SPEC
     cat "$work/refused.txt"
     [ "$status" -ne 0 ] || fail "a bad --shards was accepted"
     grep -q "error: --shards: must be a positive number, got -2" "$work/refused.txt" || fail "no line names the bad setting"
+    status=0  # commands that do not train alone would run twice over
+    launch 2 perceptron > "$work/other.txt" 2>&1 || status=$?
+    cat "$work/other.txt"
+    [ "$status" -ne 0 ] || fail "neurite perceptron ran on 2 processes"
+    grep -q "only \`neurite train\` runs on several processes" "$work/other.txt" || fail "no line says why"
     echo "PASS: refused with exit status $status" ;;
   *) echo "unknown case $case_name"; exit 2 ;;
 esac
