@@ -5,6 +5,7 @@
 // build (the sanitizers' too); tests/mpi/ does the same across real mpirun processes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <barrier>
 #include <cmath>
 #include <cstring>
@@ -73,7 +74,7 @@ class ThreadWorld {
     int size() const override { return w_.size_; }
     void broadcast(std::span<std::byte> bytes, int root) override {
       post({.bytes = bytes});
-      if (rank_ != root) std::memcpy(bytes.data(), w_.posts_[static_cast<std::size_t>(root)].bytes.data(), bytes.size());
+      if (rank_ != root) std::copy_n(w_.posts_[static_cast<std::size_t>(root)].bytes.data(), bytes.size(), bytes.data());
       w_.sync_.arrive_and_wait();
     }
     void sum_exactly(std::span<double> values) override {
@@ -92,8 +93,8 @@ class ThreadWorld {
         const Post& from = w_.posts_[static_cast<std::size_t>(q)];
         const auto count = static_cast<std::size_t>(from.send_layout->counts[static_cast<std::size_t>(rank_)]);
         EXPECT_EQ(count, static_cast<std::size_t>(receive_layout.counts[static_cast<std::size_t>(q)]));
-        std::memcpy(receive.data() + receive_layout.offsets[static_cast<std::size_t>(q)],
-                    from.send.data() + from.send_layout->offsets[static_cast<std::size_t>(rank_)], count * sizeof(float));
+        std::copy_n(from.send.data() + from.send_layout->offsets[static_cast<std::size_t>(rank_)], count,
+                    receive.data() + receive_layout.offsets[static_cast<std::size_t>(q)]);  // count may be 0, data null
       }
       w_.sync_.arrive_and_wait();
       return std::make_unique<Done>();
@@ -102,7 +103,7 @@ class ThreadWorld {
       post({.send = mine});
       for (int q = 0; q < w_.size_; ++q) {
         const Post& from = w_.posts_[static_cast<std::size_t>(q)];
-        std::memcpy(all.data() + layout.offsets[static_cast<std::size_t>(q)], from.send.data(), from.send.size() * sizeof(float));
+        std::copy_n(from.send.data(), from.send.size(), all.data() + layout.offsets[static_cast<std::size_t>(q)]);
       }
       w_.sync_.arrive_and_wait();
       return std::make_unique<Done>();
