@@ -1,7 +1,6 @@
 #include "neurite/train/communicator.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace neurite {
 

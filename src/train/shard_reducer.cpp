@@ -42,11 +42,13 @@ ShardReducer::ShardReducer(std::vector<std::vector<Parameter>> layers, int shard
   const int64_t local = end_shard_ - first_shard_;
 
   bucket_of_layer_.assign(layers_.size(), -1);
+  offset_of_layer_.assign(layers_.size(), 0);
   for (std::size_t i = layers_.size(); i-- > 0;) {
     if (layers_[i].empty()) continue;
     if (buckets_.empty() || buckets_.back()->size >= kBucketFloats) buckets_.push_back(std::make_unique<Bucket>());
     Bucket& b = *buckets_.back();
     b.layers.push_back(i);
+    offset_of_layer_[i] = b.size;
     for (const Parameter& p : layers_[i]) b.size += p.grad->size();
     bucket_of_layer_[i] = static_cast<int>(buckets_.size() - 1);
   }
@@ -77,11 +79,7 @@ ShardReducer::~ShardReducer() = default;
 // the process that owns it, at local shard `local`'s place in that slice.
 void ShardReducer::keep(Bucket& b, std::size_t layer, int local, bool zero) {
   const int64_t shards_here = end_shard_ - first_shard_;
-  int64_t offset = 0;  // the layer's first float in the bucket
-  for (std::size_t other : b.layers) {
-    if (other == layer) break;
-    for (const Parameter& p : layers_[other]) offset += p.grad->size();
-  }
+  int64_t offset = offset_of_layer_[layer];
   for (const Parameter& p : layers_[layer]) {
     const int64_t begin = offset, end = offset + p.grad->size();
     for (std::size_t q = 0; q + 1 < b.slice.size(); ++q) {

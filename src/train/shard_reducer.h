@@ -58,6 +58,7 @@ class ShardReducer {
   std::vector<std::vector<Parameter>> layers_;
   std::vector<std::unique_ptr<Bucket>> buckets_;  // in backward order: the last layers first
   std::vector<int> bucket_of_layer_;              // -1: the layer has no parameters
+  std::vector<int64_t> offset_of_layer_;          // the layer's first float in its bucket
   double waited_ = 0;
 };
 
