@@ -421,7 +421,11 @@ ModelSpec read_model_spec(const std::string& path) {
   require_json_depth({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, path);
   const nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
   require(!j.is_discarded(), path + ": not valid JSON");
-  require(j.is_object() && j.contains("layers") && j["layers"].is_array(), path + ": a model spec needs a \"layers\" list");
+  return model_spec_from_json(j, path);
+}
+
+ModelSpec model_spec_from_json(const nlohmann::json& j, const std::string& source) {
+  require(j.is_object() && j.contains("layers") && j["layers"].is_array(), source + ": a model spec needs a \"layers\" list");
   // Without an input the data's sample shape is taken (fit_to_data), and the layers are built then.
   ModelSpec spec{.architecture = {{"input", j.value("input", nlohmann::json())}, {"layers", j["layers"]}}};
   if (j.contains("training")) spec.training = j["training"];
@@ -430,9 +434,9 @@ ModelSpec read_model_spec(const std::string& path) {
     if (!spec.architecture["input"].is_null()) spec.architecture = with_input(spec.architecture, spec.architecture["input"].get<Shape>());
     run_config_from_json(spec.training);  // unknown keys and wrong types fail here
   } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": " + e.what());
+    throw Error(source + ": " + e.what());
   } catch (const Error& e) {
-    throw Error(path + ": " + e.what());
+    throw Error(source + ": " + e.what());
   }
   return spec;
 }

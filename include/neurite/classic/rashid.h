@@ -26,6 +26,15 @@ Network make_rashid_network();
 std::vector<double> run_layers(Network& net, std::size_t begin, std::size_t end,
                                std::span<const double> sample);
 
+// One step of Rashid's NeuralNetwork.train on one sample, his rule exactly, for his network
+// (dense, sigmoid, dense, sigmoid, no biases), with e = target - output:
+//   W_ho += rate * (e * o (1 - o)) h^T
+//   W_ih += rate * ((W_ho^T e) * h (1 - h)) x^T      (W_ho before its update)
+// The hidden layer receives the output errors "split by the weights", without the output's
+// sigmoid slope o (1 - o): his simplification, not the exact gradient that Network::backward
+// gives. The seed's code learns by this rule, so the Python module's rashid.NeuralNetwork does.
+void rashid_train_step(Network& net, std::span<const float> input, std::span<const float> target, double rate);
+
 // The book's forward pass, on the book's input.
 RashidExample run_rashid_example();
 

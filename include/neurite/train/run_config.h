@@ -102,6 +102,8 @@ struct ModelSpec {
   nlohmann::json training = nlohmann::json::object();
 };
 ModelSpec read_model_spec(const std::string& path);
+// The same from JSON already parsed (the Python module's dictionaries); `source` names it in errors.
+ModelSpec model_spec_from_json(const nlohmann::json& json, const std::string& source);
 // The spec's network and training settings, with `overrides` (JSON-form keys) applied on top.
 RunConfig run_config_of(const ModelSpec& spec, const nlohmann::json& overrides = nlohmann::json::object());
 

@@ -1,0 +1,308 @@
+"""The numpy API: neurite.Model, neurite.data, errors, the GIL, Ctrl-C, files shared with the CLI."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import neurite
+
+from conftest import REPOSITORY
+
+
+def blobs(n=600, seed=0):
+    """Three Gaussian clusters in 2-D: labels 0, 1, 2."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0.0, 3.0], [3.0, -2.0], [-3.0, -2.0]])
+    y = rng.integers(0, 3, n)
+    x = centres[y] + rng.normal(0, 0.7, (n, 2))
+    return x, y
+
+
+def test_fit_predict_evaluate_on_arrays():
+    x, y = blobs()
+    model = neurite.Model(layers="2,16,3", cost="log-likelihood", seed=3)
+    assert model.built and model.summary == "(2) -> dense(16) -> relu -> dense(3) -> softmax"
+    history = model.fit(x[:500], y[:500], epochs=5, batch_size=16, validation_data=(x[500:], y[500:]), verbose=0)
+    assert history["epoch"] == [0, 1, 2, 3, 4]
+    assert len(history["loss"]) == 5 and history["loss"][-1] < history["loss"][0]
+    assert history["val_accuracy"][-1] > 0.95
+    p = model.predict(x[500:])
+    assert p.shape == (100, 3) and p.dtype == np.float32
+    assert np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
+    result = model.evaluate(x[500:], y[500:])
+    assert result["correct"] == int((p.argmax(axis=1) == y[500:]).sum()) and result["total"] == 100
+    assert result["accuracy"] == pytest.approx(history["val_accuracy"][-1])
+
+
+def test_network_built_for_the_data_when_sizes_are_left_out():
+    x, y = blobs()
+    model = neurite.Model(layers="in,8,out")
+    assert not model.built
+    with pytest.raises(neurite.Error, match="not built"):
+        model.predict(x)
+    model.fit(x, y, epochs=1, verbose=0)
+    assert model.built and model.cost == "log-likelihood" and model.output_shape == [3]
+
+
+def test_regression_with_float_targets():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (400, 3))
+    y = x @ np.array([1.0, -2.0, 0.5]) + 0.3
+    model = neurite.Model(layers="3,1", cost="mse", optimizer="sgd", rate=0.1, seed=1)
+    history = model.fit(x, y, epochs=40, batch_size=10, verbose=0)
+    assert history["loss"][-1] < 1e-4
+    assert "accuracy" not in model.evaluate(x, y)
+    assert np.abs(model.predict(x[:5])[:, 0] - y[:5]).max() < 0.02
+
+
+def test_spec_dict_and_spec_file_give_the_cli_network():
+    spec = json.loads((REPOSITORY / "models" / "seed001-cnn.json").read_text())
+    from_dict = neurite.Model(spec)
+    from_file = neurite.Model(str(REPOSITORY / "models" / "seed001-cnn.json"))
+    assert from_dict.architecture == from_file.architecture
+    assert from_file.input_shape == [1, 28, 28] and from_file.parameter_count == 171158
+    assert from_file.settings["optimizer"] == "adam"
+    for a, b in zip(from_dict.parameters.values(), from_file.parameters.values()):
+        assert np.array_equal(a, b)  # the same seed draws the same weights
+
+
+def test_callbacks_history_and_stopping():
+    x, y = blobs()
+    seen = []
+
+    class Recorder:
+        def on_epoch_end(self, epoch, logs):
+            seen.append(("object", epoch, sorted(logs)))
+
+    def stop_after_two(epoch, logs):
+        seen.append(("function", epoch))
+        return epoch < 1
+
+    model = neurite.Model(layers="2,8,3", cost="log-likelihood")
+    history = model.fit(x, y, epochs=10, callbacks=[Recorder(), stop_after_two], verbose=0)
+    assert history["epoch"] == [0, 1]
+    assert seen[0] == ("object", 0, ["loss", "rate", "seconds"]) and seen[-1] == ("function", 1)
+
+    def broken(epoch, logs):
+        raise KeyError("from the callback")
+
+    with pytest.raises(KeyError, match="from the callback"):
+        model.fit(x, y, epochs=3, callbacks=broken, verbose=0)
+    assert np.isfinite(model.predict(x)).all()  # the weights of the last completed step
+
+
+def test_verbose_prints_epoch_lines(capsys):
+    x, y = blobs()
+    neurite.Model(layers="2,8,3", cost="log-likelihood").fit(x, y, epochs=2, validation_data=(x, y))
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and re.match(r"Epoch 1: \d+ / 600  \(\d+\.\d\d s\)", lines[1])
+
+
+def test_settings_given_to_fit_change_the_run():
+    x, y = blobs()
+    model = neurite.Model(layers="2,8,3", cost="log-likelihood", optimizer="sgd", rate=0.1)
+    model.fit(x, y, epochs=1, verbose=0, rate=0.05, momentum=0.9)
+    assert model.rate == 0.05 and model.settings["momentum"] == 0.9
+    with pytest.raises(neurite.Error, match="bogus"):
+        model.fit(x, y, epochs=1, verbose=0, bogus=1)
+
+
+def test_parameters_are_live_views():
+    model = neurite.Model(layers="4,3,2", cost="quadratic", activation="sigmoid", output="sigmoid")
+    params = model.parameters
+    assert list(params) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert params["0.weight"].shape == (3, 4) and params["0.weight"].flags.writeable
+    params["2.bias"][:] = [40.0, -40.0]
+    assert np.allclose(model.predict(np.zeros((1, 4))), [[1.0, 0.0]])
+    del model
+    assert params["2.bias"][0] == 40.0  # the view keeps the model alive
+
+
+def test_gradients_equal_central_differences():
+    """A wrong backward pass fails here: every gradient entry is checked numerically."""
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(5, 4)), rng.integers(0, 3, 5)
+    model = neurite.Model(layers="4,6,3", cost="log-likelihood", activation="tanh", seed=7)
+    gradients = model.gradients(x, y)
+    for name, value in model.parameters.items():
+        flat = value.reshape(-1)
+        for i in range(flat.size):
+            keep = flat[i]
+            flat[i] = keep + 1e-2
+            up = model.evaluate(x, y)["loss"]
+            flat[i] = keep - 1e-2
+            down = model.evaluate(x, y)["loss"]
+            flat[i] = keep
+            numeric = (up - down) / 2e-2
+            assert gradients[name].reshape(-1)[i] == pytest.approx(numeric, abs=2e-3, rel=2e-2), (name, i)
+    report = model.gradient_check(x, y)
+    assert report["passed"] and [e["name"] for e in report["entries"]][:2] == ["0.weight", "0.bias"]
+    assert "0.weight" in report["report"]
+
+
+def test_save_load_round_trip(tmp_path):
+    x, y = blobs()
+    model = neurite.Model(layers="2,8,3", cost="log-likelihood", seed=5)
+    model.fit(x, y, epochs=2, verbose=0)
+    path = tmp_path / "blobs.safetensors"
+    model.save(str(path))
+    loaded = neurite.load(path)
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.architecture == model.architecture
+    loaded.fit(x, y, epochs=1, verbose=0)  # a loaded model trains on
+    with pytest.raises(neurite.Error, match="missing.safetensors"):
+        neurite.load(tmp_path / "missing.safetensors")
+
+
+def test_python_model_evaluated_by_the_cli(mnist, mnist_folder, cli, tmp_path):
+    training, _, test = mnist
+    model = neurite.Model(layers="784,32,10", cost="log-likelihood", optimizer="adam", rate=1e-3, seed=2)
+    model.fit(training.slice(0, 10000), epochs=1, batch_size=32, verbose=0)
+    path = tmp_path / "python.safetensors"
+    model.save(str(path))
+    correct = model.evaluate(test)["correct"]
+    out = subprocess.run([cli, "eval", str(path), "--data", mnist_folder], capture_output=True, text=True, check=True).stdout
+    assert "%d / 10000 correct" % correct in out
+    out = subprocess.run([cli, "predict", str(path), "--index", "3", "--data", mnist_folder],
+                         capture_output=True, text=True, check=True).stdout
+    printed = [float(v) for v in re.findall(r"^\d: ([0-9.]+)$", out, re.M)]
+    assert np.abs(np.array(printed) - model.predict(test.x[3:4])[0]).max() < 1e-6
+
+
+def test_cli_model_evaluated_by_python(mnist, mnist_folder, cli, tmp_path):
+    path = tmp_path / "cli.safetensors"
+    subprocess.run([cli, "train", "--layers", "784,20,10", "--epochs", "1", "--train-size", "5000",
+                    "--cost", "cross-entropy", "--data", mnist_folder, "--out", str(path)], capture_output=True, check=True)
+    out = subprocess.run([cli, "eval", str(path), "--data", mnist_folder], capture_output=True, text=True, check=True).stdout
+    model = neurite.load(path)
+    assert model.cost == "cross-entropy" and model.summary.endswith("-> sigmoid")
+    assert "%d / 10000 correct" % model.evaluate(mnist[2])["correct"] in out
+
+
+def test_array_model_predicts_in_the_cli(cli, tmp_path):
+    x, y = blobs()
+    model = neurite.Model(layers="2,8,3", cost="log-likelihood", seed=5)
+    model.fit(x, y, epochs=2, verbose=0)
+    model.save(str(tmp_path / "blobs.safetensors"))
+    np.save(tmp_path / "x.npy", x[:4].astype(np.float32))
+    subprocess.run([cli, "predict", str(tmp_path / "blobs.safetensors"), "--input", str(tmp_path / "x.npy"),
+                    "--out", str(tmp_path / "p.csv")], capture_output=True, check=True)
+    rows = (tmp_path / "p.csv").read_text().splitlines()
+    assert len(rows) == 5  # a header and one row per sample
+    predicted = [int(r.split(",")[1]) for r in rows[1:]]
+    assert predicted == model.predict(x[:4]).argmax(axis=1).tolist()
+
+
+def test_data_sources_csv(tmp_path):
+    x, y = blobs(300)
+    with open(tmp_path / "blobs.csv", "w") as f:
+        f.write("a,b,kind\n")
+        for (a, b), label in zip(x, y):
+            f.write("%.4f,%.4f,%s\n" % (a, b, ["north", "east", "west"][label]))
+    training, validation, test = neurite.data.load(tmp_path / "blobs.csv", target="kind", validation_split=0.1)
+    assert len(training) + len(validation) + len(test) == 300 and len(test) == 60
+    assert training.class_names == ["east", "north", "west"]
+    assert training.preparation["kind"] == "table"
+    model = neurite.Model(layers="in,8,out", rate=0.01, seed=1)
+    model.fit(training, epochs=30, validation_data=validation, verbose=0)
+    assert model.class_names == ["east", "north", "west"]
+    assert model.evaluate(test)["accuracy"] > 0.9
+    with pytest.raises(neurite.Error, match="nosuch"):
+        neurite.data.load(tmp_path / "blobs.csv", target="nosuch")
+
+
+def test_mnist_source_shapes(mnist):
+    training, validation, test = mnist
+    assert (len(training), len(validation), len(test)) == (50000, 10000, 10000)
+    assert training.x.shape == (50000, 784) and training.y.shape == (50000, 10)
+    assert training.labels.dtype == np.int32 and test.labels[0] == 7
+    cnn = neurite.Model(str(REPOSITORY / "models" / "seed001-cnn.json"))
+    small = test.slice(0, 8)
+    assert cnn.predict(small.x.reshape(8, 1, 28, 28)).shape == (8, 10)
+    assert cnn.evaluate(small)["total"] == 8  # flat samples are reshaped to (1, 28, 28)
+
+
+def test_bad_arrays_are_neurite_errors():
+    x, y = blobs()
+    model = neurite.Model(layers="2,8,3", cost="log-likelihood")
+    assert issubclass(neurite.Error, ValueError)
+    with pytest.raises(neurite.Error, match=r"\(600, 3\) is not a batch of samples of \(2\)"):
+        model.predict(np.zeros((600, 3)))
+    with pytest.raises(neurite.Error, match="dtype"):
+        model.predict(np.array([["a", "b"]]))
+    with pytest.raises(neurite.Error, match="dtype complex"):
+        model.predict(np.zeros((2, 2), dtype=complex))
+    with pytest.raises(neurite.Error, match="NaN"):
+        model.fit(np.full((4, 2), np.nan), np.zeros(4, dtype=int), verbose=0)
+    with pytest.raises(neurite.Error, match="rows"):
+        model.fit(x, y[:10], verbose=0)
+    with pytest.raises(neurite.Error, match="label 7"):
+        model.fit(x, np.full(600, 7), verbose=0)
+    with pytest.raises(neurite.Error, match="rate"):
+        neurite.Model(layers="2,3", rate=-1)
+    with pytest.raises(neurite.Error, match="unknown"):
+        neurite.Model(layers="2,3", optimiser="adam")
+
+
+def test_non_contiguous_and_other_dtypes_are_copied():
+    x, y = blobs()
+    model = neurite.Model(layers="2,8,3", cost="log-likelihood")
+    wide = np.asfortranarray(np.repeat(x, 2, axis=1))[:, ::2]  # strided, Fortran order
+    assert not wide.flags.c_contiguous
+    expected = model.predict(x.astype(np.float32))
+    assert np.array_equal(model.predict(wide), expected)
+    assert np.array_equal(model.predict(x.astype(np.float16).astype(np.float64)), model.predict(x.astype(np.float16)))
+    assert np.array_equal(model.predict(x.tolist()), expected)
+
+
+def test_training_releases_the_gil(mnist):
+    training = mnist[0].slice(0, 20000)
+    model = neurite.Model(layers="784,64,10", cost="log-likelihood", optimizer="sgd", rate=0.1, batch=10)
+    counter, stop = [0], threading.Event()
+
+    def count():
+        while not stop.is_set():
+            counter[0] += 1
+
+    thread = threading.Thread(target=count)
+    thread.start()
+    time.sleep(0.05)
+    before = counter[0]
+    started = time.perf_counter()
+    model.fit(training, epochs=2, verbose=0)
+    seconds = time.perf_counter() - started
+    during = counter[0] - before
+    stop.set()
+    thread.join()
+    # Holding the GIL, fit would leave the thread a few switch intervals at most.
+    assert seconds > 0.2 and during > 100000, (seconds, during)
+
+
+INTERRUPTED = """
+import signal, threading, time, numpy as np, neurite
+training = neurite.data.mnist()[0]
+model = neurite.Model(layers="784,100,10", cost="log-likelihood", optimizer="sgd", rate=0.1, batch=10)
+threading.Timer(1.0, lambda: signal.raise_signal(signal.SIGINT)).start()
+started = time.perf_counter()
+try:
+    model.fit(training, epochs=1000, verbose=0)
+except KeyboardInterrupt:
+    print("interrupted after %.2f s" % (time.perf_counter() - started))
+print("finite" if np.isfinite(model.predict(training.x[:10])).all() else "broken")
+"""
+
+
+def test_ctrl_c_stops_training_between_batches(mnist_folder):
+    env = dict(os.environ, NEURITE_MNIST=mnist_folder, PYTHONPATH=":".join(sys.path))
+    out = subprocess.run([sys.executable, "-c", INTERRUPTED], env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    seconds = float(re.search(r"interrupted after ([0-9.]+) s", out).group(1))
+    assert 1.0 <= seconds < 2.5, out  # within 50 ms of batches after the signal, plus MNIST's load
+    assert out.splitlines()[-1] == "finite"
