@@ -4,7 +4,8 @@
 NEURITE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NEURITE_PACKAGES=(build-essential cmake pkg-config libopenblas-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev
-  libcpp-httplib-dev libzip-dev clang libclang-rt-dev libopenmpi-dev openmpi-bin)
+  libcpp-httplib-dev libzip-dev clang libclang-rt-dev libopenmpi-dev openmpi-bin
+  pybind11-dev python3-pybind11 python3-dev python3-numpy python3-pytest)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -85,13 +85,14 @@ class Model {
   py::dict fit(py::object x, py::object y, std::optional<int> epochs, std::optional<int64_t> batch_size,
                py::object validation_data, py::object callbacks, int verbose, const py::kwargs& settings) {
     if (settings.size() > 0) update_settings(json_from(settings, "settings"));
-    PyDataset training = dataset_argument(x, y, "fit(x, y)");
-    std::optional<PyDataset> validation;
-    if (!validation_data.is_none()) {
-      validation = py::isinstance<PyDataset>(validation_data)
-                       ? validation_data.cast<PyDataset>()
-                       : dataset_argument(validation_data[py::int_(0)], validation_data[py::int_(1)], "validation_data");
-    }
+    DatasetArgument given = dataset_argument(x, y, "fit(x, y)");
+    PyDataset& training = given.get();
+    std::optional<DatasetArgument> given_validation;
+    if (!validation_data.is_none())
+      given_validation = py::isinstance<PyDataset>(validation_data)
+                             ? dataset_argument(validation_data, py::none(), "validation_data")
+                             : dataset_argument(validation_data[py::int_(0)], validation_data[py::int_(1)], "validation_data");
+    PyDataset* validation = given_validation ? &given_validation->get() : nullptr;
     build_for(training);
     fit_shape(training.data);
     if (validation) fit_shape(validation->data);
@@ -165,7 +166,8 @@ class Model {
 
   py::dict evaluate(py::object x, py::object y) {
     require_built("evaluate");
-    PyDataset data = dataset_argument(x, y, "evaluate(x, y)");
+    DatasetArgument given = dataset_argument(x, y, "evaluate(x, y)");
+    PyDataset& data = given.get();
     fit_shape(data.data);
     SetMeasure m;
     {
@@ -318,15 +320,23 @@ class Model {
     return to_json(c);
   }
 
-  PyDataset dataset_argument(py::handle x, py::handle y, const char* what) {
+  // A Dataset given from Python is used where it is (not copied: MNIST's is 157 MB of floats);
+  // arrays are converted into one owned here.
+  struct DatasetArgument {
+    std::optional<PyDataset> owned;
+    PyDataset* given = nullptr;
+    PyDataset& get() { return given ? *given : *owned; }
+  };
+
+  DatasetArgument dataset_argument(py::handle x, py::handle y, const char* what) {
     if (py::isinstance<PyDataset>(x)) {
       require(y.is_none(), std::string(what) + ": y is given, but x is a Dataset that holds its targets");
-      return x.cast<PyDataset>();
+      return {std::nullopt, &x.cast<PyDataset&>()};
     }
     require(!y.is_none(), std::string(what) + ": y is missing");
     const int64_t outputs = net_ ? element_count(net_->output_shape()) : 0;
     const bool classification = !is_regression_cost(config_.cost) && !(config_.cost.empty() && !holds_integers(y));
-    return dataset_from_arrays(x, y, outputs, config_.data.targets, classification, what);
+    return {dataset_from_arrays(x, y, outputs, config_.data.targets, classification, what), nullptr};
   }
 
   // Builds the network for the first data it is given: the data's sample shape and outputs,

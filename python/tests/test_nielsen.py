@@ -158,3 +158,15 @@ def test_seed_000_script_reaches_95_percent_as_the_cli_does(mnist_folder, cli):
     assert max(counts) >= 9500, out
     cli_out = subprocess.run([cli, "train", "--data", mnist_folder], capture_output=True, text=True, check=True).stdout
     assert counts == [int(n) for n in re.findall(r"^Epoch \d+: (\d+) / 10000", cli_out, re.M)]
+
+
+def test_pairs_are_converted_without_changing_a_value(wrapped):
+    """MNIST's columns are kept as bytes (each value is exactly byte / 255); any other value
+    switches the whole set to floats. Either way the network reads the same numbers."""
+    from neurite import _core
+    pixels = wrapped[0][:3]
+    mixed = pixels[:2] + [(pixels[2][0] * 0.3, pixels[2][1])]
+    for pairs in (pixels, mixed):
+        d = _core.pairs_to_dataset(pairs, 10, "pairs")
+        assert np.array_equal(d.x, np.hstack([x for x, _ in pairs]).T)
+        assert np.array_equal(d.y, np.hstack([y for _, y in pairs]).T)

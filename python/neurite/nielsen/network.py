@@ -29,8 +29,9 @@ class Network(NielsenNetwork):
             else:
                 print("Epoch {0} complete".format(epoch), flush=True)
 
-        self._model.fit(training, epochs=epochs, batch_size=mini_batch_size, validation_data=test,
-                        callbacks=[report], verbose=0, rate=eta)
+        # The history (seconds per epoch, costs, ...) is kept for whoever wants more than his lines.
+        self.history = self._model.fit(training, epochs=epochs, batch_size=mini_batch_size,
+                                       validation_data=test, callbacks=[report], verbose=0, rate=eta)
 
     def update_mini_batch(self, mini_batch, eta):
         """One gradient-descent step on the (x, y) pairs of mini_batch at rate eta."""
