@@ -306,3 +306,22 @@ def test_ctrl_c_stops_training_between_batches(mnist_folder):
     seconds = float(re.search(r"interrupted after ([0-9.]+) s", out).group(1))
     assert 1.0 <= seconds < 2.5, out  # within 50 ms of batches after the signal, plus MNIST's load
     assert out.splitlines()[-1] == "finite"
+
+
+def test_readme_numpy_example_runs_and_the_cli_agrees(mnist_folder, cli, tmp_path):
+    env = dict(os.environ, NEURITE_MNIST=mnist_folder, PYTHONPATH=":".join(sys.path))
+    (tmp_path / "out").mkdir()
+    out = subprocess.run([sys.executable, str(REPOSITORY / "python" / "examples" / "numpy_api.py")], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=300, check=True).stdout
+    correct = int(re.search(r"'correct': (\d+)", out).group(1))
+    assert correct > 9500
+    cli_out = subprocess.run([cli, "eval", str(tmp_path / "out" / "python-mlp.safetensors"), "--data", mnist_folder],
+                             capture_output=True, text=True, check=True).stdout
+    assert "%d / 10000 correct" % correct in cli_out
+
+
+def test_divergence_is_a_neurite_error():
+    x = np.random.default_rng(0).normal(size=(200, 4)) * 100
+    model = neurite.Model(layers="4,16,1", cost="mse", optimizer="sgd", rate=10.0)
+    with pytest.raises(neurite.Error, match="diverged"):
+        model.fit(x, x @ np.ones(4) * 1e3, epochs=5, verbose=0)

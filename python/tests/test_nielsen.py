@@ -10,6 +10,7 @@ import neurite
 from neurite.nielsen import mnist_loader, network, network2
 
 import nielsen_numpy as reference
+from conftest import REPOSITORY
 
 
 @pytest.fixture(scope="module")
@@ -139,20 +140,12 @@ def test_bad_data_is_a_neurite_error(wrapped):
         network.Network([784])
 
 
-SEED_000 = """
-from neurite.nielsen import mnist_loader
-from neurite.nielsen import network
-training_data, validation_data, test_data = mnist_loader.load_data_wrapper()
-net = network.Network([784, 30, 10])
-net.SGD(training_data, 30, 10, 3.0, test_data=test_data)
-"""
-
-
 @pytest.mark.slow
 def test_seed_000_script_reaches_95_percent_as_the_cli_does(mnist_folder, cli):
     """Seed 000's script with only its imports changed; the same run as `neurite train`."""
     env = {"NEURITE_MNIST": mnist_folder, "PYTHONPATH": ":".join(sys.path)}
-    out = subprocess.run([sys.executable, "-c", SEED_000], env=env, capture_output=True, text=True, check=True).stdout
+    script = REPOSITORY / "python" / "examples" / "seed000.py"  # the README's
+    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, check=True).stdout
     counts = [int(n) for n in re.findall(r"^Epoch \d+: (\d+) / 10000$", out, re.M)]
     assert len(counts) == 30, out
     assert max(counts) >= 9500, out
