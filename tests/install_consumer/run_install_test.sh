@@ -84,5 +84,24 @@ if [ -x "$prefix/bin/neurite" ]; then
   done
 fi
 
+package=$(find "$prefix" -path '*/neurite/_core*.so' -printf '%h\n' | head -1)
+if [ -d "$build/python/neurite" ]; then
+  echo "== the installed Python module"
+  [ -n "$package" ] || fail "the Python package neurite is not installed"
+  if [ -n "$package" ]; then
+    lib=$(ldd "$package"/_core*.so | awk '$1 ~ /^libneurite\.so/ {print $3}')
+    [ -n "$lib" ] && [ "$(realpath "$(dirname "$lib")")" = "$(realpath "$libdir")" ] || fail "the installed module loads libneurite from '$lib', not $libdir"
+    printed=$(PYTHONPATH=$(dirname "$package") /usr/bin/python3 -c '
+import neurite
+from neurite.perceptron import Perceptron
+p = Perceptron(2, lambda x: 1 if x > 0 else 0)
+p.train([[1, 1], [0, 0], [1, 0], [0, 1]], [1, 0, 0, 0], 10, 0.1)
+print(neurite.__file__)
+print("1 and 1 = %d" % p.predict([1, 1]))') || fail "the installed module does not import"
+    grep -q "^$package/__init__.py\$" <<<"$printed" || fail "python imported neurite from elsewhere: $printed"
+    grep -qx "1 and 1 = 1" <<<"$printed" || fail "the installed module's perceptron printed: $printed"
+  fi
+fi
+
 ((failures == 0)) || exit 1
 echo "PASS"
