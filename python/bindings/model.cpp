@@ -300,12 +300,15 @@ class Model {
   // Settings given to fit: the run's keys (rate, l2, schedule, ...). A new optimiser kind or
   // option starts a new optimiser; a new rate only changes the rate.
   void update_settings(const json& changes) {
+    if (net_)
+      for (const char* key : {"architecture", "layers", "activation", "output", "no_bias", "dropout", "input_dropout",
+                              "init", "uniform_limit", "cost"})
+        require(!changes.contains(key),
+                std::string("fit: ") + key + " defines the network, which is already built (make a new Model)");
     json merged = to_json(config_);
     merged.update(changes);
     RunConfig updated = run_config_from_json(merged);
     validate(updated);
-    require(!net_ || updated.architecture == config_.architecture || changes.value("architecture", json()).is_null(),
-            "fit: the network cannot change once built");
     OptimizerOptions old_options = config_.optimizer, new_options = updated.optimizer;
     old_options.rate = new_options.rate = 0;
     const bool same_optimizer = to_json_optimizer(old_options) == to_json_optimizer(new_options);

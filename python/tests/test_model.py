@@ -112,6 +112,11 @@ def test_settings_given_to_fit_change_the_run():
     assert model.rate == 0.05 and model.settings["momentum"] == 0.9
     with pytest.raises(neurite.Error, match="bogus"):
         model.fit(x, y, epochs=1, verbose=0, bogus=1)
+    with pytest.raises(neurite.Error, match="cost defines the network"):
+        model.fit(x, y, epochs=1, verbose=0, cost="mse")
+    cnn = neurite.Model(str(REPOSITORY / "models" / "seed001-cnn.json"))
+    cnn.fit(np.zeros((4, 784)), np.arange(4), epochs=1, verbose=0, rate=1e-4, l2=0.5)
+    assert cnn.rate == 1e-4 and cnn.settings["l2"] == 0.5
 
 
 def test_parameters_are_live_views():
