@@ -46,6 +46,98 @@ struct StopRequested {};
 
 bool is_regression_cost(const std::string& cost) { return cost == "mse" || cost == "mae" || cost == "huber"; }
 
+// What training calls back into Python: each epoch's line and callbacks, and a look for
+// Ctrl-C between batches. Training runs without the GIL; each call takes it back.
+class PythonHooks {
+ public:
+  PythonHooks(py::object callbacks, int verbose) : listeners_(callback_list(callbacks)), verbose_(verbose) {}
+
+  TrainCallbacks callbacks() {
+    TrainCallbacks c;
+    c.on_batch = [this](const BatchProgress&) { look_for_signals(); };
+    c.on_epoch = [this](const EpochResult& r) { end_epoch(r); };
+    return c;
+  }
+  const std::vector<EpochResult>& history() const { return history_; }
+  [[noreturn]] void raise_saved_error() { error_.raise(); }
+
+  static py::dict epoch_logs(const EpochResult& r) {
+    py::dict logs;
+    logs["loss"] = r.train_cost;
+    logs["seconds"] = r.seconds;
+    logs["rate"] = r.rate;
+    for (const SetMeasure& m : r.measures) {
+      logs[py::str(prefix(m.name) + "loss")] = m.cost;
+      if (m.total == 0) continue;
+      logs[py::str(prefix(m.name) + "accuracy")] = m.accuracy();
+      logs[py::str(prefix(m.name) + "correct")] = m.correct;
+    }
+    return logs;
+  }
+
+ private:
+  // Python's SIGINT handler only sets a flag; it is looked at here, every 50 ms.
+  void look_for_signals() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_check_ < std::chrono::milliseconds(50)) return;
+    last_check_ = now;
+    py::gil_scoped_acquire locked;
+    if (PyErr_CheckSignals() != 0) {
+      error_.save();
+      throw PythonErrorPending{};
+    }
+  }
+
+  void end_epoch(const EpochResult& r) {
+    history_.push_back(r);
+    py::gil_scoped_acquire locked;
+    try {
+      if (verbose_ > 0) print_epoch(r);
+      const py::dict logs = epoch_logs(r);
+      for (const py::object& listener : listeners_) {
+        const py::object answer = py::hasattr(listener, "on_epoch_end") ? listener.attr("on_epoch_end")(r.epoch, logs)
+                                                                        : listener(r.epoch, logs);
+        if (!answer.is_none() && !answer.cast<bool>()) throw StopRequested{};
+      }
+    } catch (py::error_already_set& e) {
+      e.restore();
+      error_.save();
+      throw PythonErrorPending{};
+    }
+  }
+
+  static std::vector<py::object> callback_list(py::object callbacks) {
+    std::vector<py::object> list;
+    if (callbacks.is_none()) return list;
+    if (PyCallable_Check(callbacks.ptr()) || py::hasattr(callbacks, "on_epoch_end")) return {callbacks};
+    for (py::handle c : callbacks) list.push_back(py::reinterpret_borrow<py::object>(c));
+    return list;
+  }
+
+  static std::string prefix(const std::string& set) {
+    if (set == "validation") return "val_";
+    return set + "_";  // "train_", "test_"
+  }
+
+  static void print_epoch(const EpochResult& r) {
+    char line[160];
+    if (r.evaluated && r.total > 0)
+      std::snprintf(line, sizeof line, "Epoch %d: %lld / %lld  (%.2f s)", r.epoch, static_cast<long long>(r.correct),
+                    static_cast<long long>(r.total), r.seconds);
+    else if (r.evaluated)
+      std::snprintf(line, sizeof line, "Epoch %d: cost %.5f  (%.2f s)", r.epoch, r.measures.back().cost, r.seconds);
+    else
+      std::snprintf(line, sizeof line, "Epoch %d: training cost %.5f  (%.2f s)", r.epoch, r.train_cost, r.seconds);
+    py::print(line, py::arg("flush") = true);
+  }
+
+  std::vector<py::object> listeners_;
+  int verbose_;
+  std::vector<EpochResult> history_;
+  SavedPythonError error_;
+  std::chrono::steady_clock::time_point last_check_ = std::chrono::steady_clock::now();
+};
+
 class Model {
  public:
   Model(py::object spec, const py::kwargs& settings) {
@@ -104,53 +196,21 @@ class Model {
     std::vector<EvaluationSet> sets;
     if (validation) sets.push_back({"validation", &validation->data});
 
-    const std::vector<py::object> listeners = callback_list(callbacks);
-    std::vector<EpochResult> history;
-    SavedPythonError error;
-    TrainCallbacks hooks;
-    auto last_check = std::chrono::steady_clock::now();
-    hooks.on_batch = [&](const BatchProgress&) {
-      // Ctrl-C: Python's handler only sets a flag; it is looked at here, between batches.
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_check < std::chrono::milliseconds(50)) return;
-      last_check = now;
-      py::gil_scoped_acquire locked;
-      if (PyErr_CheckSignals() != 0) {
-        error.save();
-        throw PythonErrorPending{};
-      }
-    };
-    hooks.on_epoch = [&](const EpochResult& r) {
-      history.push_back(r);
-      py::gil_scoped_acquire locked;
-      try {
-        if (verbose > 0) print_epoch(r);
-        const py::dict logs = epoch_logs(r);
-        for (const py::object& listener : listeners) {
-          const py::object answer = py::hasattr(listener, "on_epoch_end") ? listener.attr("on_epoch_end")(r.epoch, logs)
-                                                                          : listener(r.epoch, logs);
-          if (!answer.is_none() && !answer.cast<bool>()) throw StopRequested{};
-        }
-      } catch (py::error_already_set& e) {
-        e.restore();
-        error.save();
-        throw PythonErrorPending{};
-      }
-    };
+    PythonHooks hooks(callbacks, verbose);
     TrainResult result;
     bool stopped = false;
     try {
       py::gil_scoped_release unlocked;
-      result = train(*net_, *cost_, *optimizer_, training.data, sets, options, hooks);
+      result = train(*net_, *cost_, *optimizer_, training.data, sets, options, hooks.callbacks());
     } catch (const PythonErrorPending&) {
       net_->set_training(false);
-      error.raise();
+      hooks.raise_saved_error();
     } catch (const StopRequested&) {
       net_->set_training(false);
       stopped = true;
     }
     if (!stopped) last_ = result;
-    return history_dict(history);
+    return history_dict(hooks.history());
   }
 
   py::array predict(py::handle x, int64_t batch_size) {
@@ -445,37 +505,10 @@ class Model {
     return p;
   }
 
-  static std::vector<py::object> callback_list(py::object callbacks) {
-    std::vector<py::object> list;
-    if (callbacks.is_none()) return list;
-    if (PyCallable_Check(callbacks.ptr()) || py::hasattr(callbacks, "on_epoch_end")) return {callbacks};
-    for (py::handle c : callbacks) list.push_back(py::reinterpret_borrow<py::object>(c));
-    return list;
-  }
-
-  static std::string prefix(const std::string& set) {
-    if (set == "validation") return "val_";
-    return set + "_";  // "train_", "test_"
-  }
-
-  static py::dict epoch_logs(const EpochResult& r) {
-    py::dict logs;
-    logs["loss"] = r.train_cost;
-    logs["seconds"] = r.seconds;
-    logs["rate"] = r.rate;
-    for (const SetMeasure& m : r.measures) {
-      logs[py::str(prefix(m.name) + "loss")] = m.cost;
-      if (m.total == 0) continue;
-      logs[py::str(prefix(m.name) + "accuracy")] = m.accuracy();
-      logs[py::str(prefix(m.name) + "correct")] = m.correct;
-    }
-    return logs;
-  }
-
   static py::dict history_dict(const std::vector<EpochResult>& epochs) {
     py::dict history;
     for (const EpochResult& r : epochs) {
-      const py::dict logs = epoch_logs(r);
+      const py::dict logs = PythonHooks::epoch_logs(r);
       logs["epoch"] = r.epoch;
       for (auto [key, value] : logs) {
         if (!history.contains(key)) history[key] = py::list();
@@ -483,18 +516,6 @@ class Model {
       }
     }
     return history;
-  }
-
-  static void print_epoch(const EpochResult& r) {
-    char line[160];
-    if (r.evaluated && r.total > 0)
-      std::snprintf(line, sizeof line, "Epoch %d: %lld / %lld  (%.2f s)", r.epoch, static_cast<long long>(r.correct),
-                    static_cast<long long>(r.total), r.seconds);
-    else if (r.evaluated)
-      std::snprintf(line, sizeof line, "Epoch %d: cost %.5f  (%.2f s)", r.epoch, r.measures.back().cost, r.seconds);
-    else
-      std::snprintf(line, sizeof line, "Epoch %d: training cost %.5f  (%.2f s)", r.epoch, r.train_cost, r.seconds);
-    py::print(line, py::arg("flush") = true);
   }
 
   RunConfig config_;
