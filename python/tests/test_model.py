@@ -330,3 +330,32 @@ def test_divergence_is_a_neurite_error():
     model = neurite.Model(layers="4,16,1", cost="mse", optimizer="sgd", rate=10.0)
     with pytest.raises(neurite.Error, match="diverged"):
         model.fit(x, x @ np.ones(4) * 1e3, epochs=5, verbose=0)
+
+
+def write_png(path, pixels):
+    """A greyscale 8-bit PNG, written with zlib alone (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    height, width = pixels.shape
+    raw = b"".join(b"\x00" + bytes(row) for row in pixels.astype(np.uint8))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_data_sources_image_folder(tmp_path):
+    rng = np.random.default_rng(4)
+    for name, bright in (("dark", 40), ("light", 215)):
+        (tmp_path / "pictures" / name).mkdir(parents=True)
+        for i in range(20):
+            write_png(tmp_path / "pictures" / name / ("%02d.png" % i), np.clip(rng.normal(bright, 20, (8, 8)), 0, 255))
+    training, validation, test = neurite.data.load(tmp_path / "pictures", test_split=0.25)
+    assert training.class_names == ["dark", "light"] and len(test) == 10
+    assert training.sample_shape == [1, 8, 8] and training.preparation["kind"] == "image"
+    model = neurite.Model(layers="in,8,out", rate=0.01, seed=1)
+    model.fit(training, epochs=20, verbose=0)
+    assert model.evaluate(test)["accuracy"] == 1.0
