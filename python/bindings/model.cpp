@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "data.h"
 #include "neurite/error.h"
@@ -138,6 +139,38 @@ class PythonHooks {
   std::chrono::steady_clock::time_point last_check_ = std::chrono::steady_clock::now();
 };
 
+// One thread at a time uses a model: fit, predict and the rest release the GIL, so without this a
+// second Python thread could run the network while the first trains it. The GIL makes the check
+// itself safe (it runs before the GIL is released). The thread that is training may use the
+// model from fit's callbacks (predict, evaluate, save between epochs), but not train it again.
+class ModelInUse {
+ public:
+  struct State {
+    bool busy = false;
+    bool training = false;
+    std::thread::id thread;
+  };
+  ModelInUse(State& state, const char* what, bool trains) : state_(state) {
+    if (state_.busy) {
+      require(state_.thread == std::this_thread::get_id(),
+              std::string(what) + ": the model is busy in another thread (one thread at a time uses a model)");
+      require(!(trains && state_.training), std::string(what) + ": the model is training; a callback of fit cannot train it too");
+      return;  // nested, from a callback: the outer call keeps the state
+    }
+    state_ = {true, trains, std::this_thread::get_id()};
+    owner_ = true;
+  }
+  ~ModelInUse() {
+    if (owner_) state_ = {};
+  }
+  ModelInUse(const ModelInUse&) = delete;
+  ModelInUse& operator=(const ModelInUse&) = delete;
+
+ private:
+  State& state_;
+  bool owner_ = false;
+};
+
 class Model {
  public:
   Model(py::object spec, const py::kwargs& settings) {
@@ -176,6 +209,7 @@ class Model {
 
   py::dict fit(py::object x, py::object y, std::optional<int> epochs, std::optional<int64_t> batch_size,
                py::object validation_data, py::object callbacks, int verbose, const py::kwargs& settings) {
+    const ModelInUse in_use(in_use_, "fit", true);
     if (settings.size() > 0) update_settings(json_from(settings, "settings"));
     DatasetArgument given = dataset_argument(x, y, "fit(x, y)");
     PyDataset& training = given.get();
@@ -215,6 +249,7 @@ class Model {
 
   py::array predict(py::handle x, int64_t batch_size) {
     require_built("predict");
+    const ModelInUse in_use(in_use_, "predict", false);
     Tensor inputs = batch_inputs(x, "predict(x)");
     Tensor predictions;
     {
@@ -226,6 +261,7 @@ class Model {
 
   py::dict evaluate(py::object x, py::object y) {
     require_built("evaluate");
+    const ModelInUse in_use(in_use_, "evaluate", false);
     DatasetArgument given = dataset_argument(x, y, "evaluate(x, y)");
     PyDataset& data = given.get();
     fit_shape(data.data);
@@ -249,6 +285,7 @@ class Model {
   // training-set size `n` adds Nielsen's weight decay.
   double step(py::handle x, py::handle y, std::optional<double> rate, double l2, int64_t n) {
     require_built("step");
+    const ModelInUse in_use(in_use_, "step", true);
     Tensor inputs = batch_inputs(x, "step(x)");
     Tensor targets = batch_targets(y, inputs.dim(0), "step(y)");
     if (rate) optimizer_->set_rate(*rate);
@@ -263,6 +300,7 @@ class Model {
   // The gradient of the batch's mean cost with respect to every parameter, without a step.
   py::dict gradients(py::handle x, py::handle y) {
     require_built("gradients");
+    const ModelInUse in_use(in_use_, "gradients", false);
     Tensor inputs = batch_inputs(x, "gradients(x)");
     Tensor targets = batch_targets(y, inputs.dim(0), "gradients(y)");
     gradients_of(inputs, targets, true);
@@ -273,6 +311,7 @@ class Model {
 
   py::dict gradient_check(py::handle x, py::handle y, int64_t max_per_tensor, double tolerance, uint64_t seed) {
     require_built("gradient_check");
+    const ModelInUse in_use(in_use_, "gradient_check", false);
     Tensor inputs = batch_inputs(x, "gradient_check(x)");
     Tensor targets = batch_targets(y, inputs.dim(0), "gradient_check(y)");
     GradCheckOptions options{.tolerance = tolerance, .max_per_tensor = max_per_tensor, .seed = seed};
@@ -292,6 +331,7 @@ class Model {
 
   void save(const std::string& path) {
     require_built("save");
+    const ModelInUse in_use(in_use_, "save", false);
     ModelInfo info = model_info(config_, last_.epochs.empty() ? nullptr : &last_, preparation(), class_names());
     py::gil_scoped_release unlocked;
     save_model(path, *net_, info);
@@ -300,6 +340,7 @@ class Model {
   // Rashid's own training step (seed 003), his rule exactly: classic/rashid.h.
   void rashid_step(py::handle x, py::handle y, double rate) {
     require_built("rashid_step");
+    const ModelInUse in_use(in_use_, "rashid_step", true);
     const auto inputs = float_array(x, "train(inputs_list)");
     const auto targets = float_array(y, "train(target_list)");
     neurite::rashid_train_step(*net_, {inputs.data(), static_cast<std::size_t>(inputs.size())},
@@ -309,6 +350,7 @@ class Model {
   // Rashid's backquery: the input a trained sigmoid network without biases takes for `target`.
   py::array backquery(py::handle target) {
     require_built("backquery");
+    const ModelInUse in_use(in_use_, "backquery", false);
     return array_from(neurite::backquery(*net_, tensor_from(target, "backquery(target)")));
   }
 
@@ -524,6 +566,7 @@ class Model {
   std::unique_ptr<Optimizer> optimizer_;
   std::shared_ptr<const DataOrigin> origin_;  // what it was trained on or loaded with; null: arrays
   TrainResult last_;
+  ModelInUse::State in_use_;
 };
 
 }  // namespace

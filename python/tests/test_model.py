@@ -359,3 +359,31 @@ def test_data_sources_image_folder(tmp_path):
     model = neurite.Model(layers="in,8,out", rate=0.01, seed=1)
     model.fit(training, epochs=20, verbose=0)
     assert model.evaluate(test)["accuracy"] == 1.0
+
+
+def test_one_thread_at_a_time(mnist):
+    """fit releases the GIL, so another thread must not run the network meanwhile: it gets an
+    error, not a crash. fit's own callbacks may use the model, but not train it again."""
+    training, test = mnist[0].slice(0, 10000), mnist[2].slice(0, 100)
+    model = neurite.Model(layers="784,32,10", cost="log-likelihood", optimizer="sgd", rate=0.1)
+    first_epoch, checked, inside = threading.Event(), threading.Event(), []
+
+    def callback(epoch, logs):
+        if epoch == 0:
+            inside.append(model.evaluate(test)["total"])  # allowed: between epochs, same thread
+            with pytest.raises(neurite.Error, match="training"):
+                model.fit(test, epochs=1, verbose=0)
+            first_epoch.set()
+        return not checked.is_set()  # train until the other thread has looked
+
+    thread = threading.Thread(target=lambda: model.fit(training, epochs=1000, verbose=0, callbacks=callback))
+    thread.start()
+    assert first_epoch.wait(60)
+    try:
+        with pytest.raises(neurite.Error, match="busy in another thread"):
+            model.predict(test.x)
+    finally:
+        checked.set()
+        thread.join()
+    assert inside == [100]
+    assert model.predict(test.x).shape == (100, 10)  # free again
