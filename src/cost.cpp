@@ -139,6 +139,8 @@ void Cost::predict(const Tensor& output, Tensor& prediction) const {
   activate(output_activation(), output, prediction);
 }
 
+bool is_regression_cost(const std::string& name) { return name == "mse" || name == "mae" || name == "huber"; }
+
 std::unique_ptr<Cost> make_cost(const std::string& name) {
   if (name == "quadratic") return std::make_unique<QuadraticCost>();
   if (name == "cross-entropy" || name == "crossentropy") return std::make_unique<SigmoidCrossEntropyCost>();

@@ -85,6 +85,8 @@ class HuberCost : public Cost {
 
 // "quadratic", "cross-entropy", "log-likelihood", "mse", "mae", "huber"
 std::unique_ptr<Cost> make_cost(const std::string& name);
+// Whether the cost named is one of the regression costs (mse, mae, huber).
+bool is_regression_cost(const std::string& name);
 
 // A spec (or the flags) describes the network as it predicts, ending in softmax for the
 // log-likelihood cost. The network the cost trains is that architecture without the cost's own

@@ -31,7 +31,6 @@ struct PythonErrorPending {};
 class SavedPythonError {
  public:
   void save() { PyErr_Fetch(&type_, &value_, &traceback_); }
-  bool pending() const { return type_ != nullptr; }
   [[noreturn]] void raise() {
     PyErr_Restore(type_, value_, traceback_);
     type_ = value_ = traceback_ = nullptr;
@@ -44,8 +43,6 @@ class SavedPythonError {
 
 // A callback asked training to stop (returned False): the history so far is kept.
 struct StopRequested {};
-
-bool is_regression_cost(const std::string& cost) { return cost == "mse" || cost == "mae" || cost == "huber"; }
 
 // What training calls back into Python: each epoch's line and callbacks, and a look for
 // Ctrl-C between batches. Training runs without the GIL; each call takes it back.
@@ -413,16 +410,11 @@ class Model {
     validate(updated);
     OptimizerOptions old_options = config_.optimizer, new_options = updated.optimizer;
     old_options.rate = new_options.rate = 0;
-    const bool same_optimizer = to_json_optimizer(old_options) == to_json_optimizer(new_options);
+    const bool same_optimizer = to_json(old_options) == to_json(new_options);
     config_ = std::move(updated);
     if (!optimizer_) return;
     if (same_optimizer) optimizer_->set_rate(config_.optimizer.rate);
     else optimizer_ = make_optimizer(config_.optimizer);
-  }
-  static json to_json_optimizer(const OptimizerOptions& o) {
-    RunConfig c;
-    c.optimizer = o;
-    return to_json(c);
   }
 
   // A Dataset given from Python is used where it is (not copied: MNIST's is 157 MB of floats);

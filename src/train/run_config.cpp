@@ -158,7 +158,7 @@ nlohmann::json source_json(const SourceOptions& o) {
 // The output activation a fully connected network ends in when none is named: the one its cost
 // applies (softmax, sigmoid), none for the regression costs, and the hidden one for quadratic.
 ActivationKind output_for_cost(const std::string& cost, ActivationKind hidden) {
-  if (cost == "mse" || cost == "mae" || cost == "huber") return ActivationKind::Identity;
+  if (is_regression_cost(cost)) return ActivationKind::Identity;
   const ActivationKind own = make_cost(cost.empty() ? "quadratic" : cost)->output_activation();
   return own == ActivationKind::Identity ? hidden : own;
 }
@@ -309,7 +309,7 @@ std::string default_cost(Task task, bool pixels) {
 }
 
 void require_cost_suits(const std::string& cost, Task task) {
-  const bool regression_cost = cost == "mse" || cost == "mae" || cost == "huber";
+  const bool regression_cost = is_regression_cost(cost);
   if (task == Task::Regression)
     require(regression_cost || cost == "quadratic", "cost " + cost + " classifies; a regression takes mse, mae, huber or quadratic");
   else

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _core
 from ._common import NielsenNetwork, as_pairs_dataset, sigmoid, sigmoid_prime
+from .mnist_loader import vectorized_result
 
 __all__ = ["QuadraticCost", "CrossEntropyCost", "Network", "load", "sigmoid", "sigmoid_prime",
            "vectorized_result"]
@@ -130,9 +131,3 @@ def load(filename):
     sizes = [int(np.prod(model.input_shape))] + [w.shape[0] for w in net.weights]
     net.sizes, net.num_layers, net._sizes_given, net._seed = sizes, len(sizes), sizes, 1
     return net
-
-
-def vectorized_result(j):
-    e = np.zeros((10, 1))
-    e[j] = 1.0
-    return e
