@@ -196,13 +196,7 @@ Network Network::from_architecture(const nlohmann::json& architecture, InitOptio
   require(architecture.is_object() && architecture.contains("input") &&
               architecture.contains("layers") && architecture["layers"].is_array(),
           "architecture needs \"input\" and \"layers\": " + quoted_prefix(architecture));
-  Shape input;
-  try {
-    input = architecture["input"].get<Shape>();
-  } catch (const nlohmann::json::exception&) {
-    throw Error("architecture \"input\" must be a list of sizes, got " + quoted_prefix(architecture["input"]));
-  }
-  Network net(input, init);
+  Network net(shape_from_json(architecture["input"], "architecture \"input\""), init);
   for (const auto& config : architecture["layers"]) net.add(config);
   return net;
 }

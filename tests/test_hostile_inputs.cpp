@@ -184,6 +184,9 @@ TEST(HostileInputs, ImagesMustBeRegularFiles) {
 TEST(HostileInputs, OutOfRangeNumbersInSpecsAndLogsAreNamed) {
   expect_one_line_error("train --model " + hostile("spec_epochs_1e300.json"),
                         "spec_epochs_1e300.json: epochs must be a whole number, got 1e+300");
+  // The spec fuzzer's input: nlohmann casts a float size to int64 unchecked (undefined behaviour).
+  expect_one_line_error("train --model " + hostile("spec_input_size_1e33.json"),
+                        "spec_input_size_1e33.json: \"input\" must be a list of whole numbers, got [7.88889e+33]");
   const std::string out = testing::temp_dir() + "/charts";
   expect_one_line_error("plot " + hostile("log_best_epoch_1e300.jsonl") + " --out " + out,
                         "log_best_epoch_1e300.jsonl:2: \"best_epoch\" is not a whole number from -1 to 2147483647");

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "neurite/error.h"
+#include "neurite/io/json_input.h"
 
 namespace neurite {
 
@@ -276,7 +277,7 @@ nlohmann::json to_json(const Preparation& p) {
 
 Preparation preparation_from_json(const nlohmann::json& j, const std::string& source) {
   try {
-    Preparation p{.kind = j.at("kind").get<std::string>(), .sample_shape = j.at("sample_shape").get<Shape>()};
+    Preparation p{.kind = j.at("kind").get<std::string>(), .sample_shape = shape_from_json(j.at("sample_shape"), "\"sample_shape\"")};
     require(p.kind == "pixels" || p.kind == "table" || p.kind == "array" || p.kind == "image",
             "preparation kind '" + p.kind + "' is unknown");
     p.task = parse_task(j.at("task").get<std::string>());

@@ -35,11 +35,13 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
   if (entry["dtype"] != "F32") throw fail("dtype " + quoted_prefix(entry["dtype"]) + " is not F32");
   Entry e{.name = name, .shape = {}};
   try {
-    e.shape = entry["shape"].get<Shape>();
-    const auto offsets = entry["data_offsets"].get<std::vector<uint64_t>>();
-    if (offsets.size() != 2) throw fail("data_offsets must hold two numbers");
-    e.begin = offsets[0];
-    e.end = offsets[1];
+    e.shape = shape_from_json(entry["shape"], path + ": tensor '" + name + "': shape");
+    const auto& offsets = entry["data_offsets"];
+    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+        !offsets[1].is_number_unsigned())
+      throw fail("data_offsets must hold two whole numbers, got " + quoted_prefix(offsets));
+    e.begin = offsets[0].get<uint64_t>();
+    e.end = offsets[1].get<uint64_t>();
   } catch (const nlohmann::json::exception&) {
     throw fail("malformed shape or data_offsets");
   }

@@ -431,7 +431,7 @@ ModelSpec model_spec_from_json(const nlohmann::json& j, const std::string& sourc
   if (j.contains("training")) spec.training = j["training"];
   try {
     // Each layer takes the sizes the spec leaves out from the layers before it.
-    if (!spec.architecture["input"].is_null()) spec.architecture = with_input(spec.architecture, spec.architecture["input"].get<Shape>());
+    if (!spec.architecture["input"].is_null()) spec.architecture = with_input(spec.architecture, shape_from_json(spec.architecture["input"], "\"input\""));
     run_config_from_json(spec.training);  // unknown keys and wrong types fail here
   } catch (const nlohmann::json::exception& e) {
     throw Error(source + ": " + e.what());

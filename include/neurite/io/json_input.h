@@ -7,6 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "neurite/error.h"
+#include "neurite/tensor.h"
+
 namespace neurite {
 
 // The deepest nesting of objects and arrays a JSON input may have. neurite's own files nest 5
@@ -28,6 +31,23 @@ std::string quoted_prefix(const Json& value, std::size_t most = 60) {
   std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (text.size() > most) text.resize(most), text += "...";
   return text;
+}
+
+// A shape read from outside: a list of whole numbers. nlohmann's get<Shape> casts a float such as
+// 1e34 to int64 unchecked, which is undefined behaviour; this refuses it with `what` named.
+// The sizes' range (positive, not too large) is the caller's to check.
+template <class Json>
+Shape shape_from_json(const Json& value, const std::string& what) {
+  const auto refuse = [&] { return Error(what + " must be a list of whole numbers, got " + quoted_prefix(value)); };
+  if (!value.is_array()) throw refuse();
+  Shape shape;
+  for (const Json& size : value) {
+    const bool fits = size.is_number_integer() &&
+                      (!size.is_number_unsigned() || size.template get<uint64_t>() <= uint64_t{INT64_MAX});
+    if (!fits) throw refuse();
+    shape.push_back(size.template get<int64_t>());
+  }
+  return shape;
 }
 
 }  // namespace neurite
