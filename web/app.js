@@ -6,6 +6,8 @@ import { $, currentTab } from "./js/common.js";
 import { clearCanvas, clearOutputs, requestPrediction, showClassesOf, whenPredictionShown, wireDraw } from "./js/draw.js";
 import { refreshInside, showFeatureMaps } from "./js/inside.js";
 import { modelSelect, onModelChanged, refreshModels, selectedModel, whenModelChanges } from "./js/models.js";
+import { showPlayground, wirePlayground } from "./js/playground.js";
+import { showStepper, wireStepper } from "./js/stepper.js";
 import { attachToLiveRun, followContainerWidths, loadSpecs, resetCharts, wireTrain } from "./js/train.js";
 
 // ---------------------------------------------------------------- tabs
@@ -22,6 +24,8 @@ function showTab(name) {
   document.body.dataset.tab = name;
   if (name === "inside") refreshInside();
   if (name === "train") attachToLiveRun();
+  if (name === "playground") showPlayground();
+  if (name === "backprop") showStepper();
 }
 
 // Draw is offered only for a model that takes single-channel pictures (digits, a gray image folder).
@@ -62,6 +66,8 @@ function wireEvents() {
   });
   wireDraw();
   wireTrain();
+  wirePlayground();
+  wireStepper();
 }
 
 function start() {
@@ -70,7 +76,8 @@ function start() {
   clearOutputs();
   resetCharts();
   followContainerWidths();
-  showTab("draw");
+  // A Playground link (its state in the URL's hash) opens the Playground; #backprop the stepper.
+  showTab(location.hash.startsWith("#playground") ? "playground" : location.hash === "#backprop" ? "backprop" : "draw");
   refreshModels();
   loadSpecs();
   attachToLiveRun();

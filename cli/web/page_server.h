@@ -10,6 +10,7 @@
 
 #include "http_server.h"
 #include "model_store.h"
+#include "playground_store.h"
 #include "runs.h"
 
 namespace neurite::web {
@@ -44,6 +45,7 @@ class PageServer {
   void add_model_routes();
   void add_run_routes();
   void add_static_routes();
+  void add_playground_routes();  // playground_routes.cpp
   nlohmann::json spec_list() const;  // kept until a file in the specs folder changes
   nlohmann::json read_spec_list() const;
   std::string spec_path(const std::string& name) const;  // 404 when unknown
@@ -58,6 +60,7 @@ class PageServer {
   HttpServer server_;
   ModelStore models_;
   RunStore runs_;
+  PlaygroundStore playgrounds_;
   std::map<std::string, StaticFile> files_;  // URL path -> file
   socket_t listen_socket_ = -1;
   // Checking a spec builds its network: reading the shipped ones took a quarter of a second of

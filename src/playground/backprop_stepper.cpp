@@ -212,15 +212,21 @@ BackpropTrace trace_backprop(const WorkedExample& e) {
   }
   for (std::size_t j = 0; j < a.back().size(); ++j) t.errors.push_back(0.5 * (e.targets[j] - a.back()[j]) * (e.targets[j] - a.back()[j]));
   t.total_error = total_error(e, a.back());
-  // BP1, then BP2 from the last layer back; sigma'(z) = a (1 - a).
+  // BP1, then BP2 from the last layer back: delta = dC/da * sigma'(z), sigma'(z) = a (1 - a).
+  t.activation_gradients.resize(layers);
+  t.slopes.resize(layers);
   t.deltas.resize(layers);
-  for (std::size_t j = 0; j < a.back().size(); ++j)
-    t.deltas[layers - 1].push_back((a.back()[j] - e.targets[j]) * a.back()[j] * (1 - a.back()[j]));
-  for (std::size_t l = layers - 1; l-- > 0;)
+  for (std::size_t l = layers; l-- > 0;)
     for (std::size_t j = 0; j < a[l + 1].size(); ++j) {
-      double back = 0;
-      for (std::size_t k = 0; k < t.deltas[l + 1].size(); ++k) back += e.weights[l + 1][k][j] * t.deltas[l + 1][k];
-      t.deltas[l].push_back(back * a[l + 1][j] * (1 - a[l + 1][j]));
+      double gradient = 0;
+      if (l + 1 == layers) {
+        gradient = a.back()[j] - e.targets[j];
+      } else {
+        for (std::size_t k = 0; k < t.deltas[l + 1].size(); ++k) gradient += e.weights[l + 1][k][j] * t.deltas[l + 1][k];
+      }
+      t.activation_gradients[l].push_back(gradient);
+      t.slopes[l].push_back(a[l + 1][j] * (1 - a[l + 1][j]));
+      t.deltas[l].push_back(gradient * t.slopes[l][j]);
     }
   // BP3 and BP4 beside their finite differences, then the update.
   std::vector<Matrix> weights = e.weights;
@@ -260,6 +266,8 @@ nlohmann::json to_json(const BackpropTrace& t) {
   return {{"forward", forward},
           {"errors", t.errors},
           {"total_error", t.total_error},
+          {"activation_gradients", t.activation_gradients},
+          {"slopes", t.slopes},
           {"deltas", t.deltas},
           {"weight_gradients", t.weight_gradients},
           {"weight_estimates", t.weight_estimates},

@@ -300,12 +300,14 @@ std::vector<uint8_t> Playground::model_file() {
   return model_file_bytes(model);
 }
 
-std::string Playground::data_csv() const {
+std::string Playground::data_csv(const std::string& split) const {
+  require(split == "all" || split == "train" || split == "test", "split must be all, train or test, got '" + split + "'");
   std::string text;
   for (int f = 0; f < kFeatureCount; ++f) text += feature_label(static_cast<Feature>(f)) + ",";
   text += "label,split\n";
   char number[32];
   for (const PlanePoint& p : data_.points) {
+    if (split != "all" && p.train != (split == "train")) continue;
     for (int f = 0; f < kFeatureCount; ++f) {
       const auto [end, ec] = std::to_chars(number, number + sizeof number, feature_value(static_cast<Feature>(f), p.x1, p.x2));
       text.append(number, end) += ",";

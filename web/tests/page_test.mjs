@@ -11,34 +11,15 @@
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { chromium } from "playwright-core";
+import { byTestId, pageFailures, runSteps, screenshot, SCREENSHOT_DIR, waitFor } from "./browser.mjs";
 
 const BASE_URL = process.env.NEURITE_URL;
 const MODEL = process.env.NEURITE_MODEL;
 const CNN_MODEL = process.env.NEURITE_CNN_MODEL; // optional: a CNN for the feature-map step
 const TABLE_MODEL = process.env.NEURITE_TABLE_MODEL; // optional: a model of a table
 const SPEC = process.env.NEURITE_SPEC || "nielsen-ch3";
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.join(os.tmpdir(), "neurite-page-test");
 const TRAIN_TIMEOUT_MS = 120_000;
-const TIMEOUT_MS = 30_000;
-
-const byTestId = (id) => `[data-testid="${id}"]`;
-
-// Waits for a condition in the page; a timeout names what was awaited.
-async function waitFor(page, description, condition, argument, timeout = TIMEOUT_MS) {
-  try {
-    return await page.waitForFunction(condition, argument, { timeout, polling: 100 });
-  } catch (error) {
-    if (error.name !== "TimeoutError") throw error;
-    throw new Error(`timed out after ${timeout / 1000} s waiting for ${description}`);
-  }
-}
-
-async function screenshot(page, name) {
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, name), fullPage: true });
-}
 
 // The status line turns red with the API's error; a test that passes must not see one.
 async function assertNoStatusError(page) {
@@ -180,18 +161,6 @@ async function mostCommonMistake(page) {
   });
 }
 
-// Any JavaScript error or console error in the page fails the step that is running.
-function pageFailures(page) {
-  return new Promise((_, reject) => {
-    page.on("pageerror", (error) => reject(new Error(`JavaScript error in the page: ${error.message}`)));
-    page.on("console", (entry) => {
-      if (entry.type() !== "error") return;
-      const where = entry.location()?.url;
-      reject(new Error(`console error in the page: ${entry.text()}${where ? ` (${where})` : ""}`));
-    });
-  });
-}
-
 async function main() {
   if (!BASE_URL || !MODEL) {
     console.error("Set NEURITE_URL (a running neurite serve) and NEURITE_MODEL (a trained MLP it has loaded).");
@@ -201,7 +170,6 @@ async function main() {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const failed = pageFailures(page);
-  failed.catch(() => {}); // it is awaited in each step's race; before that it must not count as unhandled
 
   const steps = [
     ["open the page", () => page.goto(BASE_URL)],
@@ -211,20 +179,8 @@ async function main() {
   ];
   if (CNN_MODEL) steps.push([`inside ${CNN_MODEL}: feature maps of the drawing`, () => testCnnInside(page)]);
   if (TABLE_MODEL) steps.push([`${TABLE_MODEL}: no drawing, named 5x5 confusion, every model downloads`, () => testTableModel(page)]);
-  let code = 0;
-  for (const [name, run] of steps) {
-    try {
-      await Promise.race([run(), failed]);
-      console.log(`ok - ${name}`);
-    } catch (error) {
-      console.log(`FAIL - ${name}: ${error.message}`);
-      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "failure.png"), fullPage: true }).catch(() => {});
-      code = 1;
-      break;
-    }
-  }
+  const code = await runSteps(page, steps, failed);
   await browser.close();
-  if (code === 0) console.log(`all steps passed; screenshots in ${SCREENSHOT_DIR}`);
   process.exit(code);
 }
 

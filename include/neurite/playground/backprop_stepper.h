@@ -56,7 +56,10 @@ struct BackpropTrace {
   std::vector<std::vector<NeuronStep>> forward;  // per weighted layer, per neuron
   std::vector<double> errors;                    // 1/2 (y_j - a^L_j)^2
   double total_error = 0;
-  std::vector<std::vector<double>> deltas;       // per weighted layer
+  // dC/da^l_j: a^L_j - y_j at the output, sum_k w^(l+1)_kj delta^(l+1)_k below it; per weighted layer
+  std::vector<std::vector<double>> activation_gradients;
+  std::vector<std::vector<double>> slopes;       // sigma'(z^l_j) = a (1 - a)
+  std::vector<std::vector<double>> deltas;       // dC/da times sigma'(z): BP1, BP2
   std::vector<std::vector<std::vector<double>>> weight_gradients, weight_estimates;  // BP4, finite differences
   std::vector<std::vector<double>> bias_gradients, bias_estimates;                   // BP3
   std::vector<std::vector<std::vector<double>>> new_weights;

@@ -89,8 +89,9 @@ class Playground {
   // The trained model as a model file (its preparation names the feature columns of
   // data_csv(), so `neurite eval MODEL --data DATA.csv --target label` tests it).
   std::vector<uint8_t> model_file();
-  // The points with their features and label: "x1,x2,...,label", a column "split" last.
-  std::string data_csv() const;
+  // The points with their features and label: "x1,x2,...,label", a column "split" last;
+  // `split` "all", "train" or "test" chooses the points.
+  std::string data_csv(const std::string& split = "all") const;
 
  private:
   Tensor& parameter(int64_t layer, bool bias) const;
