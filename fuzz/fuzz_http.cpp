@@ -1,5 +1,6 @@
 // The page's JSON requests: the real server (cli/web/) runs on a loopback port inside the fuzzer,
-// serving one model, and each input is the body of a request to the route its first byte picks.
+// serving one model, and each input is the body of a request to the route its first byte picks
+// (the Playground's and the Backprop stepper's included).
 // A refused request is any 4xx; a 500 ("internal error") or no answer at all is a finding.
 #include <httplib.h>
 
@@ -53,21 +54,33 @@ Served& served() {
   return *s;
 }
 
-constexpr const char* kRoutes[] = {"/api/predict", "/api/models/digits/feature-maps", "/api/runs",
-                                   "/api/runs/1/stop"};
+// "{playground}" stands for the newest Playground session the fuzzer made (the server keeps 32).
+constexpr const char* kRoutes[] = {"/api/predict",           "/api/models/digits/feature-maps", "/api/runs",
+                                   "/api/runs/1/stop",       "/api/playground",                 "/api/playground/{playground}/step",
+                                   "/api/playground/{playground}/weight", "/api/backprop"};
+int newest_playground = 0;
+
+std::string route_for(const char* pattern) {
+  std::string route = pattern;
+  const std::size_t at = route.find("{playground}");
+  if (at != std::string::npos) route.replace(at, 12, std::to_string(newest_playground));
+  return route;
+}
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   Served& s = served();
-  const char* route = kRoutes[data[0] % std::size(kRoutes)];
+  const std::string route = route_for(kRoutes[data[0] % std::size(kRoutes)]);
   const std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
   const httplib::Result result = s.client->Post(route, body, "application/json");
-  if (!result) neurite::fuzz::escaped(("no answer from POST " + std::string(route)).c_str());
+  if (!result) neurite::fuzz::escaped(("no answer from POST " + route).c_str());
   if (result->status >= 500 && result->status != 503) {
-    std::fprintf(stderr, "POST %s answered %d: %s\n", route, result->status, result->body.c_str());
+    std::fprintf(stderr, "POST %s answered %d: %s\n", route.c_str(), result->status, result->body.c_str());
     std::abort();
   }
+  if (route == "/api/playground" && result->status == 201)
+    newest_playground = nlohmann::json::parse(result->body)["id"].get<int>();
   return 0;
 }

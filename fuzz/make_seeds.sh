@@ -98,13 +98,25 @@ for i in range(3):
     canvas = np.array(Image.fromarray(255 - images[i]).resize((side, side)))
     put(f"drawing/digit{i}", (side - 8).to_bytes(2, "little") * 2 + canvas.tobytes())
 
-# The page's requests: the first byte picks predict, feature-maps, runs, stop.
+# The page's requests: the first byte picks predict, feature-maps, runs, stop, playground, its step
+# and weight, backprop.
 pixels = [int(v) for v in images[0].ravel()]
 requests = {"predict-image": (0, {"model": "digits", "image": pixels}),
             "predict-drawing": (0, {"model": "digits", "drawing": {"width": 28, "height": 28, "pixels": pixels}}),
             "feature-maps": (1, {"image": pixels}),
             "run": (2, {"spec": "best-mlp", "epochs": 1, "rate": 0.1, "batch": 10, "train_size": 1000}),
-            "stop": (3, {})}
+            "stop": (3, {}),
+            "playground": (4, {"data": {"set": "spiral", "points": 100, "noise": 0.1, "train_ratio": 0.5, "seed": 2},
+                               "network": {"features": ["x1", "x2", "sinx1"], "hidden": [3, 2], "activation": "relu",
+                                           "optimizer": "adam", "rate": 0.03, "batch": 10, "regularization": "l2",
+                                           "lambda": 0.001, "seed": 1}, "output_side": 10, "neuron_side": 4}),
+            "playground-csv": (4, {"data": {"set": "csv", "csv": "x,y,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(12)),
+                                            "csv_name": "mine.csv"}}),
+            "playground-step": (5, {"epochs": 2}),
+            "playground-weight": (6, {"layer": 0, "to": 1, "from": -1, "value": 0.5}),
+            "backprop-mazur": (7, {"example": "mazur"}),
+            "backprop-custom": (7, {"example": {"inputs": [0.5, 0.1], "targets": [0.2], "weights": [[[0.1, 0.2], [0.3, 0.4]], [[0.5, 0.6]]],
+                                                "biases": [[0.1, 0.1], [0.2]], "rate": 0.5, "update_biases": True}})}
 for name, (route, body) in requests.items():
     put(f"http/{name}", bytes([route]) + json.dumps(body).encode())
 PY

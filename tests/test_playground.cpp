@@ -180,6 +180,11 @@ TEST(Playground, FitsASurface) {
   EXPECT_EQ(p.losses().test_accuracy, -1);
 }
 
+TEST(Playground, DivergenceIsNamed) {
+  Playground p(make_plane_data({.set = PlaneSet::Plane}), config_of({{"hidden", {8, 8}}, {"activation", "identity"}, {"rate", 10}}, true));
+  testing::expect_error([&] { for (int e = 0; e < 50; ++e) p.train_epoch(); }, {"training diverged", "at learning rate 10"});
+}
+
 TEST(Playground, SameSeedSameNetworkAndSameSteps) {
   const PlaneData data = make_plane_data({.set = PlaneSet::Circle, .seed = 4});
   const PlaygroundConfig c = config_of({{"hidden", {3}}, {"seed", 9}, {"regularization", "l2"}, {"lambda", 0.01}});

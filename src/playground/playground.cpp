@@ -204,6 +204,11 @@ void Playground::train_epoch() {
     optimizer_->step(parameters);
   }
   ++epoch_;
+  for (const Parameter& p : parameters)
+    for (const float w : p.value->span())
+      if (!std::isfinite(w))
+        throw Error("training diverged: a weight is " + std::to_string(w) + " after epoch " + std::to_string(epoch_) +
+                    " at learning rate " + std::to_string(config_.optimizer.rate) + "; lower it and reset");
 }
 
 double Playground::split_cost(const Tensor& inputs, const Tensor& targets, double& accuracy) {

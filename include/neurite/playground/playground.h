@@ -71,7 +71,8 @@ class Playground {
   const PlaygroundConfig& config() const { return config_; }
   int64_t epoch() const { return epoch_; }
 
-  // One pass over the training points in shuffled mini-batches.
+  // One pass over the training points in shuffled mini-batches. Throws an Error when a weight
+  // is no longer finite afterwards (the rate is too large): the page says so and stops.
   void train_epoch();
   // The cost (with the regularisation penalty) over each split, and the accuracies.
   Losses losses();
