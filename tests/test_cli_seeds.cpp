@@ -50,8 +50,32 @@ TEST(CliSeeds, RashidExample) {
   expect_contains(r.output, "O_output = [0.726, 0.708, 0.778]");  // the book's rounding
 }
 
+// The Backprop stepper in text: Mazur's numbers to the digits he prints, Rashid's forward pass.
+TEST(CliSeeds, BackpropWorksMazursAndRashidsExamples) {
+  const auto mazur = run_cli("backprop");
+  ASSERT_EQ(mazur.exit_code, 0) << mazur.output;
+  for (const char* text : {"z = w1 a1 + w2 a2 + b = 0.0075 + 0.02 + 0.35 = 0.3775, a = 0.593269992", "total: 0.298371109",
+                           "w5       0.4 -> 0.35891648", "w1       0.15 -> 0.149780716", "w8       0.55 -> 0.561370121",
+                           "(the biases are left as they are)", "BP1", "BP2", "BP3, BP4"})
+    expect_contains(mazur.output, text);
+  const auto rashid = run_cli("backprop rashid");
+  ASSERT_EQ(rashid.exit_code, 0) << rashid.output;
+  for (const char* text : {"a = 0.726303345", "a = 0.708598072", "a = 0.77809706", "outputs 0.726, 0.708, 0.778"})
+    expect_contains(rashid.output, text);
+  const auto json = run_cli("backprop mazur --json");
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  expect_contains(json.output, "\"total_error\": 0.2983711");
+  const std::string path = testing::temp_dir() + "/example.json";
+  std::ofstream(path) << R"({"inputs": [1], "targets": [0.5, 0.2], "weights": [[[1]]], "rate": 1})";
+  testing::expect_one_line_error("backprop " + path, "example.json: \"targets\" must hold one number per output, 1, not 2");
+  std::ofstream(path) << R"({"inputs": [1], "targets": [0.5], "weights": [[[1]]], "rate": 1})";
+  const auto own = run_cli("backprop " + path);
+  ASSERT_EQ(own.exit_code, 0) << own.output;
+  expect_contains(own.output, "z = w[1]11 a1 = 1 = 1, a = 0.731058579");
+}
+
 TEST(CliSeeds, HelpForEachCommand) {
-  for (const char* command : {"perceptron", "linear-unit", "rashid-example", "csv", "csv export", "csv check"}) {
+  for (const char* command : {"perceptron", "linear-unit", "rashid-example", "backprop", "csv", "csv export", "csv check"}) {
     const auto r = run_cli(std::string(command) + " --help");
     EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.output;
     expect_contains(r.output, "Usage");

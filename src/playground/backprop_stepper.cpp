@@ -153,7 +153,8 @@ void validate(const WorkedExample& e) {
     }
     width = e.weights[l].size();
   }
-  require(e.targets.size() == width, "\"targets\" must hold " + std::to_string(width) + " numbers, one per output");
+  require(e.targets.size() == width, "\"targets\" must hold one number per output, " + std::to_string(width) + ", not " +
+                                        std::to_string(e.targets.size()));
   for (const double v : e.inputs) require_moderate(v, "inputs");
   for (const double v : e.targets) require_moderate(v, "targets");
   require(std::isfinite(e.rate) && e.rate > 0 && e.rate <= 10, "\"rate\" must be above 0 and at most 10");
