@@ -13,6 +13,9 @@
 #include "neurite/ops/gemm.h"
 
 namespace neurite::python {
+
+void bind_playground(py::module_& m);  // playground.cpp
+
 namespace {
 
 // Seed 002's perceptron and linear unit: the library's, with the activation a Python callable.
@@ -64,4 +67,5 @@ PYBIND11_MODULE(_core, m) {
   bind_data(m);
   bind_model(m);
   bind_perceptron(m);
+  bind_playground(m);
 }
