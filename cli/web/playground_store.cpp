@@ -25,8 +25,8 @@ double number_in(const nlohmann::json& j, const char* key, const char* where, do
   if (!j.contains(key)) return fallback;
   const nlohmann::json& v = j[key];
   if (!v.is_number() || !(v.get<double>() >= lo && v.get<double>() <= hi))
-    throw HttpError(400, std::string(where) + "." + key + " must be a number from " + std::to_string(lo) + " to " +
-                             std::to_string(hi) + ", got " + quoted_prefix(v));
+    throw HttpError(400, std::string(where) + "." + key + " must be a number from " + number_text(lo) + " to " +
+                             number_text(hi) + ", got " + quoted_prefix(v));
   return v.get<double>();
 }
 

@@ -14,13 +14,6 @@ namespace neurite {
 
 namespace {
 
-// Shortest text that reads back as the same double ("10", "0.1"), for messages and to_text.
-std::string number_text(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return {buffer, result.ptr};
-}
-
 std::string_view trimmed(std::string_view text) {
   const auto first = text.find_first_not_of(" \t");
   if (first == std::string_view::npos) return {};

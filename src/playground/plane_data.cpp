@@ -148,9 +148,9 @@ int64_t PlaneData::train_count() const {
 void validate(const PlaneDataOptions& o) {
   require(o.count >= 10 && o.count <= kMaxPlanePoints,
           "points must be from 10 to " + std::to_string(kMaxPlanePoints) + ", got " + std::to_string(o.count));
-  require(std::isfinite(o.noise) && o.noise >= 0 && o.noise <= 0.5, "noise must be from 0 to 0.5, got " + std::to_string(o.noise));
+  require(std::isfinite(o.noise) && o.noise >= 0 && o.noise <= 0.5, "noise must be from 0 to 0.5, got " + number_text(o.noise));
   require(std::isfinite(o.train_ratio) && o.train_ratio >= 0.1 && o.train_ratio <= 0.9,
-          "train_ratio must be from 0.1 to 0.9, got " + std::to_string(o.train_ratio));
+          "train_ratio must be from 0.1 to 0.9, got " + number_text(o.train_ratio));
 }
 
 PlaneData make_plane_data(const PlaneDataOptions& options) {

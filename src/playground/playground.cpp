@@ -42,7 +42,7 @@ double number_field(const nlohmann::json& j, const char* key, double lo, double 
   if (!j.contains(key)) return fallback;
   const nlohmann::json& v = j[key];
   if (!v.is_number() || !(v.get<double>() >= lo && v.get<double>() <= hi))
-    throw Error(std::string("\"") + key + "\" must be a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+    throw Error(std::string("\"") + key + "\" must be a number from " + number_text(lo) + " to " + number_text(hi) +
                 ", got " + quoted_prefix(v));
   return v.get<double>();
 }
@@ -207,8 +207,8 @@ void Playground::train_epoch() {
   for (const Parameter& p : parameters)
     for (const float w : p.value->span())
       if (!std::isfinite(w))
-        throw Error("training diverged: a weight is " + std::to_string(w) + " after epoch " + std::to_string(epoch_) +
-                    " at learning rate " + std::to_string(config_.optimizer.rate) + "; lower it and reset");
+        throw Error("training diverged: a weight is " + number_text(w) + " after epoch " + std::to_string(epoch_) +
+                    " at learning rate " + number_text(config_.optimizer.rate) + "; lower it and reset");
 }
 
 double Playground::split_cost(const Tensor& inputs, const Tensor& targets, double& accuracy) {

@@ -15,11 +15,8 @@ repo="$(cd "$web/.." && pwd)"
 data=${NEURITE_MNIST:-$repo/data/mnist}
 chromium_bin=${CHROMIUM:-/usr/bin/chromium}
 
-skip() { echo "skipped: $*"; exit 77; }
-[ -x "$chromium_bin" ] || skip "no chromium at $chromium_bin (apt-get install chromium)"
-command -v node >/dev/null || skip "no node"
-[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || skip "playwright-core needs Node.js 20 or later"
-[ -d "$web/node_modules/playwright-core" ] || skip "no web/node_modules (scripts/fetch_web.sh)"
+source "$web/tests/serve_for_test.sh"
+require_browser "$web"  # also defines skip
 [ -f "$data/t10k-images-idx3-ubyte" ] || [ -f "$data/t10k-images-idx3-ubyte.gz" ] || skip "no MNIST in $data"
 
 rm -rf "$out"
@@ -38,25 +35,11 @@ if [ -f "$table" ]; then
   table_args=(--model "$out/weather.safetensors") table_env=(NEURITE_TABLE_MODEL=weather)
 fi
 
-"$neurite" serve --port 0 --model "$out/mlp.safetensors" --model "$out/cnn.safetensors" "${table_args[@]}" --data "$data" --specs "$repo/models" --web "$web" \
-  > "$out/serve.txt" 2>&1 &
-server=$!
-trap 'kill -9 $server 2>/dev/null || true' EXIT
-url=""
-for _ in $(seq 100); do
-  url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$out/serve.txt" || true)
-  [ -n "$url" ] && break
-  kill -0 $server 2>/dev/null || { cat "$out/serve.txt"; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "neurite serve did not start"; cat "$out/serve.txt"; exit 1; }
+start_server "$neurite" "$out/serve.txt" --model "$out/mlp.safetensors" --model "$out/cnn.safetensors" "${table_args[@]}" \
+  --data "$data" --specs "$repo/models" --web "$web"
 
 env "${table_env[@]}" NEURITE_URL=$url NEURITE_MODEL=mlp NEURITE_CNN_MODEL=cnn SCREENSHOT_DIR=$out CHROMIUM=$chromium_bin \
   node "$web/tests/page_test.mjs"
 
-kill -INT $server
-for _ in $(seq 100); do kill -0 $server 2>/dev/null || break; sleep 0.1; done
-if kill -0 $server 2>/dev/null; then echo "neurite serve did not stop on SIGINT"; exit 1; fi
-wait $server || { echo "neurite serve exited with status $? after SIGINT"; cat "$out/serve.txt"; exit 1; }
-trap - EXIT
+stop_server "$out/serve.txt"
 echo "server stopped cleanly; screenshots in $out"

@@ -1,7 +1,7 @@
 // Browser test of the Backprop stepper tab: Mazur's numbers to the digits he prints, every step
 // reachable with Next and Prev, Rashid's outputs (with the book's hand rounding), and a recompute
-// after an edited input. Called by a driver that has opened the page (see page_test.mjs for
-// byTestId, waitFor and screenshot).
+// after an edited input. Called by a driver that has opened the page (playground_test.mjs; for
+// byTestId, waitFor and screenshot: web/tests/browser.mjs).
 
 // A number shown by the stepper: its data-value holds the full precision.
 async function valueOf(page, byTestId, testId) {
