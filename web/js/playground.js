@@ -177,7 +177,7 @@ async function play() {
   const current = () => playing && mine === generation && me === loop;
   const request = () => api(`/api/playground/${session.id}/step`, { method: "POST", body: { epochs: 1 } });
   let next = request();
-  while (current()) {
+  while (next) { // once paused, the step already asked for is still drawn: the page ends where the server is
     if (currentTab() !== "playground") setPlaying(false);
     let state;
     try {
@@ -190,8 +190,8 @@ async function play() {
       return;
     }
     if (mine !== generation) return;
-    if (current()) next = request();
-    show(state); // when paused, the step on its way is still shown: the page ends where the server is
+    next = current() ? request() : null;
+    show(state);
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
 }

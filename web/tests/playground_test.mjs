@@ -93,6 +93,10 @@ async function testSpiral(page) {
   const run = await playUntil(page, 0.95);
   console.log(`  spiral: ${(run.accuracy * 100).toFixed(1)}% test accuracy at epoch ${run.epoch}`);
   assert.ok(run.accuracy >= 0.95, `the spiral reached only ${run.accuracy} test accuracy`);
+  // One more epoch by Step, alone on the page: the server's time shown is a lone step's.
+  await page.click(byTestId("playground-step"));
+  await waitFor(page, `epoch ${run.epoch + 1}`, (epoch) =>
+    document.querySelector('[data-testid="playground-epoch"]').textContent === String(epoch), run.epoch + 1);
   await screenshot(page, "playground-spiral.png");
 }
 
