@@ -28,9 +28,11 @@ if(NEURITE_CLI)
   install(TARGETS neurite_cli)
   # The page as cli/web/page_server.cpp serves it, uPlot at the same place under node_modules.
   set(web ${CMAKE_CURRENT_SOURCE_DIR}/web)
-  install(FILES ${web}/index.html ${web}/app.js ${web}/style.css DESTINATION ${NEURITE_SHARE_DIR}/web)
-  install(FILES ${web}/js/common.js ${web}/js/models.js ${web}/js/draw.js ${web}/js/train.js ${web}/js/inside.js
-    DESTINATION ${NEURITE_SHARE_DIR}/web/js)
+  # Every stylesheet and module of the page (a new tab brings its own), as page_server.cpp lists them.
+  file(GLOB NEURITE_PAGE_STYLES CONFIGURE_DEPENDS ${web}/*.css)
+  file(GLOB NEURITE_PAGE_MODULES CONFIGURE_DEPENDS ${web}/js/*.js)
+  install(FILES ${web}/index.html ${web}/app.js ${NEURITE_PAGE_STYLES} DESTINATION ${NEURITE_SHARE_DIR}/web)
+  install(FILES ${NEURITE_PAGE_MODULES} DESTINATION ${NEURITE_SHARE_DIR}/web/js)
   if(NOT EXISTS ${web}/node_modules/uplot/dist/uPlot.iife.min.js)
     message(WARNING "neurite: web/node_modules has no uPlot (run scripts/fetch_web.sh); "
                     "`cmake --install` will install the page without it")

@@ -50,8 +50,8 @@ std::string installed_copy(const fs::path& prefix) {
   fs::create_directories(share / "web" / "node_modules");
   fs::create_directories(share / "web" / "js");
   fs::create_directories(share / "models");
-  for (const char* file : {"app.js", "style.css", "js/common.js", "js/models.js", "js/draw.js", "js/train.js",
-                           "js/inside.js"})
+  for (const char* file : {"app.js", "style.css", "playground.css", "stepper.css", "js/common.js", "js/models.js",
+                           "js/draw.js", "js/train.js", "js/inside.js", "js/playground.js", "js/stepper.js"})
     fs::copy_file(source / "web" / file, share / "web" / file);
   fs::copy(source / "web" / "node_modules" / "uplot", share / "web" / "node_modules" / "uplot",
            fs::copy_options::recursive);

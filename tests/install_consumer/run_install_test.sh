@@ -73,8 +73,9 @@ if [ -x "$prefix/bin/neurite" ]; then
   [ -n "$lib" ] && [ "$(realpath "$(dirname "$lib")")" = "$(realpath "$libdir")" ] || fail "the installed neurite loads libneurite from '$lib', not $libdir"
   perceptron=$("$prefix/bin/neurite" perceptron)
   grep -qx "1 and 1 = 1" <<<"$perceptron" || fail "the installed neurite perceptron printed: $perceptron"
-  shared=(web/index.html web/app.js web/style.css models/best-mlp.json)
+  shared=(web/index.html web/app.js web/style.css web/playground.css web/stepper.css models/best-mlp.json)
   shared+=(web/js/common.js web/js/models.js web/js/draw.js web/js/train.js web/js/inside.js)
+  shared+=(web/js/playground.js web/js/stepper.js)
   # uPlot only when the source has it (scripts/fetch_web.sh); configure warns when it does not.
   if [ -d "$source_dir/web/node_modules/uplot" ]; then
     shared+=(web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css)
