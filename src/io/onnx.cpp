@@ -1,0 +1,258 @@
+#include "neurite/io/onnx.h"
+
+#include <cstring>
+#include <functional>
+#include <map>
+
+#include "neurite/error.h"
+#include "neurite/io/atomic_file.h"
+#include "neurite/layers/batchnorm.h"
+#include "neurite/layers/pool2d.h"
+#include "protobuf_writer.h"
+
+namespace neurite {
+
+namespace {
+
+// Field numbers of onnx.proto (ONNX 1.12) that the writer uses.
+namespace field {
+constexpr int kModelIrVersion = 1, kModelProducerName = 2, kModelProducerVersion = 3, kModelGraph = 7,
+              kModelOpsetImport = 8;
+constexpr int kOpsetVersion = 2;
+constexpr int kGraphNode = 1, kGraphName = 2, kGraphInitializer = 5, kGraphInput = 11, kGraphOutput = 12;
+constexpr int kNodeInput = 1, kNodeOutput = 2, kNodeName = 3, kNodeOpType = 4, kNodeAttribute = 5;
+constexpr int kAttributeName = 1, kAttributeFloat = 2, kAttributeInt = 3, kAttributeInts = 8, kAttributeType = 20;
+constexpr int kTensorDims = 1, kTensorDataType = 2, kTensorName = 8, kTensorRawData = 9;
+constexpr int kValueName = 1, kValueType = 2;
+constexpr int kTypeTensor = 1, kTensorTypeElemType = 1, kTensorTypeShape = 2;
+constexpr int kShapeDim = 1, kDimValue = 1, kDimParam = 2;
+}  // namespace field
+constexpr int64_t kFloatType = 1;                                    // TensorProto.DataType.FLOAT
+constexpr int64_t kAttributeFloat = 1, kAttributeInt = 2, kAttributeInts = 7;  // AttributeProto.AttributeType
+
+struct Attribute {
+  std::string name;
+  enum { Float, Int, Ints } kind = Int;
+  float f = 0;
+  std::vector<int64_t> ints = {};
+};
+Attribute int_attribute(const std::string& name, int64_t value) { return {name, Attribute::Int, 0, {value}}; }
+Attribute ints_attribute(const std::string& name, std::vector<int64_t> values) {
+  return {name, Attribute::Ints, 0, std::move(values)};
+}
+Attribute pair_attribute(const std::string& name, const Size2& s) { return ints_attribute(name, {s.h, s.w}); }
+
+// The graph as it is built: nodes in order, the weights as initializers, a fresh name per value.
+class GraphBuilder {
+ public:
+  std::string constant(const std::string& name, const std::vector<float>& values, const Shape& dims) {
+    proto::Writer t;
+    t.packed_integers(field::kTensorDims, dims);
+    t.integer(field::kTensorDataType, kFloatType);
+    t.text(field::kTensorName, name);
+    std::vector<uint8_t> raw(values.size() * sizeof(float));  // little-endian, as this machine's floats
+    std::memcpy(raw.data(), values.data(), raw.size());
+    t.bytes_of(field::kTensorRawData, raw);
+    graph_.message(field::kGraphInitializer, t);
+    return name;
+  }
+  std::string constant(const std::string& name, const Tensor& values) {
+    return constant(name, std::vector<float>(values.data(), values.data() + values.size()), values.shape());
+  }
+
+  // Adds a node; returns the name of its one output.
+  std::string node(const std::string& op, const std::vector<std::string>& inputs, const std::vector<Attribute>& attributes = {}) {
+    const std::string output = "t" + std::to_string(next_++);
+    proto::Writer n;
+    for (const std::string& in : inputs) n.text(field::kNodeInput, in);
+    n.text(field::kNodeOutput, output);
+    n.text(field::kNodeName, op + "_" + output);
+    n.text(field::kNodeOpType, op);
+    for (const Attribute& a : attributes) n.message(field::kNodeAttribute, encoded(a));
+    graph_.message(field::kGraphNode, n);
+    return output;
+  }
+
+  std::string fresh(const std::string& stem) { return stem + std::to_string(next_++); }
+
+  // The graph with its input and output named and typed (the batch a free dimension).
+  proto::Writer finished(const Shape& input, const std::string& last, const Shape& output) {
+    // The output is the last node's value under the name "output".
+    proto::Writer n;
+    n.text(field::kNodeInput, last);
+    n.text(field::kNodeOutput, "output");
+    n.text(field::kNodeName, "output");
+    n.text(field::kNodeOpType, "Identity");
+    graph_.message(field::kGraphNode, n);
+    graph_.text(field::kGraphName, "neurite");
+    graph_.message(field::kGraphInput, value_info("input", input));
+    graph_.message(field::kGraphOutput, value_info("output", output));
+    return graph_;
+  }
+
+ private:
+  static proto::Writer encoded(const Attribute& a) {
+    proto::Writer w;
+    w.text(field::kAttributeName, a.name);
+    if (a.kind == Attribute::Float) {
+      w.real(field::kAttributeFloat, a.f);
+      w.integer(field::kAttributeType, kAttributeFloat);
+    } else if (a.kind == Attribute::Int) {
+      w.integer(field::kAttributeInt, a.ints.at(0));
+      w.integer(field::kAttributeType, kAttributeInt);
+    } else {
+      w.packed_integers(field::kAttributeInts, a.ints);
+      w.integer(field::kAttributeType, kAttributeInts);
+    }
+    return w;
+  }
+
+  static proto::Writer value_info(const std::string& name, const Shape& sample) {
+    proto::Writer shape;
+    proto::Writer batch;
+    batch.text(field::kDimParam, "batch");
+    shape.message(field::kShapeDim, batch);
+    for (const int64_t d : sample) {
+      proto::Writer dim;
+      dim.integer(field::kDimValue, d);
+      shape.message(field::kShapeDim, dim);
+    }
+    proto::Writer tensor;
+    tensor.integer(field::kTensorTypeElemType, kFloatType);
+    tensor.message(field::kTensorTypeShape, shape);
+    proto::Writer type;
+    type.message(field::kTypeTensor, tensor);
+    proto::Writer info;
+    info.text(field::kValueName, name);
+    info.message(field::kValueType, type);
+    return info;
+  }
+
+  proto::Writer graph_;
+  int next_ = 0;
+};
+
+// ---- the input preparation, as operators in front of the network
+
+std::string scaled(GraphBuilder& g, const std::string& x, const std::vector<float>& shift, const std::vector<float>& scale,
+                   const Shape& dims) {
+  const std::string centred = g.node("Sub", {x, g.constant(g.fresh("shift"), shift, dims)});
+  return g.node("Div", {centred, g.constant(g.fresh("scale"), scale, dims)});
+}
+
+std::string prepared_input(GraphBuilder& g, const ModelInfo& info, const std::string& x) {
+  const Preparation& p = info.preparation;
+  if (p.kind == "pixels") {  // pixel values 0..255 as neurite's scale_pixel maps them
+    const std::string unit = g.node("Div", {x, g.constant("pixel_divisor", {255.0f}, {})});
+    if (info.scale == InputScale::Unit) return unit;
+    if (info.scale == InputScale::Rashid)
+      return g.node("Add", {g.node("Mul", {unit, g.constant("rashid_range", {0.99f}, {})}), g.constant("rashid_floor", {0.01f}, {})});
+    return scaled(g, unit, {0.1307f}, {0.3081f}, {});
+  }
+  if (p.kind == "table") {
+    std::vector<float> shift, scale;
+    for (const FeatureColumn& c : p.columns) {
+      if (c.type != ColumnType::Numeric)
+        throw Error("the table's column '" + c.name + "' is categorical: its one-hot encoding of text is not exported to ONNX");
+      shift.push_back(c.shift), scale.push_back(c.scale);
+    }
+    return scaled(g, x, shift, scale, {static_cast<int64_t>(shift.size())});
+  }
+  throw Error("the " + p.kind + " preparation is not exported to ONNX yet");
+}
+
+// A regression's outputs mapped back from training units, as `neurite predict` prints them.
+std::string unscaled_output(GraphBuilder& g, const ModelInfo& info, const std::string& y) {
+  const Preparation& p = info.preparation;
+  if (p.task != Task::Regression || p.target_scale.empty()) return y;
+  const Shape dims = {static_cast<int64_t>(p.target_scale.size())};
+  const std::string spread = g.node("Mul", {y, g.constant("target_scale", p.target_scale, dims)});
+  return g.node("Add", {spread, g.constant("target_shift", p.target_shift, dims)});
+}
+
+// ---- the layers
+
+std::string exported_layer(GraphBuilder& g, Layer& layer, const Shape& input, const std::string& x, std::size_t index) {
+  const std::string type = layer.type();
+  const std::string stem = std::to_string(index) + ".";
+  if (type == "dense") {
+    std::vector<Parameter> params = layer.parameters();
+    const std::string weight = g.constant(stem + "weight", *params.at(0).value);
+    const bool bias = params.size() > 1;
+    if (input.size() == 1) {  // (N, in): Gemm computes x W^T + b as neurite's dense does
+      std::vector<std::string> inputs = {x, weight};
+      if (bias) inputs.push_back(g.constant(stem + "bias", *params[1].value));
+      return g.node("Gemm", inputs, {int_attribute("transB", 1)});
+    }
+    // A sequence (N, T, in): every step through the same weights.
+    const std::string product = g.node("MatMul", {x, g.node("Transpose", {weight}, {{"perm", Attribute::Ints, 0, {1, 0}}})});
+    return bias ? g.node("Add", {product, g.constant(stem + "bias", *params[1].value)}) : product;
+  }
+  if (type == "sigmoid") return g.node("Sigmoid", {x});
+  if (type == "tanh") return g.node("Tanh", {x});
+  if (type == "relu") return g.node("Relu", {x});
+  if (type == "identity" || type == "dropout") return g.node("Identity", {x});  // dropout: gone at inference
+  if (type == "softmax") return g.node("Softmax", {x}, {int_attribute("axis", -1)});
+  if (type == "step") {  // the perceptron's 1 where x > 0, else 0
+    const std::string above = g.node("Greater", {x, g.constant(g.fresh("zero"), {0.0f}, {})});
+    return g.node("Cast", {above}, {int_attribute("to", kFloatType)});
+  }
+  if (type == "flatten") return g.node("Flatten", {x}, {int_attribute("axis", 1)});
+  if (type == "conv2d") {  // the same (out, in, kh, kw) weights, zero padding on both sides
+    auto& conv = dynamic_cast<Conv2d&>(layer);
+    const Conv2dOptions& o = conv.options();
+    std::vector<std::string> inputs = {x, g.constant(stem + "weight", conv.weight())};
+    if (o.bias) inputs.push_back(g.constant(stem + "bias", conv.bias()));
+    return g.node("Conv", inputs, {pair_attribute("kernel_shape", o.kernel), pair_attribute("strides", o.stride),
+                                    ints_attribute("pads", {o.padding.h, o.padding.w, o.padding.h, o.padding.w})});
+  }
+  if (type == "maxpool2d" || type == "avgpool2d") {  // no padding: every window lies inside the input
+    const auto& pool = dynamic_cast<Pool2d&>(layer);
+    return g.node(type == "maxpool2d" ? "MaxPool" : "AveragePool", {x},
+                  {pair_attribute("kernel_shape", pool.kernel()), pair_attribute("strides", pool.stride())});
+  }
+  if (type == "batchnorm") {  // inference: the running statistics
+    auto& bn = dynamic_cast<BatchNorm&>(layer);
+    const int64_t n = bn.options().features;
+    const Tensor ones = Tensor({n}, 1.0f), zeros = Tensor({n}, 0.0f);
+    const bool affine = bn.options().affine;
+    return g.node("BatchNormalization",
+                  {x, g.constant(stem + "weight", affine ? bn.weight() : ones), g.constant(stem + "bias", affine ? bn.bias() : zeros),
+                   g.constant(stem + "running_mean", bn.running_mean()), g.constant(stem + "running_var", bn.running_var())},
+                  {{"epsilon", Attribute::Float, static_cast<float>(bn.options().eps), {}}});
+  }
+  throw Error("layer " + std::to_string(index) + " (" + type + ") is not exported to ONNX yet");
+}
+
+}  // namespace
+
+std::vector<uint8_t> onnx_model_bytes(Model& model) {
+  GraphBuilder g;
+  Network& net = model.network;
+  std::string x = prepared_input(g, model.info, "input");
+  Shape shape = net.input_shape();
+  for (std::size_t i = 0; i < net.layer_count(); ++i) {
+    x = exported_layer(g, net.layer(i), shape, x, i);
+    shape = net.layer(i).output_shape(shape);
+  }
+  x = unscaled_output(g, model.info, x);
+  const Shape input = model.info.preparation.kind == "table"
+                          ? Shape{static_cast<int64_t>(model.info.preparation.columns.size())}
+                          : net.input_shape();
+  proto::Writer opset;
+  opset.integer(field::kOpsetVersion, kOnnxOpset);
+  proto::Writer m;
+  m.integer(field::kModelIrVersion, kOnnxIrVersion);
+  m.text(field::kModelProducerName, "neurite");
+  m.text(field::kModelProducerVersion, "0.1");
+  m.message(field::kModelGraph, g.finished(input, x, net.output_shape()));
+  m.message(field::kModelOpsetImport, opset);
+  return m.bytes();
+}
+
+void export_onnx(Model& model, const std::string& path) {
+  const std::vector<uint8_t> bytes = onnx_model_bytes(model);
+  write_file_atomically(path, bytes);
+}
+
+}  // namespace neurite
