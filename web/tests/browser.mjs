@@ -37,6 +37,21 @@ export function pageFailures(page) {
   return failed;
 }
 
+// Runs a test's main: an error it throws is a failure line and exit status 1.
+export function runMain(main) {
+  main().catch((error) => {
+    console.log(`FAIL - ${error.message}`);
+    process.exit(1);
+  });
+}
+
+// Runs the steps, closes the browser and exits with the steps' status.
+export async function runStepsAndExit(browser, page, steps, failed) {
+  const code = await runSteps(page, steps, failed);
+  await browser.close();
+  process.exit(code);
+}
+
 // Runs the named steps in order, each raced against the page's failures; stops at the first
 // failure with a screenshot. Returns the exit code.
 export async function runSteps(page, steps, failed) {

@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { chromium } from "playwright-core";
-import { byTestId, pageFailures, runSteps, screenshot, SCREENSHOT_DIR, waitFor } from "./browser.mjs";
+import { byTestId, pageFailures, runMain, runStepsAndExit, screenshot, SCREENSHOT_DIR, waitFor } from "./browser.mjs";
 
 const BASE_URL = process.env.NEURITE_URL;
 const MODEL = process.env.NEURITE_MODEL;
@@ -179,12 +179,7 @@ async function main() {
   ];
   if (CNN_MODEL) steps.push([`inside ${CNN_MODEL}: feature maps of the drawing`, () => testCnnInside(page)]);
   if (TABLE_MODEL) steps.push([`${TABLE_MODEL}: no drawing, named 5x5 confusion, every model downloads`, () => testTableModel(page)]);
-  const code = await runSteps(page, steps, failed);
-  await browser.close();
-  process.exit(code);
+  await runStepsAndExit(browser, page, steps, failed);
 }
 
-main().catch((error) => {
-  console.log(`FAIL - ${error.message}`);
-  process.exit(1);
-});
+runMain(main);

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { chromium } from "playwright-core";
-import { byTestId, pageFailures, runSteps, screenshot, SCREENSHOT_DIR, waitFor } from "./browser.mjs";
+import { byTestId, pageFailures, runMain, runStepsAndExit, screenshot, SCREENSHOT_DIR, waitFor } from "./browser.mjs";
 
 const BASE_URL = process.env.NEURITE_URL;
 const LEARN_TIMEOUT_MS = 90_000;
@@ -202,12 +202,7 @@ async function main() {
       await testStepper(page, { byTestId, waitFor, screenshot, assert });
     }],
   ];
-  const code = await runSteps(page, steps, failed);
-  await browser.close();
-  process.exit(code);
+  await runStepsAndExit(browser, page, steps, failed);
 }
 
-main().catch((error) => {
-  console.log(`FAIL - ${error.message}`);
-  process.exit(1);
-});
+runMain(main);
