@@ -13,6 +13,7 @@
 #include "neurite/classic/rashid.h"
 #include "neurite/gradcheck.h"
 #include "neurite/io/model_file.h"
+#include "neurite/io/onnx.h"
 #include "neurite/train/evaluate.h"
 #include "neurite/train/regularization.h"
 #include "neurite/train/run_config.h"
@@ -334,6 +335,16 @@ class Model {
     save_model(path, *net_, info);
   }
 
+  // The model as an ONNX file (neurite/io/onnx.h), as `neurite export --onnx` writes it.
+  void export_onnx(const std::string& path) {
+    require_built("export_onnx");
+    const ModelInUse in_use(in_use_, "export_onnx", false);
+    ModelInfo info = model_info(config_, last_.epochs.empty() ? nullptr : &last_, preparation(), class_names());
+    py::gil_scoped_release unlocked;
+    neurite::Model predicting = predicting_model(*net_, info);
+    neurite::export_onnx(predicting, path);
+  }
+
   // Rashid's own training step (seed 003), his rule exactly: classic/rashid.h.
   void rashid_step(py::handle x, py::handle y, double rate) {
     require_built("rashid_step");
@@ -596,6 +607,8 @@ returning False stops training. Further keyword arguments are run settings (rate
       .def("backquery", &Model::backquery, py::arg("target"),
            "Rashid's backquery: the input the network takes for these outputs, in [0.01, 0.99]")
       .def("save", &Model::save, py::arg("path"), "Writes the model file the CLI reads (atomically)")
+      .def("export_onnx", &Model::export_onnx, py::arg("path"),
+           "Writes an ONNX file (opset 17) taking raw inputs as predict does; not every layer yet")
       .def_property_readonly("parameters", &Model::parameters,
                              "name -> writable float32 view of the live weights ('0.weight' (out, in), '0.bias')")
       .def_property_readonly("built", &Model::built)

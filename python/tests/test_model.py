@@ -387,3 +387,14 @@ def test_one_thread_at_a_time(mnist):
         thread.join()
     assert inside == [100]
     assert model.predict(test.x).shape == (100, 10)  # free again
+
+
+def test_export_onnx_is_read_by_onnx_checker(tmp_path):
+    onnx = pytest.importorskip("onnx")
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = neurite.Model({"input": [3], "layers": [{"type": "dense", "out": 4}, {"type": "tanh"}, {"type": "dense", "out": 2}]},
+                          cost="log-likelihood")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.export_onnx(str(tmp_path / "m.onnx"))
+    onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")), full_check=True)

@@ -158,7 +158,23 @@ std::string prepared_input(GraphBuilder& g, const ModelInfo& info, const std::st
     }
     return scaled(g, x, shift, scale, {static_cast<int64_t>(shift.size())});
   }
-  throw Error("the " + p.kind + " preparation is not exported to ONNX yet");
+  if (p.kind == "array" || p.kind == "image") {  // (v / divisor - shift[c]) / scale[c], as apply_array_scaling
+    if (p.shift.empty()) return x;  // nothing was fitted: the values go in as they are
+    const auto channels = static_cast<int64_t>(p.shift.size());
+    Shape dims;
+    if (channels == p.input_size()) {
+      dims = p.sample_shape;  // one shift and scale per value
+    } else if (!p.sample_shape.empty() && channels == p.sample_shape[0]) {
+      dims = Shape(p.sample_shape.size(), 1);  // one per channel, broadcast over the rest
+      dims[0] = channels;
+    } else {
+      throw Error("the array preparation's " + std::to_string(channels) + " channels do not divide its sample shape " +
+                  to_string(p.sample_shape));
+    }
+    const std::string unit = g.node("Div", {x, g.constant("divisor", {p.divisor}, {})});
+    return scaled(g, unit, p.shift, p.scale, dims);
+  }
+  throw Error("the " + p.kind + " preparation is not exported to ONNX");
 }
 
 // A regression's outputs mapped back from training units, as `neurite predict` prints them.

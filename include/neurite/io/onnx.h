@@ -1,6 +1,7 @@
 // ONNX export: a model as an ONNX file (opset 17, IR version 8) that ONNX Runtime and other
 // runtimes run where neurite is not. The graph takes the raw inputs `neurite predict` takes
-// (pixel values 0..255, a table's numeric columns) and gives what it prints: the input
+// (pixel values 0..255; a table's numeric columns; an array's values, or an image's pixels as
+// decoded and resized) and gives what it prints: the input
 // preparation stored in the model becomes operators at the front, a regression's target
 // scaling operators at the end. Written with neurite's own protocol-buffer encoder
 // (src/io/protobuf_writer.h): a few hundred bytes of wire format need no protobuf library.
