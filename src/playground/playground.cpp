@@ -189,8 +189,10 @@ void Playground::train_epoch() {
   Tensor inputs, targets, grad;
   for (int64_t start = 0; start < n; start += config_.batch) {
     const int64_t count = std::min(config_.batch, n - start);
-    inputs = Tensor({count, width});
-    targets = Tensor({count, 1});
+    if (inputs.rank() == 0 || inputs.dim(0) != count) {  // only the last batch may be shorter
+      inputs = Tensor({count, width});
+      targets = Tensor({count, 1});
+    }
     for (int64_t i = 0; i < count; ++i) {
       const int64_t row = order[static_cast<std::size_t>(start + i)];
       std::copy_n(&train_inputs_[row * width], width, &inputs[i * width]);
