@@ -1,13 +1,15 @@
 // neurite predict: what a saved model makes of new data. An MNIST model: the digit in one picture
-// (a 28x28 PNG / PGM file or one image of the MNIST test set) with its ten outputs. A model trained
-// on other data: a picture of any size (resized as in training), or a table or .npy file, whose
-// predictions are written as CSV: the class with each class's probability, or the targets' values.
+// (a 28x28 PNG / PGM file or one image of the MNIST test set) with its ten outputs, or every sample
+// of an array of raw pixels. A model trained on other data: a picture of any size (resized as in
+// training), or a table or .npy file. Many samples' predictions are written as CSV (the class with
+// each class's probability, or the targets' values) or as an .npy array of the outputs.
 #include <algorithm>
 #include <cstdio>
 
 #include "commands.h"
 #include "common.h"
 #include "neurite/data/image.h"
+#include "neurite/data/numpy.h"
 #include "neurite/data/source.h"
 #include "neurite/io/atomic_file.h"
 #include "neurite/train/metrics.h"
@@ -96,16 +98,22 @@ std::string predictions_csv(const Model& model, const PredictionInputs& in, cons
   return text;
 }
 
-// A model trained on other data than MNIST: predictions for every sample of --input or --image.
-void predict_own_data(const PredictArgs& a, Model& model) {
+// Predictions for every sample of --input (any model) or --image (a model trained on other data
+// than MNIST): printed or written as CSV, or with --out FILE.npy the outputs as an array.
+void predict_many(const PredictArgs& a, Model& model) {
   require(a.index < 0, "--index reads MNIST's test set; this model was trained on other data (give --input FILE)");
   const std::string path = a.image.empty() ? a.input : a.image;
   require(!path.empty(), "give --input FILE (a table, an .npy file or a picture)");
-  PredictionInputs in = load_inputs_for_model(path, a.format, model.info.preparation);
+  PredictionInputs in = model_inputs(model, path, a.format);
   Shape shape = model.network.input_shape();
   shape.insert(shape.begin(), in.inputs.dim(0));
   in.inputs.reshape(shape);
   const Tensor out = predict_outputs(model.network, in.inputs, ActivationKind::Identity, model.info.preparation);
+  if (a.out.ends_with(".npy")) {  // full float32 outputs, (N, outputs), as another runtime gives them
+    write_npy(a.out, out.shape(), out.span());
+    std::printf("%lld predictions written to %s\n", static_cast<long long>(out.dim(0)), a.out.c_str());
+    return;
+  }
   const std::string csv = predictions_csv(model, in, out);
   if (a.out.empty()) {
     std::fputs(csv.c_str(), stdout);
@@ -117,8 +125,7 @@ void predict_own_data(const PredictArgs& a, Model& model) {
 
 void run_predict(const PredictArgs& a) {
   Model model = load_model(a.model);
-  if (model.info.preparation.kind != "pixels") return predict_own_data(a, model);
-  require(a.input.empty(), "--input is for models trained on other data; this one takes a digit (--image or --index)");
+  if (model.info.preparation.kind != "pixels" || !a.input.empty()) return predict_many(a, model);
   require(a.image.empty() != (a.index < 0), "give exactly one of --image FILE and --index N");
   require(element_count(model.network.input_shape()) == kMnistSide * kMnistSide,
           a.model + ": the model takes input " + to_string(model.network.input_shape()) +
@@ -146,8 +153,12 @@ void add_predict_command(CLI::App& app) {
   CLI::Option* image = cmd->add_option("--image", args->image,
                                        "A picture: a 28x28 PNG or PGM digit for an MNIST model; any PNG or JPEG for "
                                        "a model trained on an image folder (resized as in training)");
-  cmd->add_option("--input", args->input, "A table (CSV, TSV, JSON) or .npy file of samples, for a model trained on such data");
-  cmd->add_option("--out", args->out, "Write the predictions (CSV) here instead of printing them");
+  cmd->add_option("--input", args->input,
+                   "Many samples: a table (CSV, TSV, JSON) or .npy file as the model was trained on; for an MNIST model "
+                   "an .npy or IDX file of raw pixels 0..255, 784 to a sample");
+  cmd->add_option("--out", args->out,
+                  "Write the predictions (CSV) here instead of printing them; a name ending in .npy gets the outputs "
+                  "(N, outputs) as float32");
   cmd->add_option("--format", args->format, "The input's format when its name does not say")->capture_default_str();
   CLI::Option* index = cmd->add_option("--index", args->index, "Use image N of the MNIST test set instead");
   image->excludes(index);

@@ -65,19 +65,70 @@ TEST(OnnxExport, ConvolutionPoolingAndBatchNormalisation) {
     EXPECT_NE(text.find(op), std::string::npos) << op;
 }
 
-TEST(OnnxExport, WhatCannotBeExportedIsNamedAndLeavesNoFile) {
-  Network net({5, 3});
-  net.add(nlohmann::json{{"type", "lstm"}, {"hidden", 4}, {"sequences", false}});
-  net.add(nlohmann::json{{"type", "dense"}, {"out", 2}});
-  Model recurrent{std::move(net), ModelInfo{}};
-  const std::string path = testing::temp_dir() + "/lstm.onnx";
-  testing::expect_error([&] { export_onnx(recurrent, path); }, {"layer 0 (lstm) is not exported to ONNX yet"});
-  EXPECT_FALSE(std::filesystem::exists(path));
+// The float32 bytes of `values`, to find a weight initializer inside the file.
+std::string float_bytes(const std::vector<float>& values) {
+  return std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+}
 
+// One feature, one hidden unit: weight_ih's rows are the gates themselves, numbered 1, 2, 3, ...
+// in neurite's (PyTorch's) order and on through the reverse direction's, so the exported W shows
+// the order ONNX gets.
+std::string exported_gates(const std::string& cell, bool bidirectional) {
+  Network net({6, 1});
+  net.add(nlohmann::json{{"type", cell}, {"hidden", 1}, {"sequences", false}, {"bidirectional", bidirectional}});
+  float gate = 0;
+  for (Parameter& p : net.parameters())
+    if (p.name.find("weight_ih") != std::string::npos)
+      for (int64_t k = 0; k < p.value->size(); ++k) (*p.value)[k] = ++gate;
+  Model model{std::move(net), ModelInfo{}};
+  const std::vector<uint8_t> bytes = onnx_model_bytes(model);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+TEST(OnnxExport, RecurrentGatesInOnnxOrder) {
+  const std::string lstm = exported_gates("lstm", false);  // i f g o -> i o f c
+  EXPECT_NE(lstm.find("LSTM"), std::string::npos);
+  EXPECT_NE(lstm.find(float_bytes({1, 4, 2, 3})), std::string::npos);
+  const std::string gru = exported_gates("gru", true);  // r z n -> z r h, in each direction
+  EXPECT_NE(gru.find("GRU"), std::string::npos);
+  EXPECT_NE(gru.find("linear_before_reset"), std::string::npos);
+  EXPECT_NE(gru.find("bidirectional"), std::string::npos);
+  EXPECT_NE(gru.find(float_bytes({2, 1, 3, 5, 4, 6})), std::string::npos);
+  const std::string rnn = exported_gates("rnn", false);
+  EXPECT_NE(rnn.find("RNN"), std::string::npos);
+  EXPECT_NE(rnn.find("forward"), std::string::npos);
+}
+
+TEST(OnnxExport, WhatCannotBeExportedIsNamedAndLeavesNoFile) {
+  const std::string path = testing::temp_dir() + "/table.onnx";
   Model table = mlp_model();
   table.info.preparation = Preparation{.kind = "table", .sample_shape = {4}};
   table.info.preparation.columns = {{.name = "a"}, {.name = "b"}, {.name = "c"}, {.name = "d", .type = ColumnType::Categorical}};
-  testing::expect_error([&] { onnx_model_bytes(table); }, {"column 'd' is categorical"});
+  testing::expect_error([&] { export_onnx(table, path); }, {"column 'd' is categorical"});
+  EXPECT_FALSE(std::filesystem::exists(path));
+
+  Model text = mlp_model();
+  text.info.preparation = Preparation{.kind = "text"};
+  testing::expect_error([&] { export_onnx(text, path); }, {"the text preparation is not exported to ONNX"});
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(OnnxExport, AnUnwritablePathIsNamedAndAnEarlierFileKept) {
+  Model model = mlp_model();
+  const std::string missing = testing::temp_dir() + "/no-such-folder/mlp.onnx";
+  testing::expect_error([&] { export_onnx(model, missing); }, {missing});
+  EXPECT_FALSE(std::filesystem::exists(missing));
+
+  // A failed export over an earlier file leaves that file as it was.
+  const std::string earlier = testing::temp_dir() + "/earlier.onnx";
+  export_onnx(model, earlier);
+  const auto size = std::filesystem::file_size(earlier);
+  Model table = mlp_model();
+  table.info.preparation = Preparation{.kind = "table", .sample_shape = {4}};
+  table.info.preparation.columns = {{.name = "a", .type = ColumnType::Categorical}};
+  EXPECT_THROW(export_onnx(table, earlier), Error);
+  EXPECT_EQ(std::filesystem::file_size(earlier), size);
+  std::filesystem::remove(earlier);
 }
 
 }  // namespace

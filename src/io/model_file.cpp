@@ -7,6 +7,8 @@
 #include <optional>
 #include <set>
 
+#include "neurite/data/idx.h"
+#include "neurite/data/numpy.h"
 #include "neurite/error.h"
 #include "neurite/io/json_input.h"
 #include "neurite/io/safetensors.h"
@@ -220,6 +222,26 @@ Tensor model_input(const Model& model, std::span<const uint8_t> pixels) {
   Tensor x(shape);
   for (int64_t i = 0; i < x.size(); ++i) x[i] = scale_pixel(pixels[static_cast<std::size_t>(i)], model.info.scale);
   return x;
+}
+
+PredictionInputs model_inputs(const Model& model, const std::string& path, const std::string& format) {
+  if (model.info.preparation.kind != "pixels") return load_inputs_for_model(path, format, model.info.preparation);
+  const NdArray a = data_format(path, format) == "idx" ? read_idx_array(path) : read_npy(path);
+  const int64_t per_sample = element_count(model.network.input_shape());
+  require(!a.is_text() && a.size() > 0 && a.size() % per_sample == 0,
+          path + ": " + to_string(a.shape) + " values are not samples of the model's " + std::to_string(per_sample) + " pixels");
+  PredictionInputs out;
+  Shape shape = model.network.input_shape();
+  shape.insert(shape.begin(), a.size() / per_sample);
+  out.inputs = Tensor(shape);
+  for (int64_t i = 0; i < a.size(); ++i) {
+    const float v = a.bytes.empty() ? a.values[static_cast<std::size_t>(i)] : a.bytes[static_cast<std::size_t>(i)];
+    require(v >= 0 && v <= 255 && v == std::floor(v),
+            path + ": value " + std::to_string(i) + " is " + number_text(v) + ", not a pixel value (a whole number 0..255)");
+    out.inputs[i] = scale_pixel(static_cast<uint8_t>(v), model.info.scale);
+  }
+  for (int64_t i = 0; i < shape[0]; ++i) out.names.push_back("sample " + std::to_string(i));
+  return out;
 }
 
 MnistOptions mnist_options(const Model& model) {

@@ -8,6 +8,7 @@
 #include "neurite/io/atomic_file.h"
 #include "neurite/layers/batchnorm.h"
 #include "neurite/layers/pool2d.h"
+#include "neurite/layers/recurrent.h"
 #include "protobuf_writer.h"
 
 namespace neurite {
@@ -21,24 +22,36 @@ constexpr int kModelIrVersion = 1, kModelProducerName = 2, kModelProducerVersion
 constexpr int kOpsetVersion = 2;
 constexpr int kGraphNode = 1, kGraphName = 2, kGraphInitializer = 5, kGraphInput = 11, kGraphOutput = 12;
 constexpr int kNodeInput = 1, kNodeOutput = 2, kNodeName = 3, kNodeOpType = 4, kNodeAttribute = 5;
-constexpr int kAttributeName = 1, kAttributeFloat = 2, kAttributeInt = 3, kAttributeInts = 8, kAttributeType = 20;
+constexpr int kAttributeName = 1, kAttributeFloat = 2, kAttributeInt = 3, kAttributeString = 4, kAttributeFloats = 7,
+              kAttributeInts = 8, kAttributeStrings = 9, kAttributeType = 20;
 constexpr int kTensorDims = 1, kTensorDataType = 2, kTensorName = 8, kTensorRawData = 9;
 constexpr int kValueName = 1, kValueType = 2;
 constexpr int kTypeTensor = 1, kTensorTypeElemType = 1, kTensorTypeShape = 2;
 constexpr int kShapeDim = 1, kDimValue = 1, kDimParam = 2;
 }  // namespace field
-constexpr int64_t kFloatType = 1;                                    // TensorProto.DataType.FLOAT
-constexpr int64_t kAttributeFloat = 1, kAttributeInt = 2, kAttributeInts = 7;  // AttributeProto.AttributeType
+constexpr int64_t kFloatType = 1, kInt64Type = 7;  // TensorProto.DataType
+// AttributeProto.AttributeType
+constexpr int64_t kAttributeFloat = 1, kAttributeInt = 2, kAttributeString = 3, kAttributeFloats = 6, kAttributeInts = 7,
+                  kAttributeStrings = 8;
 
 struct Attribute {
   std::string name;
-  enum { Float, Int, Ints } kind = Int;
-  float f = 0;
+  enum { Float, Int, Ints, Floats, Text, Texts } kind = Int;
   std::vector<int64_t> ints = {};
+  std::vector<float> floats = {};
+  std::vector<std::string> texts = {};
 };
-Attribute int_attribute(const std::string& name, int64_t value) { return {name, Attribute::Int, 0, {value}}; }
+Attribute int_attribute(const std::string& name, int64_t value) { return {name, Attribute::Int, {value}}; }
 Attribute ints_attribute(const std::string& name, std::vector<int64_t> values) {
-  return {name, Attribute::Ints, 0, std::move(values)};
+  return {name, Attribute::Ints, std::move(values)};
+}
+Attribute float_attribute(const std::string& name, float value) { return {name, Attribute::Float, {}, {value}}; }
+Attribute floats_attribute(const std::string& name, std::vector<float> values) {
+  return {name, Attribute::Floats, {}, std::move(values)};
+}
+Attribute text_attribute(const std::string& name, std::string value) { return {name, Attribute::Text, {}, {}, {std::move(value)}}; }
+Attribute texts_attribute(const std::string& name, std::vector<std::string> values) {
+  return {name, Attribute::Texts, {}, {}, std::move(values)};
 }
 Attribute pair_attribute(const std::string& name, const Size2& s) { return ints_attribute(name, {s.h, s.w}); }
 
@@ -59,18 +72,39 @@ class GraphBuilder {
   std::string constant(const std::string& name, const Tensor& values) {
     return constant(name, std::vector<float>(values.data(), values.data() + values.size()), values.shape());
   }
+  // A 1-D int64 tensor, such as Reshape's target shape.
+  std::string int64_constant(const std::string& name, const std::vector<int64_t>& values) {
+    proto::Writer t;
+    t.packed_integers(field::kTensorDims, std::vector<int64_t>{static_cast<int64_t>(values.size())});
+    t.integer(field::kTensorDataType, kInt64Type);
+    t.text(field::kTensorName, name);
+    std::vector<uint8_t> raw(values.size() * sizeof(int64_t));  // little-endian, as this machine's integers
+    std::memcpy(raw.data(), values.data(), raw.size());
+    t.bytes_of(field::kTensorRawData, raw);
+    graph_.message(field::kGraphInitializer, t);
+    return name;
+  }
 
   // Adds a node; returns the name of its one output.
   std::string node(const std::string& op, const std::vector<std::string>& inputs, const std::vector<Attribute>& attributes = {}) {
-    const std::string output = "t" + std::to_string(next_++);
+    return node_with_outputs(op, inputs, attributes, {true}).front();
+  }
+  // Adds a node with several outputs, `wanted` saying which are used; an unused one gets the
+  // empty name ONNX gives an omitted optional output. Returns the names (empty where unused).
+  std::vector<std::string> node_with_outputs(const std::string& op, const std::vector<std::string>& inputs,
+                                             const std::vector<Attribute>& attributes, const std::vector<bool>& wanted) {
+    const std::string stem = "t" + std::to_string(next_++);
+    std::vector<std::string> outputs;
+    for (std::size_t k = 0; k < wanted.size(); ++k)
+      outputs.push_back(wanted[k] ? (k == 0 ? stem : stem + "_" + std::to_string(k)) : std::string());
     proto::Writer n;
     for (const std::string& in : inputs) n.text(field::kNodeInput, in);
-    n.text(field::kNodeOutput, output);
-    n.text(field::kNodeName, op + "_" + output);
+    for (const std::string& out : outputs) n.text(field::kNodeOutput, out);
+    n.text(field::kNodeName, op + "_" + stem);
     n.text(field::kNodeOpType, op);
     for (const Attribute& a : attributes) n.message(field::kNodeAttribute, encoded(a));
     graph_.message(field::kGraphNode, n);
-    return output;
+    return outputs;
   }
 
   std::string fresh(const std::string& stem) { return stem + std::to_string(next_++); }
@@ -94,15 +128,31 @@ class GraphBuilder {
   static proto::Writer encoded(const Attribute& a) {
     proto::Writer w;
     w.text(field::kAttributeName, a.name);
-    if (a.kind == Attribute::Float) {
-      w.real(field::kAttributeFloat, a.f);
-      w.integer(field::kAttributeType, kAttributeFloat);
-    } else if (a.kind == Attribute::Int) {
-      w.integer(field::kAttributeInt, a.ints.at(0));
-      w.integer(field::kAttributeType, kAttributeInt);
-    } else {
-      w.packed_integers(field::kAttributeInts, a.ints);
-      w.integer(field::kAttributeType, kAttributeInts);
+    switch (a.kind) {
+      case Attribute::Float:
+        w.real(field::kAttributeFloat, a.floats.at(0));
+        w.integer(field::kAttributeType, kAttributeFloat);
+        break;
+      case Attribute::Int:
+        w.integer(field::kAttributeInt, a.ints.at(0));
+        w.integer(field::kAttributeType, kAttributeInt);
+        break;
+      case Attribute::Ints:
+        w.packed_integers(field::kAttributeInts, a.ints);
+        w.integer(field::kAttributeType, kAttributeInts);
+        break;
+      case Attribute::Floats:  // repeated, one field each (onnx.proto is proto2: not packed)
+        for (const float f : a.floats) w.real(field::kAttributeFloats, f);
+        w.integer(field::kAttributeType, kAttributeFloats);
+        break;
+      case Attribute::Text:
+        w.text(field::kAttributeString, a.texts.at(0));
+        w.integer(field::kAttributeType, kAttributeString);
+        break;
+      case Attribute::Texts:
+        for (const std::string& t : a.texts) w.text(field::kAttributeStrings, t);
+        w.integer(field::kAttributeType, kAttributeStrings);
+        break;
     }
     return w;
   }
@@ -186,6 +236,74 @@ std::string unscaled_output(GraphBuilder& g, const ModelInfo& info, const std::s
   return g.node("Add", {spread, g.constant("target_shift", p.target_shift, dims)});
 }
 
+// ---- the recurrent layers: ONNX's RNN, LSTM and GRU operators
+
+// PyTorch's gate blocks (neurite's order) as ONNX orders them: LSTM i f g o -> i o f c,
+// GRU r z n -> z r h.
+std::vector<int64_t> onnx_gate_order(CellKind cell) {
+  switch (cell) {
+    case CellKind::Lstm: return {0, 3, 1, 2};
+    case CellKind::Gru: return {1, 0, 2};
+    case CellKind::Rnn: break;
+  }
+  return {0};
+}
+
+// Appends the gate blocks of `t` ((G*H, cols) or (G*H)) in ONNX's gate order.
+void append_gates(std::vector<float>& out, const Tensor& t, const RecurrentOptions& o) {
+  const int64_t block = o.hidden * (t.rank() == 2 ? t.dim(1) : 1);
+  for (const int64_t gate : onnx_gate_order(o.cell))
+    out.insert(out.end(), t.data() + gate * block, t.data() + (gate + 1) * block);
+}
+
+std::vector<Attribute> recurrent_attributes(const RecurrentOptions& o, int64_t directions) {
+  const std::string direction = directions == 2 ? "bidirectional" : o.reverse ? "reverse" : "forward";
+  std::vector<Attribute> attributes = {int_attribute("hidden_size", o.hidden), text_attribute("direction", direction)};
+  // neurite's GRU (as PyTorch's) applies the reset gate to W_hn h + b_hn, after the product.
+  if (o.cell == CellKind::Gru) attributes.push_back(int_attribute("linear_before_reset", 1));
+  if (o.cell == CellKind::Rnn) {  // f: tanh (ONNX's default), relu, or identity as Affine(1 x + 0)
+    const std::string f = o.activation == ActivationKind::ReLU ? "Relu" : o.activation == ActivationKind::Identity ? "Affine" : "Tanh";
+    attributes.push_back(texts_attribute("activations", std::vector<std::string>(static_cast<std::size_t>(directions), f)));
+    if (f == "Affine") {
+      attributes.push_back(floats_attribute("activation_alpha", std::vector<float>(static_cast<std::size_t>(directions), 1.0f)));
+      attributes.push_back(floats_attribute("activation_beta", std::vector<float>(static_cast<std::size_t>(directions), 0.0f)));
+    }
+  }
+  return attributes;
+}
+
+// One recurrent layer, one direction or both, on x (N, T, F): ONNX's operators take the sequence
+// time-major (their batch-major layout is optional and not every runtime has it), so x is
+// transposed in and the result out. Every step: Y (T, D, N, H) -> (N, T, D*H), the directions
+// side by side as neurite's Bidirectional concatenates them. Last step: Y_h (D, N, H) -> (N, D*H),
+// the reverse direction's last step being input step 0, as in neurite.
+std::string exported_recurrent(GraphBuilder& g, const std::vector<Recurrent*>& halves, const std::string& x,
+                               const std::string& stem) {
+  const RecurrentOptions& o = halves.front()->options();
+  const auto directions = static_cast<int64_t>(halves.size());
+  const int64_t gates = halves.front()->gates() * o.hidden;
+  std::vector<float> w, r, b;
+  for (Recurrent* half : halves) {
+    append_gates(w, half->weight_ih(), o);
+    append_gates(r, half->weight_hh(), o);
+    append_gates(b, half->bias_ih(), o);
+    append_gates(b, half->bias_hh(), o);
+  }
+  static const std::map<CellKind, std::string> op = {{CellKind::Rnn, "RNN"}, {CellKind::Lstm, "LSTM"}, {CellKind::Gru, "GRU"}};
+  const std::string time_major = g.node("Transpose", {x}, {ints_attribute("perm", {1, 0, 2})});
+  const std::vector<std::string> outputs = g.node_with_outputs(
+      op.at(o.cell),
+      {time_major, g.constant(stem + "W", w, {directions, gates, o.in}), g.constant(stem + "R", r, {directions, gates, o.hidden}),
+       g.constant(stem + "B", b, {directions, 2 * gates})},
+      recurrent_attributes(o, directions), {o.sequences, !o.sequences});
+  if (o.sequences) {
+    const std::string batch_major = g.node("Transpose", {outputs[0]}, {ints_attribute("perm", {2, 0, 1, 3})});
+    return g.node("Reshape", {batch_major, g.int64_constant(g.fresh("shape"), {0, 0, -1})});
+  }
+  const std::string batch_major = g.node("Transpose", {outputs[1]}, {ints_attribute("perm", {1, 0, 2})});
+  return g.node("Reshape", {batch_major, g.int64_constant(g.fresh("shape"), {0, -1})});
+}
+
 // ---- the layers
 
 std::string exported_layer(GraphBuilder& g, Layer& layer, const Shape& input, const std::string& x, std::size_t index) {
@@ -201,7 +319,7 @@ std::string exported_layer(GraphBuilder& g, Layer& layer, const Shape& input, co
       return g.node("Gemm", inputs, {int_attribute("transB", 1)});
     }
     // A sequence (N, T, in): every step through the same weights.
-    const std::string product = g.node("MatMul", {x, g.node("Transpose", {weight}, {{"perm", Attribute::Ints, 0, {1, 0}}})});
+    const std::string product = g.node("MatMul", {x, g.node("Transpose", {weight}, {ints_attribute("perm", {1, 0})})});
     return bias ? g.node("Add", {product, g.constant(stem + "bias", *params[1].value)}) : product;
   }
   if (type == "sigmoid") return g.node("Sigmoid", {x});
@@ -235,9 +353,12 @@ std::string exported_layer(GraphBuilder& g, Layer& layer, const Shape& input, co
     return g.node("BatchNormalization",
                   {x, g.constant(stem + "weight", affine ? bn.weight() : ones), g.constant(stem + "bias", affine ? bn.bias() : zeros),
                    g.constant(stem + "running_mean", bn.running_mean()), g.constant(stem + "running_var", bn.running_var())},
-                  {{"epsilon", Attribute::Float, static_cast<float>(bn.options().eps), {}}});
+                  {float_attribute("epsilon", static_cast<float>(bn.options().eps))});
   }
-  throw Error("layer " + std::to_string(index) + " (" + type + ") is not exported to ONNX yet");
+  if (auto* both = dynamic_cast<Bidirectional*>(&layer))
+    return exported_recurrent(g, {&both->forward_half(), &both->backward_half()}, x, stem);
+  if (auto* one = dynamic_cast<Recurrent*>(&layer)) return exported_recurrent(g, {one}, x, stem);
+  throw Error("layer " + std::to_string(index) + " (" + type + ") is not exported to ONNX");
 }
 
 }  // namespace

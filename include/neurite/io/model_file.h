@@ -16,6 +16,7 @@
 #include "neurite/data/dataset.h"
 #include "neurite/data/mnist.h"
 #include "neurite/data/preparation.h"
+#include "neurite/data/source.h"
 #include "neurite/network.h"
 
 namespace neurite {
@@ -61,6 +62,10 @@ Model predicting_model(Network& network, const ModelInfo& info);
 // Pixel bytes (0..255, row by row) as the model takes them: a batch of one in the shape of its
 // input, scaled as it was trained. Throws when the count differs from the input's size.
 Tensor model_input(const Model& model, std::span<const uint8_t> pixels);
+// Samples to predict from, read from `path` and prepared as the model was trained: for an MNIST
+// model an array file (.npy or IDX) of raw pixel values, whole numbers 0..255, 784 to a sample in
+// any shape ((N, 784), (N, 28, 28), ...); for any other model what load_inputs_for_model reads.
+PredictionInputs model_inputs(const Model& model, const std::string& path, const std::string& format = "auto");
 // A picture (gray bytes, row by row, `width` x `height`) as a model trained on single-channel
 // pictures takes it: resized to its input, scaled as it was trained (MNIST's scale, or the
 // preparation's). Throws when the model does not take single-channel pictures.
