@@ -10,6 +10,7 @@ void add_predict_command(CLI::App& app);
 void add_backquery_command(CLI::App& app);
 void add_backprop_command(CLI::App& app);  // the page's Backprop stepper, in text
 void add_export_command(CLI::App& app);    // ONNX
+void add_import_command(CLI::App& app);    // PyTorch state_dicts
 void add_gradcheck_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);

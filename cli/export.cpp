@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "neurite/error.h"
+#include "neurite/io/atomic_file.h"
 #include "neurite/io/model_file.h"
 #include "neurite/io/onnx.h"
 
@@ -17,11 +18,13 @@ struct ExportArgs {
 
 void run_export(const ExportArgs& a) {
   Model model = load_model(a.model);
-  try {
-    export_onnx(model, a.onnx);
+  std::vector<uint8_t> bytes;
+  try {  // what cannot be exported is the model's: its errors name the model file
+    bytes = onnx_model_bytes(model);
   } catch (const Error& e) {
     throw Error(a.model + ": " + e.what());
   }
+  write_file_atomically(a.onnx, bytes);  // its errors name the output
   const std::string sample = to_string(model.network.input_shape());  // "(1, 28, 28)"
   std::printf("wrote %s (ONNX opset %lld, IR version %lld): input \"input\" (batch, %s, output \"output\"\n",
               a.onnx.c_str(), static_cast<long long>(kOnnxOpset), static_cast<long long>(kOnnxIrVersion),

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   neurite::cli::add_backquery_command(app);
   neurite::cli::add_backprop_command(app);
   neurite::cli::add_export_command(app);
+  neurite::cli::add_import_command(app);
   neurite::cli::add_gradcheck_command(app);
   neurite::cli::add_plot_command(app);
   neurite::cli::add_inspect_command(app);

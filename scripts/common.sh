@@ -112,6 +112,22 @@ fetch_web_packages() {
   echo "$want" > "$stamp"
 }
 
+# ONNX Runtime for Node.js (npm package onnxruntime-node, with its CPU library for each platform),
+# the independent runtime the ONNX export is checked against (tests/onnx/), exactly as
+# tests/onnx/package-lock.json pins it. Its install script, which only downloads CUDA libraries,
+# is not run. Installed again only when the lock file changes.
+fetch_onnxruntime() {
+  command -v npm >/dev/null || install_packages npm
+  local dir="$NEURITE_ROOT/tests/onnx"
+  local stamp="$dir/node_modules/.neurite-lock.sha256" want
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  echo "installing ONNX Runtime for Node.js (tests/onnx/package-lock.json)"
+  (cd "$dir" && ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip \
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$want" > "$stamp"
+}
+
 # build_neurite DIR [cmake options...]
 build_neurite() {
   local dir="$1"

@@ -9,11 +9,13 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 # python3-torch and python3-numpy: the test that PyTorch opens neurite's model files.
 # chromium: the page's browser test (driven by playwright-core from web/node_modules).
-# python3-onnx: ONNX's own checker on the files `neurite export --onnx` writes.
+# python3-onnx: ONNX's own checker on the files `neurite export --onnx` writes; ONNX Runtime
+# (npm's onnxruntime-node, tests/onnx) runs them.
 install_packages "${NEURITE_PACKAGES[@]}" python3-torch python3-numpy python3-onnx chromium
 fetch_mnist
 fetch_corpus
 fetch_web_packages
+fetch_onnxruntime
 fetch_vega_datasets
 fetch_fashion_mnist
 export NEURITE_MNIST="$MNIST_DIR" NEURITE_CORPUS="$KJV_TEXT"

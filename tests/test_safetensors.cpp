@@ -217,8 +217,10 @@ TEST(Safetensors, BadEntries) {
     const char* expect;
   };
   const Case cases[] = {
-      {{{"dtype", "F16"}, {"shape", {2}}, {"data_offsets", {0, 4}}}, 4, "F16"},
-      {{{"dtype", "F64"}, {"shape", {2}}, {"data_offsets", {0, 16}}}, 16, "F64"},
+      {{{"dtype", "U8"}, {"shape", {2}}, {"data_offsets", {0, 2}}}, 2, "dtype \"U8\" is not one of"},
+      {{{"dtype", 32}, {"shape", {2}}, {"data_offsets", {0, 8}}}, 8, "dtype 32"},
+      {{{"dtype", "F16"}, {"shape", {2}}, {"data_offsets", {0, 8}}}, 8, "needs 4 bytes"},  // F32's size, not F16's
+      {{{"dtype", "F64"}, {"shape", {2}}, {"data_offsets", {0, 8}}}, 8, "larger than its 8 data bytes"},
       {{{"dtype", "F32"}, {"shape", {2, 3}}, {"data_offsets", {0, 20}}}, 24, "(2, 3)"},   // shape/offset mismatch
       {{{"dtype", "F32"}, {"shape", {2}}, {"data_offsets", {0, 12}}}, 12, "12"},          // too many bytes
       {{{"dtype", "F32"}, {"shape", {2}}, {"data_offsets", {0, 1000}}}, 8, "1000"},       // past the end
@@ -242,6 +244,38 @@ TEST(Safetensors, BadEntries) {
     EXPECT_NE(msg.find("'w'"), std::string::npos) << msg;
     EXPECT_NE(msg.find(c.expect), std::string::npos) << msg;
   }
+}
+
+// PyTorch's files may hold other element types: each is read as float32.
+TEST(Safetensors, OtherElementTypesAreConvertedToFloat) {
+  const std::string path = testing::temp_dir() + "/types.st";
+  const double f64[2] = {0.1, -2.5};
+  const uint16_t f16[3] = {0x3C00, 0xC500, 0x0001};  // 1, -5, the smallest subnormal 2^-24
+  const uint16_t bf16[2] = {0x3F80, 0xC0A0};         // 1, -5
+  const int64_t i64[2] = {17, -3};
+  const int32_t i32[1] = {123456};
+  const nlohmann::json header = {{"a", {{"dtype", "F64"}, {"shape", {2}}, {"data_offsets", {0, 16}}}},
+                                 {"b", {{"dtype", "F16"}, {"shape", {3}}, {"data_offsets", {16, 22}}}},
+                                 {"c", {{"dtype", "BF16"}, {"shape", {2}}, {"data_offsets", {22, 26}}}},
+                                 {"d", {{"dtype", "I64"}, {"shape", {2}}, {"data_offsets", {26, 42}}}},
+                                 {"e", {{"dtype", "I32"}, {"shape", {1}}, {"data_offsets", {42, 46}}}}};
+  std::vector<uint8_t> bytes = raw_file(header, 0);
+  const auto append = [&](const void* p, std::size_t n) {
+    bytes.insert(bytes.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n);
+  };
+  append(f64, sizeof f64), append(f16, sizeof f16), append(bf16, sizeof bf16), append(i64, sizeof i64), append(i32, sizeof i32);
+  write_bytes(path, bytes);
+  const SafetensorsFile file = read_safetensors(path);
+  EXPECT_EQ(file.at("a")[0], 0.1f);
+  EXPECT_EQ(file.at("a")[1], -2.5f);
+  EXPECT_EQ(file.at("b")[0], 1.0f);
+  EXPECT_EQ(file.at("b")[1], -5.0f);
+  EXPECT_EQ(file.at("b")[2], std::ldexp(1.0f, -24));
+  EXPECT_EQ(file.at("c")[0], 1.0f);
+  EXPECT_EQ(file.at("c")[1], -5.0f);
+  EXPECT_EQ(file.at("d")[0], 17.0f);
+  EXPECT_EQ(file.at("d")[1], -3.0f);
+  EXPECT_EQ(file.at("e")[0], 123456.0f);
 }
 
 TEST(Safetensors, BadMetadata) {

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <cmath>
 #include <fstream>
+#include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "neurite/error.h"
@@ -17,14 +20,54 @@ namespace neurite {
 
 namespace {
 
+template <class T>
+T load(const uint8_t* p) {  // an unaligned little-endian value
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
 // A header bigger than this is corrupt rather than large (safetensors itself caps it at 100 MB).
 constexpr uint64_t kMaxHeader = 100u << 20;
+
+// The element types read, each converted to float32 as it is read (PyTorch's files may hold
+// float64, half precision, or an int64 counter such as batch norm's num_batches_tracked).
+enum class DType { F32, F64, F16, BF16, I64, I32 };
+const std::map<std::string, std::pair<DType, uint64_t>>& dtypes() {  // name -> type, bytes per element
+  static const std::map<std::string, std::pair<DType, uint64_t>> known = {
+      {"F32", {DType::F32, 4}}, {"F64", {DType::F64, 8}}, {"F16", {DType::F16, 2}},
+      {"BF16", {DType::BF16, 2}}, {"I64", {DType::I64, 8}}, {"I32", {DType::I32, 4}}};
+  return known;
+}
+
+float half_to_float(uint16_t h) {  // IEEE binary16: 1 sign, 5 exponent, 10 fraction bits
+  const int exponent = (h >> 10) & 0x1F, fraction = h & 0x3FF;
+  const float sign = (h & 0x8000) ? -1.0f : 1.0f;
+  if (exponent == 0) return sign * std::ldexp(static_cast<float>(fraction), -24);  // subnormal or zero
+  if (exponent == 31) return fraction ? std::numeric_limits<float>::quiet_NaN() : sign * std::numeric_limits<float>::infinity();
+  return sign * std::ldexp(static_cast<float>(fraction | 0x400), exponent - 25);
+}
+
+// Element i of `raw` as float32.
+float element(const uint8_t* raw, DType type, int64_t i) {
+  switch (type) {
+    case DType::F32: return std::bit_cast<float>(load<uint32_t>(raw + 4 * i));
+    case DType::F64: return static_cast<float>(std::bit_cast<double>(load<uint64_t>(raw + 8 * i)));
+    case DType::F16: return half_to_float(load<uint16_t>(raw + 2 * i));
+    case DType::BF16: return std::bit_cast<float>(static_cast<uint32_t>(load<uint16_t>(raw + 2 * i)) << 16);
+    case DType::I64: return static_cast<float>(static_cast<int64_t>(load<uint64_t>(raw + 8 * i)));
+    case DType::I32: return static_cast<float>(static_cast<int32_t>(load<uint32_t>(raw + 4 * i)));
+  }
+  return 0;
+}
 
 // One tensor's entry in the header: checked against the data's size before anything is allocated.
 struct Entry {
   std::string name;
   Shape shape;
   uint64_t begin = 0, end = 0;  // within the data after the header
+  DType type = DType::F32;
+  uint64_t element_bytes = 4;
 };
 
 Entry parse_entry(const std::string& path, const std::string& name, const nlohmann::ordered_json& entry,
@@ -32,8 +75,10 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
   const auto fail = [&](const std::string& why) { return Error(path + ": tensor '" + name + "': " + why); };
   if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
     throw fail("needs dtype, shape and data_offsets");
-  if (entry["dtype"] != "F32") throw fail("dtype " + quoted_prefix(entry["dtype"]) + " is not F32");
-  Entry e{.name = name, .shape = {}};
+  const auto type = entry["dtype"].is_string() ? dtypes().find(entry["dtype"].get<std::string>()) : dtypes().end();
+  if (type == dtypes().end())
+    throw fail("dtype " + quoted_prefix(entry["dtype"]) + " is not one of F32, F64, F16, BF16, I64, I32");
+  Entry e{.name = name, .shape = {}, .type = type->second.first, .element_bytes = type->second.second};
   try {
     e.shape = shape_from_json(entry["shape"], path + ": tensor '" + name + "': shape");
     const auto& offsets = entry["data_offsets"];
@@ -50,7 +95,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
                std::to_string(data_size) + " data bytes");
   // The element count is checked against the bytes present, without overflow: a corrupt shape
   // must not ask for terabytes.
-  const uint64_t available = (e.end - e.begin) / sizeof(float);
+  const uint64_t available = (e.end - e.begin) / e.element_bytes;
   uint64_t count = 1;
   for (int64_t d : e.shape)
     if (d < 0) throw fail("impossible shape " + to_string(e.shape));
@@ -63,8 +108,8 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
       throw fail("shape " + to_string(e.shape) + " is larger than its " + std::to_string(e.end - e.begin) + " data bytes");
     count *= static_cast<uint64_t>(d);
   }
-  if (e.end - e.begin != count * sizeof(float))
-    throw fail("shape " + to_string(e.shape) + " needs " + std::to_string(count * sizeof(float)) +
+  if (e.end - e.begin != count * e.element_bytes)
+    throw fail("shape " + to_string(e.shape) + " needs " + std::to_string(count * e.element_bytes) +
                " bytes, data_offsets give " + std::to_string(e.end - e.begin));
   return e;
 }
@@ -156,7 +201,13 @@ SafetensorsFile read_safetensors(const std::string& path, const MetadataCheck& c
   for (const Entry& e : entries) {
     Tensor t(e.shape);
     in.seekg(static_cast<std::streamoff>(8 + length + e.begin));
-    in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(e.end - e.begin));
+    if (e.type == DType::F32) {  // straight into the tensor
+      in.read(reinterpret_cast<char*>(t.data()), static_cast<std::streamsize>(e.end - e.begin));
+    } else {
+      std::vector<uint8_t> raw(e.end - e.begin);
+      in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()));
+      for (int64_t i = 0; i < t.size(); ++i) t[i] = element(raw.data(), e.type, i);
+    }
     require(in.good() || e.end == e.begin, path + ": read failed in tensor '" + e.name + "'");
     file.tensors.emplace_back(e.name, std::move(t));
   }

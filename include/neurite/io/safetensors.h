@@ -1,6 +1,8 @@
 // The safetensors format: 8-byte little-endian header length, a JSON header mapping each name
 // to {dtype, shape, data_offsets}, then the raw little-endian data. "__metadata__" maps strings
 // to strings. neurite writes F32 only; PyTorch's safetensors.torch.load_file reads the result.
+// It reads F32, and F64, F16, BF16, I64 and I32 converted to float32 (a PyTorch state_dict may
+// hold any of them).
 #pragma once
 #include <cstdint>
 #include <functional>
