@@ -14,6 +14,7 @@
 #include "neurite/gradcheck.h"
 #include "neurite/io/model_file.h"
 #include "neurite/io/onnx.h"
+#include "neurite/io/torch_import.h"
 #include "neurite/train/evaluate.h"
 #include "neurite/train/regularization.h"
 #include "neurite/train/run_config.h"
@@ -345,6 +346,21 @@ class Model {
     neurite::export_onnx(predicting, path);
   }
 
+  // Weights trained in PyTorch (neurite/io/torch_import.h), as `neurite import` reads them:
+  // returns (PyTorch's name, neurite's name) for every tensor.
+  std::vector<std::pair<std::string, std::string>> import_torch(const std::string& path, const std::vector<std::string>& modules) {
+    require_built("import_torch");
+    const ModelInUse in_use(in_use_, "import_torch", true);
+    std::vector<ImportedTensor> imported;
+    {
+      py::gil_scoped_release unlocked;
+      imported = import_torch_state_dict(path, *net_, modules);
+    }
+    std::vector<std::pair<std::string, std::string>> places;
+    for (const ImportedTensor& t : imported) places.emplace_back(t.torch_name, t.neurite_name);
+    return places;
+  }
+
   // Rashid's own training step (seed 003), his rule exactly: classic/rashid.h.
   void rashid_step(py::handle x, py::handle y, double rate) {
     require_built("rashid_step");
@@ -608,7 +624,11 @@ returning False stops training. Further keyword arguments are run settings (rate
            "Rashid's backquery: the input the network takes for these outputs, in [0.01, 0.99]")
       .def("save", &Model::save, py::arg("path"), "Writes the model file the CLI reads (atomically)")
       .def("export_onnx", &Model::export_onnx, py::arg("path"),
-           "Writes an ONNX file (opset 17) taking raw inputs as predict does; not every layer yet")
+           "Writes an ONNX file (opset 17) taking raw inputs as predict does")
+      .def("import_torch", &Model::import_torch, py::arg("path"), py::arg("modules") = std::vector<std::string>{},
+           "Loads a PyTorch state_dict saved as safetensors into this model's layers (the spec's), as `neurite "
+           "import` does; modules: the state_dict's modules in layer order when sorting their names does not give "
+           "it. Returns (PyTorch name, neurite name) pairs")
       .def_property_readonly("parameters", &Model::parameters,
                              "name -> writable float32 view of the live weights ('0.weight' (out, in), '0.bias')")
       .def_property_readonly("built", &Model::built)

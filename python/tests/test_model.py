@@ -398,3 +398,29 @@ def test_export_onnx_is_read_by_onnx_checker(tmp_path):
     model.fit(x, y, epochs=1, verbose=0)
     model.export_onnx(str(tmp_path / "m.onnx"))
     onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")), full_check=True)
+
+
+def read_safetensors(path):
+    """The float32 tensors of a safetensors file, by name (the format is simple enough to read here)."""
+    blob = open(path, "rb").read()
+    length = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + length])
+    out = {}
+    for name, entry in header.items():
+        if name != "__metadata__":
+            begin, end = entry["data_offsets"]
+            out[name] = np.frombuffer(blob[8 + length + begin:8 + length + end], dtype="<f4").reshape(entry["shape"])
+    return out
+
+
+def test_import_torch_gives_pytorchs_outputs():
+    fixtures = os.path.join(REPOSITORY, "tests", "fixtures")
+    reference = read_safetensors(os.path.join(fixtures, "torch_state_dict_reference.safetensors"))
+    model = neurite.Model(os.path.join(fixtures, "torch_state_dict_lstm.json"))
+    places = model.import_torch(os.path.join(fixtures, "torch_state_dict_lstm.safetensors"), modules=["lstm", "head"])
+    assert ("lstm.weight_hh_l1_reverse", "1.weight_hh_reverse") in places
+    outputs = model.predict(reference["pixels"] / 255)
+    assert np.abs(outputs - reference["lstm.outputs"]).max() < 1e-5
+    with pytest.raises(neurite.Error, match="give the modules' order"):
+        neurite.Model(os.path.join(fixtures, "torch_state_dict_lstm.json")).import_torch(
+            os.path.join(fixtures, "torch_state_dict_lstm.safetensors"))

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <regex>
+#include <cstring>
 
 #include "neurite/error.h"
 #include "neurite/io/safetensors.h"
@@ -20,18 +20,28 @@ struct Module {
   std::map<std::string, std::pair<std::string, const Tensor*>> tensors;  // leaf -> (torch name, tensor)
 };
 
+// A recurrent module's leaf "weight_ih_l1_reverse" becomes "weight_ih_reverse" of layer 1
+// ((weight|bias)_(ih|hh)_l<k>[_reverse]); any other leaf is left as it is.
+void split_recurrent_layer(std::string& leaf, int64_t& layer) {
+  std::size_t stem = 0;
+  for (const char* s : {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"})
+    if (leaf.starts_with(s)) stem = std::strlen(s);
+  if (stem == 0) return;
+  std::size_t end = stem;
+  while (end < leaf.size() && end - stem < 6 && std::isdigit(static_cast<unsigned char>(leaf[end]))) ++end;
+  const std::string rest = leaf.substr(end);
+  if (end == stem || (!rest.empty() && rest != "_reverse")) return;
+  layer = std::stoll(leaf.substr(stem, end - stem));
+  leaf = leaf.substr(0, stem - 2) + rest;  // without "_l<k>"
+}
+
 // "lstm.weight_ih_l1_reverse" -> module "lstm", recurrent layer 1, leaf "weight_ih_reverse".
 void add_tensor(std::map<std::pair<std::string, int64_t>, Module>& modules, const std::string& torch_name, const Tensor& t) {
   const std::size_t dot = torch_name.rfind('.');
   const std::string prefix = dot == std::string::npos ? "" : torch_name.substr(0, dot);
   std::string leaf = dot == std::string::npos ? torch_name : torch_name.substr(dot + 1);
-  static const std::regex recurrent(R"((weight|bias)_(ih|hh)_l(\d+)(_reverse)?)");
-  std::smatch m;
   int64_t layer = 0;
-  if (std::regex_match(leaf, m, recurrent)) {
-    layer = std::stoll(m[3].str());
-    leaf = m[1].str() + "_" + m[2].str() + m[4].str();
-  }
+  split_recurrent_layer(leaf, layer);
   Module& module = modules[{prefix, layer}];
   module.prefix = prefix;
   module.recurrent_layer = layer;
@@ -80,7 +90,7 @@ std::vector<Module> ordered_modules(std::map<std::pair<std::string, int64_t>, Mo
       }
     require(out.size() > before, path + ": the state_dict has no module '" + prefix + "' (or it was named twice)");
   }
-  require(modules.empty(), path + ": module '" + modules.begin()->second.name + "' is not in the order given");
+  if (!modules.empty()) throw Error(path + ": module '" + modules.begin()->second.name + "' is not in the order given");
   return out;
 }
 
