@@ -14,7 +14,7 @@ corpus="$NEURITE_ROOT/fuzz/corpus"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rm -rf "$corpus"
-mkdir -p "$corpus"/{idx,csv,json_table,npy,image,image_folder,model,checkpoint,lm_model,spec,training_log,text,drawing,http}
+mkdir -p "$corpus"/{idx,csv,json_table,npy,image,image_folder,model,checkpoint,lm_model,spec,training_log,text,drawing,http,torch_state_dict}
 
 echo "== models, a checkpoint and a log from short real runs"
 # Run inside the scratch folder with relative names, so no path of this machine is recorded.
@@ -28,6 +28,9 @@ head -c 20000 "$KJV_TEXT" >"$work/kjv-head.txt"
     --threads 1 --out lm.safetensors >/dev/null
 )
 cp "$work/mlp.safetensors" "$NEURITE_ROOT"/tests/fixtures/torch_*.safetensors "$corpus/model/"
+# PyTorch's state_dicts with PyTorch's names (int64 num_batches_tracked among them) for `neurite import`.
+cp "$NEURITE_ROOT"/tests/fixtures/torch_state_dict_*.safetensors "$NEURITE_ROOT"/tests/fixtures/torch_cnn.safetensors \
+  "$corpus/torch_state_dict/"
 cp "$work/checkpoint.safetensors" "$corpus/checkpoint/"
 cp "$work/lm.safetensors" "$corpus/lm_model/"
 cp "$work/run.jsonl" "$corpus/training_log/"
