@@ -9,6 +9,7 @@
 #include "neurite/classic/backquery.h"
 #include "neurite/data/mnist.h"
 #include "neurite/error.h"
+#include "neurite/io/onnx.h"
 #include "neurite/train/evaluate.h"
 #include "neurite/train/run_config.h"
 #include "neurite/viz/feature_maps.h"
@@ -95,6 +96,15 @@ std::vector<std::string> ServedModel::class_names() const {
 std::vector<uint8_t> ServedModel::file_bytes() {
   std::lock_guard lock(mutex_);
   return model_file_bytes(model_);
+}
+
+std::vector<uint8_t> ServedModel::onnx_bytes() {
+  std::lock_guard lock(mutex_);
+  try {
+    return onnx_model_bytes(model_);
+  } catch (const Error& e) {  // a layer or preparation that cannot be exported: the model's, not the request's
+    throw HttpError(422, name() + ": " + e.what());
+  }
 }
 
 Prediction ServedModel::predict(const GrayImage& digit) {

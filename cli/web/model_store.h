@@ -47,6 +47,7 @@ class ServedModel {
   const TestResults& test_results(const std::string& mnist_dir);
   std::vector<std::string> class_names() const;  // one per class, in output order
   std::vector<uint8_t> file_bytes();  // the model file, for downloading
+  std::vector<uint8_t> onnx_bytes();  // the model as ONNX (neurite/io/onnx.h); an Error if it cannot be
 
  private:
   std::string name_;

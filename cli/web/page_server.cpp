@@ -247,6 +247,12 @@ void PageServer::add_model_routes() {
     res.set_content(std::string(bytes.begin(), bytes.end()), "application/octet-stream");
   });
 
+  get(R"(/api/models/([^/]+)/model\.onnx)", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::vector<uint8_t> bytes = model(req.matches[1])->onnx_bytes();
+    res.set_header("Content-Disposition", "attachment; filename=\"" + std::string(req.matches[1]) + ".onnx\"");
+    res.set_content(std::string(bytes.begin(), bytes.end()), "application/octet-stream");
+  });
+
   get(R"(/api/models/([^/]+)/filters\.png)", [this](const httplib::Request& req, httplib::Response& res) {
     send_png(res, model(req.matches[1])->filters_png());
   });

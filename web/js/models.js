@@ -33,7 +33,8 @@ export async function refreshModels() {
   else describeModel();
 }
 
-// The summary, and a link that downloads the model file (a model trained here included).
+// The summary, and links that download the model file and its ONNX export (a model trained here
+// included).
 function describeModel() {
   const model = selectedModel();
   const summary = $("model-summary");
@@ -45,7 +46,10 @@ function describeModel() {
   summary.replaceChildren(
     `${model.summary} · ${model.parameters.toLocaleString("en")} parameters${task} · `,
     element("a", { href: modelPath(model.name, "model.safetensors"), download: `${model.name}.safetensors`,
-                   "data-testid": "download-model", text: "download the model file" }));
+                   "data-testid": "download-model", text: "download the model file" }),
+    " · ",
+    element("a", { href: modelPath(model.name, "model.onnx"), download: `${model.name}.onnx`,
+                   "data-testid": "download-onnx", text: "as ONNX" }));
 }
 
 export function onModelChanged() {

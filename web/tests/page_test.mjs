@@ -142,10 +142,18 @@ async function testTableModel(page) {
       const response = await fetch(`/api/models/${encodeURIComponent(name)}/model.safetensors`);
       const bytes = new Uint8Array(await response.arrayBuffer());
       const headerLength = bytes.length >= 8 ? Number(new DataView(bytes.buffer).getBigUint64(0, true)) : -1;
-      return { name, source, status: response.status, fits: headerLength > 0 && headerLength + 8 <= bytes.length };
+      // The ONNX export: field 1 (ir_version) = 8 first; or 422 for a model that cannot be exported.
+      const onnx = await fetch(`/api/models/${encodeURIComponent(name)}/model.onnx`);
+      const onnxBytes = new Uint8Array(await onnx.arrayBuffer());
+      const onnxOk = onnx.status === 200 ? onnxBytes[0] === 0x08 && onnxBytes[1] === 8 : onnx.status === 422;
+      return { name, source, status: response.status, fits: headerLength > 0 && headerLength + 8 <= bytes.length,
+               onnx: onnx.status, onnxOk };
     }));
   });
   for (const d of downloads) assert.ok(d.status === 200 && d.fits, `${d.name} did not download as a model file: ${JSON.stringify(d)}`);
+  for (const d of downloads) assert.ok(d.onnxOk, `${d.name}'s ONNX download is wrong: ${JSON.stringify(d)}`);
+  assert.ok(downloads.some((d) => d.onnx === 200), `no model downloaded as ONNX: ${JSON.stringify(downloads)}`);
+  assert.equal(await page.$$eval(byTestId("download-onnx"), (links) => links.length), 1);
   assert.ok(downloads.some((d) => d.source === "run"), `no model trained on the page was listed: ${JSON.stringify(downloads)}`);
   await assertNoStatusError(page);
   await screenshot(page, "inside-table.png");
