@@ -16,7 +16,7 @@ namespace neurite::cli {
 
 namespace {
 
-constexpr const char* kTask = "char-lm";
+constexpr const char* kTask = kCharLmTask;
 
 struct LmTrainArgs {
   std::string text, out = "out/lm.model";  // text: empty, looked up (resources.h)

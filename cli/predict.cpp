@@ -109,8 +109,10 @@ void predict_many(const PredictArgs& a, Model& model) {
   shape.insert(shape.begin(), in.inputs.dim(0));
   in.inputs.reshape(shape);
   const Tensor out = predict_outputs(model.network, in.inputs, ActivationKind::Identity, model.info.preparation);
-  if (a.out.ends_with(".npy")) {  // full float32 outputs, (N, outputs), as another runtime gives them
-    write_npy(a.out, out.shape(), out.span());
+  if (a.out.ends_with(".npy")) {  // full float32 outputs, (N, output shape...), as another runtime gives them
+    Shape outputs = model.network.output_shape();
+    outputs.insert(outputs.begin(), out.dim(0));
+    write_npy(a.out, outputs, out.span());
     std::printf("%lld predictions written to %s\n", static_cast<long long>(out.dim(0)), a.out.c_str());
     return;
   }
@@ -158,7 +160,7 @@ void add_predict_command(CLI::App& app) {
                    "an .npy or IDX file of raw pixels 0..255, 784 to a sample");
   cmd->add_option("--out", args->out,
                   "Write the predictions (CSV) here instead of printing them; a name ending in .npy gets the outputs "
-                  "(N, outputs) as float32");
+                  "(N, the output shape) as float32");
   cmd->add_option("--format", args->format, "The input's format when its name does not say")->capture_default_str();
   CLI::Option* index = cmd->add_option("--index", args->index, "Use image N of the MNIST test set instead");
   image->excludes(index);

@@ -99,6 +99,23 @@ TEST(OnnxExport, RecurrentGatesInOnnxOrder) {
   EXPECT_NE(rnn.find("forward"), std::string::npos);
 }
 
+// A character language model takes one-hot characters as they are (no pixel scaling in front)
+// and text of any length (the steps a free dimension).
+TEST(OnnxExport, LanguageModelTakesOneHotCharactersOfAnyLength) {
+  Network net({12, 30});
+  net.add(nlohmann::json{{"type", "lstm"}, {"hidden", 8}}).add(nlohmann::json{{"type", "dense"}, {"out", 30}});
+  Model lm{std::move(net), ModelInfo{.cost = "log-likelihood", .task = kCharLmTask}};
+  const std::vector<uint8_t> bytes = onnx_model_bytes(lm);
+  const std::string text(bytes.begin(), bytes.end());
+  EXPECT_EQ(text.find("Div"), std::string::npos);
+  EXPECT_EQ(text.find("pixel_divisor"), std::string::npos);
+  EXPECT_NE(text.find("steps"), std::string::npos);
+  Model digits = mlp_model();  // an MNIST model keeps its pixels / 255 and fixed sizes
+  const std::vector<uint8_t> mlp = onnx_model_bytes(digits);
+  EXPECT_NE(std::string(mlp.begin(), mlp.end()).find("pixel_divisor"), std::string::npos);
+  EXPECT_EQ(std::string(mlp.begin(), mlp.end()).find("steps"), std::string::npos);
+}
+
 TEST(OnnxExport, WhatCannotBeExportedIsNamedAndLeavesNoFile) {
   const std::string path = testing::temp_dir() + "/table.onnx";
   Model table = mlp_model();

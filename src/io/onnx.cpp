@@ -34,6 +34,8 @@ constexpr int64_t kFloatType = 1, kInt64Type = 7;  // TensorProto.DataType
 constexpr int64_t kAttributeFloat = 1, kAttributeInt = 2, kAttributeString = 3, kAttributeFloats = 6, kAttributeInts = 7,
                   kAttributeStrings = 8;
 
+constexpr int64_t kAnySteps = -1;  // a sequence length left free in the graph's input and output
+
 struct Attribute {
   std::string name;
   enum { Float, Int, Ints, Floats, Text, Texts } kind = Int;
@@ -162,9 +164,12 @@ class GraphBuilder {
     proto::Writer batch;
     batch.text(field::kDimParam, "batch");
     shape.message(field::kShapeDim, batch);
-    for (const int64_t d : sample) {
+    for (const int64_t d : sample) {  // kAnySteps: a free dimension "steps"
       proto::Writer dim;
-      dim.integer(field::kDimValue, d);
+      if (d == kAnySteps)
+        dim.text(field::kDimParam, "steps");
+      else
+        dim.integer(field::kDimValue, d);
       shape.message(field::kShapeDim, dim);
     }
     proto::Writer tensor;
@@ -192,6 +197,7 @@ std::string scaled(GraphBuilder& g, const std::string& x, const std::vector<floa
 
 std::string prepared_input(GraphBuilder& g, const ModelInfo& info, const std::string& x) {
   const Preparation& p = info.preparation;
+  if (info.task == kCharLmTask) return x;  // one-hot characters go in as they are
   if (p.kind == "pixels") {  // pixel values 0..255 as neurite's scale_pixel maps them
     const std::string unit = g.node("Div", {x, g.constant("pixel_divisor", {255.0f}, {})});
     if (info.scale == InputScale::Unit) return unit;
@@ -373,16 +379,21 @@ std::vector<uint8_t> onnx_model_bytes(Model& model) {
     shape = net.layer(i).output_shape(shape);
   }
   x = unscaled_output(g, model.info, x);
-  const Shape input = model.info.preparation.kind == "table"
-                          ? Shape{static_cast<int64_t>(model.info.preparation.columns.size())}
-                          : net.input_shape();
+  Shape input = model.info.preparation.kind == "table"
+                    ? Shape{static_cast<int64_t>(model.info.preparation.columns.size())}
+                    : net.input_shape();
+  Shape output = net.output_shape();
+  if (model.info.task == kCharLmTask) {  // a language model reads text of any length: steps left free
+    input.front() = kAnySteps;
+    if (output.size() == 2) output.front() = kAnySteps;
+  }
   proto::Writer opset;
   opset.integer(field::kOpsetVersion, kOnnxOpset);
   proto::Writer m;
   m.integer(field::kModelIrVersion, kOnnxIrVersion);
   m.text(field::kModelProducerName, "neurite");
   m.text(field::kModelProducerVersion, "0.1");
-  m.message(field::kModelGraph, g.finished(input, x, net.output_shape()));
+  m.message(field::kModelGraph, g.finished(input, x, output));
   m.message(field::kModelOpsetImport, opset);
   return m.bytes();
 }

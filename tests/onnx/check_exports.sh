@@ -7,10 +7,12 @@
 #    within 1e-5.
 # The models: Nielsen's MLP, Rashid's MLP, seed 001's CNN, LeNet-5, the MNIST-rows LSTM, stacked
 # bidirectional GRUs, recurrent layers of every other kind (rnn relu / identity, reversed, a dense
-# layer on every step), a CNN with batch normalisation, and table models (a classifier and a
-# regression) with their standardisation. Then what cannot be exported: one line, no file.
+# layer on every step), a CNN with batch normalisation, table models (a classifier and a
+# regression) with their standardisation, and a character language model (`neurite lm`) on
+# windows of the King James Bible. Then what cannot be exported: one line, no file.
 #   tests/onnx/check_exports.sh NEURITE_BINARY OUT_DIR
-# Exit 77 (skipped) without python3-onnx, onnxruntime-node or MNIST (scripts/test.sh installs all).
+# Exit 77 (skipped) without python3-onnx, onnxruntime-node, MNIST or the corpus (scripts/test.sh
+# installs all).
 set -euo pipefail
 neurite=$1
 out=$2
@@ -20,6 +22,8 @@ data=${NEURITE_MNIST:-$repo/data/mnist}
 /usr/bin/python3 -c "import onnx, numpy" 2>/dev/null || { echo "skipped: no python3-onnx"; exit 77; }
 [ -d "$here/node_modules/onnxruntime-node" ] || { echo "skipped: no onnxruntime-node in $here (scripts/test.sh installs it)"; exit 77; }
 [ -f "$data/t10k-images-idx3-ubyte" ] || { echo "skipped: no MNIST in $data"; exit 77; }
+corpus=${NEURITE_CORPUS:-$repo/data/kjv.txt}
+[ -f "$corpus" ] || { echo "skipped: no corpus at $corpus"; exit 77; }
 rm -rf "$out"
 mkdir -p "$out"
 
@@ -85,14 +89,34 @@ train recurrent-kinds --model "$out/recurrent-kinds.json" --train-size 300 --dat
 train bn-cnn --model "$out/bn-cnn.json" --train-size 300 --data "$data"
 train csv-classes --data "$out/classes.csv"
 train csv-regression --data "$out/surface.csv"
+head -c 20000 "$corpus" > "$out/text.txt"
+"$neurite" lm train --text "$out/text.txt" --layers 2 --hidden 16 --sequence 12 --steps 20 --sample 0 --threads 1 \
+  --out "$out/char-lm.safetensors" > /dev/null
+# The language model's inputs: 100 windows of 12 characters of the text, one-hot over its alphabet.
+/usr/bin/python3 - "$out" <<'PY'
+import json, struct, sys
+import numpy as np
+out = sys.argv[1]
+blob = open(f"{out}/char-lm.safetensors", "rb").read()
+header = json.loads(blob[8:8 + struct.unpack("<Q", blob[:8])[0]])
+alphabet = json.loads(header["__metadata__"]["neurite"])["training"]["alphabet"]
+index = {code: k for k, code in enumerate(alphabet)}
+text = open(f"{out}/text.txt", "rb").read()
+windows = np.zeros((100, 12, len(alphabet)), dtype=np.float32)
+for i in range(100):
+    for t, byte in enumerate(text[150 * i:150 * i + 12]):
+        windows[i, t, index[byte]] = 1
+np.save(f"{out}/windows.npy", windows)
+PY
 
 # Each model's inputs for neurite (raw, as `neurite predict` reads them) and for ONNX Runtime.
-declare -A neurite_input=([csv-classes]=classes.csv [csv-regression]=surface.csv)
+declare -A neurite_input=([csv-classes]=classes.csv [csv-regression]=surface.csv [char-lm]=windows.npy)
 declare -A runtime_input=([nielsen-mlp]=digits.npy [rashid-mlp]=digits.npy [seed-cnn]=digits-images.npy
                           [lenet5]=digits-images.npy [mnist-rows-lstm]=digits-rows.npy [bigru]=digits-rows.npy
                           [recurrent-kinds]=digits-rows.npy [bn-cnn]=digits-images.npy
-                          [csv-classes]=table.npy [csv-regression]=table.npy)
-models=(nielsen-mlp rashid-mlp seed-cnn lenet5 mnist-rows-lstm bigru recurrent-kinds bn-cnn csv-classes csv-regression)
+                          [csv-classes]=table.npy [csv-regression]=table.npy [char-lm]=windows.npy)
+models=(nielsen-mlp rashid-mlp seed-cnn lenet5 mnist-rows-lstm bigru recurrent-kinds bn-cnn csv-classes csv-regression
+        char-lm)
 for model in "${models[@]}"; do
   "$neurite" export "$out/$model.safetensors" --onnx "$out/$model.onnx" > /dev/null
   "$neurite" predict "$out/$model.safetensors" --input "$out/${neurite_input[$model]:-digits.npy}" \

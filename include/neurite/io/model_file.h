@@ -21,6 +21,10 @@
 
 namespace neurite {
 
+// The task of a character language model (`neurite lm`): it takes one-hot characters (steps,
+// alphabet) and gives each step's next-character probabilities.
+inline constexpr const char* kCharLmTask = "char-lm";
+
 // What a model file records besides the network: how to prepare an input the way the model was
 // trained, what its outputs mean, and how it was trained.
 struct ModelInfo {
@@ -28,7 +32,7 @@ struct ModelInfo {
   TargetValues targets = {};            // the one-hot off / on values it was trained towards
   std::string cost = "quadratic";       // the cost it was trained with (make_cost's names)
   std::vector<std::string> class_names = {};  // empty: classes are named by their index
-  // "classification", "binary", "regression", or "language-model" (`extra` holds the alphabet)
+  // "classification", "binary", "regression", or kCharLmTask (`extra` holds the alphabet)
   std::string task = "classification";
   // How raw data becomes its inputs: "pixels" (`scale` above) unless it was trained on other data.
   Preparation preparation = {};
@@ -64,7 +68,8 @@ Model predicting_model(Network& network, const ModelInfo& info);
 Tensor model_input(const Model& model, std::span<const uint8_t> pixels);
 // Samples to predict from, read from `path` and prepared as the model was trained: for an MNIST
 // model an array file (.npy or IDX) of raw pixel values, whole numbers 0..255, 784 to a sample in
-// any shape ((N, 784), (N, 28, 28), ...); for any other model what load_inputs_for_model reads.
+// any shape ((N, 784), (N, 28, 28), ...); for a language model an .npy array of one-hot characters
+// (N, steps, alphabet), as they are; for any other model what load_inputs_for_model reads.
 PredictionInputs model_inputs(const Model& model, const std::string& path, const std::string& format = "auto");
 // A picture (gray bytes, row by row, `width` x `height`) as a model trained on single-channel
 // pictures takes it: resized to its input, scaled as it was trained (MNIST's scale, or the
