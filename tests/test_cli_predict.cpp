@@ -10,6 +10,7 @@
 
 #include "neurite/data/dataset.h"
 #include "neurite/data/image.h"
+#include "neurite/data/numpy.h"
 #include "neurite/io/model_file.h"
 #include "test_support.h"
 
@@ -179,6 +180,40 @@ TEST(CliBackquery, RefusesNonSigmoidModels) {
   const auto r = run_cli("backquery " + model + " --out " + dir + "/pictures");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("relu"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace neurite
+
+namespace neurite {
+namespace {
+
+// Many digits at once from an array of raw pixels, outputs written as an .npy array: the same
+// numbers as the library's forward pass, and a value that is no pixel refused by name.
+TEST(CliPredict, ArrayOfPixelsInAndOutputsAsNpy) {
+  const std::string dir = testing::temp_dir(), model = save_small_model(dir);
+  const GrayImage one = stroke(), two = inverted(stroke());
+  std::vector<float> pixels(one.pixels.begin(), one.pixels.end());
+  pixels.insert(pixels.end(), two.pixels.begin(), two.pixels.end());
+  write_npy(dir + "/digits.npy", {2, 28, 28}, pixels);
+  const auto r = run_cli("predict " + model + " --input " + dir + "/digits.npy --out " + dir + "/out.npy");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const NdArray out = read_npy(dir + "/out.npy");
+  ASSERT_EQ(out.shape, (Shape{2, 10}));
+  Model loaded = load_model(model);
+  Tensor x({2, 784});
+  for (int64_t i = 0; i < x.size(); ++i) x[i] = scale_pixel(static_cast<uint8_t>(pixels[static_cast<std::size_t>(i)]), InputScale::Rashid);
+  const Tensor& expected = loaded.network.forward(x);
+  for (int64_t k = 0; k < expected.size(); ++k) EXPECT_EQ(out.values[static_cast<std::size_t>(k)], expected[k]) << k;
+
+  pixels[100] = 300;
+  write_npy(dir + "/bad.npy", {2, 784}, pixels);
+  const auto bad = run_cli("predict " + model + " --input " + dir + "/bad.npy");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("bad.npy: value 100 is 300, not a pixel value"), std::string::npos) << bad.output;
+  write_npy(dir + "/short.npy", {1, 700}, std::vector<float>(700, 0.0f));
+  const auto wrong = run_cli("predict " + model + " --input " + dir + "/short.npy");
+  EXPECT_NE(wrong.output.find("are not samples of the model's 784 pixels"), std::string::npos) << wrong.output;
 }
 
 }  // namespace

@@ -225,21 +225,29 @@ Tensor model_input(const Model& model, std::span<const uint8_t> pixels) {
 }
 
 namespace {
-// A language model's samples: one-hot characters (steps, alphabet) as they are, finite numbers.
-PredictionInputs language_model_inputs(const Model& model, const NdArray& a, const std::string& path) {
+// Room for the samples an array of `values` holds in the model's input shape, named "sample i";
+// an Error naming `path` when the values do not divide into samples.
+PredictionInputs samples_for(const Model& model, const NdArray& a, const std::string& path, const std::string& what) {
   const int64_t per_sample = element_count(model.network.input_shape());
-  require(!a.is_text() && a.bytes.empty() && a.size() > 0 && a.size() % per_sample == 0,
-          path + ": " + to_string(a.shape) + " values are not float samples of the model's " + to_string(model.network.input_shape()));
+  require(!a.is_text() && a.size() > 0 && a.size() % per_sample == 0,
+          path + ": " + to_string(a.shape) + " values are not samples of the model's " + what);
   PredictionInputs out;
   Shape shape = model.network.input_shape();
   shape.insert(shape.begin(), a.size() / per_sample);
   out.inputs = Tensor(shape);
+  for (int64_t i = 0; i < shape[0]; ++i) out.names.push_back("sample " + std::to_string(i));
+  return out;
+}
+
+// A language model's samples: one-hot characters (steps, alphabet) as they are, finite numbers.
+PredictionInputs language_model_inputs(const Model& model, const NdArray& a, const std::string& path) {
+  require(a.bytes.empty(), path + ": a language model takes float32 one-hot characters, not bytes");
+  PredictionInputs out = samples_for(model, a, path, to_string(model.network.input_shape()) + " one-hot characters");
   for (int64_t i = 0; i < a.size(); ++i) {
     const float v = a.values[static_cast<std::size_t>(i)];
     require(std::isfinite(v), path + ": value " + std::to_string(i) + " is " + number_text(v) + " (the data must be finite)");
     out.inputs[i] = v;
   }
-  for (int64_t i = 0; i < shape[0]; ++i) out.names.push_back("sample " + std::to_string(i));
   return out;
 }
 }  // namespace
@@ -247,21 +255,15 @@ PredictionInputs language_model_inputs(const Model& model, const NdArray& a, con
 PredictionInputs model_inputs(const Model& model, const std::string& path, const std::string& format) {
   if (model.info.preparation.kind != "pixels") return load_inputs_for_model(path, format, model.info.preparation);
   const NdArray a = data_format(path, format) == "idx" ? read_idx_array(path) : read_npy(path);
-  const int64_t per_sample = element_count(model.network.input_shape());
   if (model.info.task == kCharLmTask) return language_model_inputs(model, a, path);
-  require(!a.is_text() && a.size() > 0 && a.size() % per_sample == 0,
-          path + ": " + to_string(a.shape) + " values are not samples of the model's " + std::to_string(per_sample) + " pixels");
-  PredictionInputs out;
-  Shape shape = model.network.input_shape();
-  shape.insert(shape.begin(), a.size() / per_sample);
-  out.inputs = Tensor(shape);
+  PredictionInputs out =
+      samples_for(model, a, path, std::to_string(element_count(model.network.input_shape())) + " pixels");
   for (int64_t i = 0; i < a.size(); ++i) {
     const float v = a.bytes.empty() ? a.values[static_cast<std::size_t>(i)] : a.bytes[static_cast<std::size_t>(i)];
     require(v >= 0 && v <= 255 && v == std::floor(v),
             path + ": value " + std::to_string(i) + " is " + number_text(v) + ", not a pixel value (a whole number 0..255)");
     out.inputs[i] = scale_pixel(static_cast<uint8_t>(v), model.info.scale);
   }
-  for (int64_t i = 0; i < shape[0]; ++i) out.names.push_back("sample " + std::to_string(i));
   return out;
 }
 

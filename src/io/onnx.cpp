@@ -3,6 +3,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <span>
 
 #include "neurite/error.h"
 #include "neurite/io/atomic_file.h"
@@ -61,30 +62,14 @@ Attribute pair_attribute(const std::string& name, const Size2& s) { return ints_
 class GraphBuilder {
  public:
   std::string constant(const std::string& name, const std::vector<float>& values, const Shape& dims) {
-    proto::Writer t;
-    t.packed_integers(field::kTensorDims, dims);
-    t.integer(field::kTensorDataType, kFloatType);
-    t.text(field::kTensorName, name);
-    std::vector<uint8_t> raw(values.size() * sizeof(float));  // little-endian, as this machine's floats
-    std::memcpy(raw.data(), values.data(), raw.size());
-    t.bytes_of(field::kTensorRawData, raw);
-    graph_.message(field::kGraphInitializer, t);
-    return name;
+    return initializer(name, dims, kFloatType, std::as_bytes(std::span(values)));
   }
   std::string constant(const std::string& name, const Tensor& values) {
-    return constant(name, std::vector<float>(values.data(), values.data() + values.size()), values.shape());
+    return initializer(name, values.shape(), kFloatType, std::as_bytes(values.span()));
   }
   // A 1-D int64 tensor, such as Reshape's target shape.
   std::string int64_constant(const std::string& name, const std::vector<int64_t>& values) {
-    proto::Writer t;
-    t.packed_integers(field::kTensorDims, std::vector<int64_t>{static_cast<int64_t>(values.size())});
-    t.integer(field::kTensorDataType, kInt64Type);
-    t.text(field::kTensorName, name);
-    std::vector<uint8_t> raw(values.size() * sizeof(int64_t));  // little-endian, as this machine's integers
-    std::memcpy(raw.data(), values.data(), raw.size());
-    t.bytes_of(field::kTensorRawData, raw);
-    graph_.message(field::kGraphInitializer, t);
-    return name;
+    return initializer(name, {static_cast<int64_t>(values.size())}, kInt64Type, std::as_bytes(std::span(values)));
   }
 
   // Adds a node; returns the name of its one output.
@@ -127,6 +112,17 @@ class GraphBuilder {
   }
 
  private:
+  // A weight or constant: its dims, element type and raw little-endian bytes (this machine's order).
+  std::string initializer(const std::string& name, const Shape& dims, int64_t type, std::span<const std::byte> raw) {
+    proto::Writer t;
+    t.packed_integers(field::kTensorDims, dims);
+    t.integer(field::kTensorDataType, type);
+    t.text(field::kTensorName, name);
+    t.bytes_of(field::kTensorRawData, {reinterpret_cast<const uint8_t*>(raw.data()), raw.size()});
+    graph_.message(field::kGraphInitializer, t);
+    return name;
+  }
+
   static proto::Writer encoded(const Attribute& a) {
     proto::Writer w;
     w.text(field::kAttributeName, a.name);
