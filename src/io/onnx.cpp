@@ -1,7 +1,5 @@
 #include "neurite/io/onnx.h"
 
-#include <cstring>
-#include <functional>
 #include <map>
 #include <span>
 
