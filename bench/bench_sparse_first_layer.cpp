@@ -1,0 +1,129 @@
+// A design probe for issue 20: the first layer of Nielsen's 784-30-10 at batch 10, whose input
+// rows are MNIST digits (about 19% of the pixels non-zero). Its two products, forward
+// y = x W^T (10x30x784) and weight gradient dW = dy^T x (30x784x10), are half the FLOP of a
+// training step and most of its time. Timed three ways, one thread:
+//   dense/kernel, dense/blas  neurite::gemm on the whole rows (what training does today)
+//   sparse_axpy               the non-zero pixels only: per pixel j of row i, a 30-wide
+//                             y[i] += x[i][j] * Wt[j] and dWt[j] += x[i][j] * dy[i], on W stored
+//                             transposed (784 x 30), the finding of non-zeros included
+// Both results are checked against each other before timing. Rates count the dense FLOP, so
+// the sparse form's "GFLOP/s" is its effective rate.
+//
+//   build/bench/bench_sparse_first_layer --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "neurite/ops/gemm.h"
+#include "neurite/rng.h"
+
+namespace {
+
+constexpr int64_t kBatch = 10, kIn = 784, kOut = 30;
+constexpr double kDenseFlop = 2.0 * 2.0 * kBatch * kIn * kOut;  // forward + weight gradient
+
+struct Operands {
+  std::vector<float> x = std::vector<float>(kBatch * kIn), w = std::vector<float>(kOut * kIn),
+                     wt = std::vector<float>(kIn * kOut), dy = std::vector<float>(kBatch * kOut),
+                     y = std::vector<float>(kBatch * kOut), dw = std::vector<float>(kOut * kIn),
+                     dwt = std::vector<float>(kIn * kOut);
+  explicit Operands(double density) {
+    neurite::Rng rng(7);
+    for (float& v : x) v = rng.uniform() < density ? static_cast<float>(rng.uniform()) : 0.0f;
+    for (float& v : w) v = static_cast<float>(rng.uniform() - 0.5);
+    for (float& v : dy) v = static_cast<float>(rng.uniform() - 0.5);
+    for (int64_t o = 0; o < kOut; ++o)
+      for (int64_t j = 0; j < kIn; ++j) wt[static_cast<std::size_t>(j * kOut + o)] = w[static_cast<std::size_t>(o * kIn + j)];
+  }
+};
+
+void dense_step(Operands& op, neurite::GemmBackend backend) {
+  using neurite::Transpose;
+  neurite::gemm(backend, Transpose::No, Transpose::Yes, kBatch, kOut, kIn, 1.0f, op.x.data(), kIn, op.w.data(), kIn, 0.0f,
+                op.y.data(), kOut);
+  neurite::gemm(backend, Transpose::Yes, Transpose::No, kOut, kIn, kBatch, 1.0f, op.dy.data(), kOut, op.x.data(), kIn, 1.0f,
+                op.dw.data(), kIn);
+}
+
+// Per row, the non-zero pixels found in one pass; each adds a 30-wide row of Wt to y and its
+// share of dy to a row of dWt (both contiguous, so the compiler vectorises the 30 lanes).
+void sparse_step(Operands& op) {
+  int32_t columns[kIn];
+  for (int64_t i = 0; i < kBatch; ++i) {
+    const float* xi = op.x.data() + i * kIn;
+    int32_t count = 0;
+    for (int32_t j = 0; j < kIn; ++j) {
+      columns[count] = j;
+      count += xi[j] != 0.0f;
+    }
+    float* yi = op.y.data() + i * kOut;
+    const float* dyi = op.dy.data() + i * kOut;
+    float acc[kOut] = {};
+    for (int32_t c = 0; c < count; ++c) {
+      const int32_t j = columns[c];
+      const float v = xi[j];
+      const float* wj = op.wt.data() + j * kOut;
+      float* dwj = op.dwt.data() + j * kOut;
+      for (int64_t o = 0; o < kOut; ++o) {
+        acc[o] += v * wj[o];
+        dwj[o] += v * dyi[o];
+      }
+    }
+    std::copy_n(acc, kOut, yi);
+  }
+}
+
+bool agree(Operands& op) {
+  std::fill(op.dw.begin(), op.dw.end(), 0.0f);
+  std::fill(op.dwt.begin(), op.dwt.end(), 0.0f);
+  dense_step(op, neurite::GemmBackend::Kernel);
+  const std::vector<float> y = op.y;
+  sparse_step(op);
+  float worst = 0;
+  for (std::size_t k = 0; k < y.size(); ++k) worst = std::max(worst, std::abs(y[k] - op.y[k]));
+  for (int64_t o = 0; o < kOut; ++o)
+    for (int64_t j = 0; j < kIn; ++j)
+      worst = std::max(worst, std::abs(op.dw[static_cast<std::size_t>(o * kIn + j)] - op.dwt[static_cast<std::size_t>(j * kOut + o)]));
+  return worst < 1e-4f;
+}
+
+void rate(benchmark::State& state) {
+  state.counters["GFLOP/s"] = benchmark::Counter(kDenseFlop * static_cast<double>(state.iterations()) / 1e9,
+                                                 benchmark::Counter::kIsRate);
+}
+
+void bm_dense(benchmark::State& state, neurite::GemmBackend backend) {
+  Operands op(static_cast<double>(state.range(0)) / 100);
+  neurite::set_num_threads(1);
+  for (auto _ : state) {
+    dense_step(op, backend);
+    benchmark::DoNotOptimize(op.dw.data());
+  }
+  rate(state);
+}
+
+void bm_sparse(benchmark::State& state) {
+  Operands op(static_cast<double>(state.range(0)) / 100);
+  if (!agree(op)) {
+    state.SkipWithError("the sparse products differ from the dense ones");
+    for (auto _ : state) {
+    }
+    return;
+  }
+  for (auto _ : state) {
+    sparse_step(op);
+    benchmark::DoNotOptimize(op.dwt.data());
+  }
+  rate(state);
+}
+
+}  // namespace
+
+// The argument is the share of non-zero pixels, in percent (MNIST's training images: about 19).
+BENCHMARK_CAPTURE(bm_dense, kernel, neurite::GemmBackend::Kernel)->Arg(19)->Arg(50)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(bm_dense, blas, neurite::GemmBackend::Blas)->Arg(19)->Arg(50)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(bm_sparse)->Arg(19)->Arg(50)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_MAIN();
