@@ -104,6 +104,15 @@ void Dataset::gather(std::span<const int64_t> rows, Tensor& inputs_out, Tensor& 
   }
 }
 
+void Dataset::prefetch(std::span<const int64_t> rows) const {
+  constexpr int64_t kLine = 64;
+  const auto bytes = [](const void* p) { return static_cast<const char*>(p); };
+  const int64_t row_bytes = sample_size() * (holds_pixels(*this) ? 1 : static_cast<int64_t>(sizeof(float)));
+  const char* base = holds_pixels(*this) ? bytes(pixels.data()) : bytes(inputs.data());
+  for (const int64_t row : rows)
+    for (int64_t offset = 0; offset < row_bytes; offset += kLine) __builtin_prefetch(base + row * row_bytes + offset);
+}
+
 InputScale parse_scale(const std::string& name) {
   if (name == "unit") return InputScale::Unit;
   if (name == "rashid") return InputScale::Rashid;

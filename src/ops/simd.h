@@ -4,6 +4,7 @@
 #pragma once
 #include <immintrin.h>
 
+#include <bit>
 #include <cstdint>
 
 namespace neurite::simd {
@@ -21,6 +22,20 @@ typedef int32_t IntVec __attribute__((vector_size(kLanes * sizeof(int32_t))));
 inline Vec load(const float* p) { return *reinterpret_cast<const Vec*>(p); }
 inline void store(float* p, Vec v) { *reinterpret_cast<Vec*>(p) = v; }
 inline Vec splat(float x) { return x - Vec{}; }  // x - 0 == x for every x, even -0
+
+// The sum of the lanes, halving the vector each time (a fixed order for a given kLanes).
+typedef float Vec8 __attribute__((vector_size(8 * sizeof(float))));
+typedef float Vec4 __attribute__((vector_size(4 * sizeof(float))));
+inline float sum_lanes(Vec v) {
+#if defined(__AVX512F__)
+  const Vec8 eight = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                     __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+#else
+  const Vec8 eight = v;
+#endif
+  const Vec4 four = __builtin_shufflevector(eight, eight, 0, 1, 2, 3) + __builtin_shufflevector(eight, eight, 4, 5, 6, 7);
+  return (four[0] + four[2]) + (four[1] + four[3]);
+}
 
 // {0, 1, ..., kLanes - 1}
 inline IntVec lane_index() {
@@ -91,6 +106,53 @@ inline uint32_t nonzero_lanes(Vec v) {
   uint32_t bits = 0;
   for (int64_t l = 0; l < kLanes; ++l) bits |= static_cast<uint32_t>(v[l] != 0.0f) << l;
   return bits;
+}
+#endif
+
+// Appends the positions (first + lane) and values of the nonzero lanes of v (NaN counts as
+// nonzero) to index[] and value[], in lane order, and returns how many. Whole vectors are
+// stored, so both arrays need room for kLanes entries; no branch depends on the data, which a
+// loop over the set bits of nonzero_lanes() cannot avoid (its exit mispredicts once a vector).
+#if defined(__AVX512F__)
+inline int64_t compress_nonzero(Vec v, int32_t first, int32_t* index, float* value) {
+  const __m512 x = reinterpret_cast<__m512>(v);
+  const __mmask16 on = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+  const __m512i position = _mm512_add_epi32(_mm512_set1_epi32(first), reinterpret_cast<__m512i>(lane_index()));
+  _mm512_storeu_si512(index, _mm512_maskz_compress_epi32(on, position));
+  _mm512_storeu_ps(value, _mm512_maskz_compress_ps(on, x));
+  return std::popcount(static_cast<uint32_t>(on));
+}
+#elif defined(__AVX2__)
+namespace detail {
+// For each 8-bit mask, the lanes that are set, in order, packed to the front.
+struct PackTable {
+  int32_t lanes[256][8] = {};
+  constexpr PackTable() {
+    for (int mask = 0; mask < 256; ++mask)
+      for (int lane = 0, n = 0; lane < 8; ++lane)
+        if (mask & (1 << lane)) lanes[mask][n++] = lane;
+  }
+};
+inline constexpr PackTable kPackTable{};
+}  // namespace detail
+inline int64_t compress_nonzero(Vec v, int32_t first, int32_t* index, float* value) {
+  const __m256 x = reinterpret_cast<__m256>(v);
+  const int on = _mm256_movemask_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+  const __m256i pick = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(detail::kPackTable.lanes[on]));
+  const __m256i position = _mm256_add_epi32(_mm256_set1_epi32(first), reinterpret_cast<__m256i>(lane_index()));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(index), _mm256_permutevar8x32_epi32(position, pick));
+  _mm256_storeu_ps(value, _mm256_permutevar8x32_ps(x, pick));
+  return std::popcount(static_cast<uint32_t>(on));
+}
+#else
+inline int64_t compress_nonzero(Vec v, int32_t first, int32_t* index, float* value) {
+  int64_t count = 0;
+  for (int32_t l = 0; l < static_cast<int32_t>(kLanes); ++l) {  // writes every lane, keeps the nonzero
+    index[count] = first + l;
+    value[count] = v[l];
+    count += v[l] != 0.0f;
+  }
+  return count;
 }
 #endif
 

@@ -8,6 +8,7 @@
 
 #include "neurite/error.h"
 #include "neurite/train/averaging.h"
+#include "dense_chain.h"
 #include "shard_reducer.h"
 
 namespace neurite {
@@ -86,11 +87,15 @@ struct EpochContext {
   Communicator& world;
 };
 
-// After the batch's gradient is complete: the penalty, the optimiser's step and max-norm.
-void step(std::span<Parameter> params, double cost, const EpochContext& c, int epoch, EpochSums& sums) {
+void require_finite(double cost, int epoch, const EpochSums& sums) {
   if (!std::isfinite(cost))
     throw Error("training diverged: cost is " + std::to_string(cost) + " at epoch " + std::to_string(epoch) +
                 ", batch " + std::to_string(sums.batches) + " (try a smaller learning rate)");
+}
+
+// After the batch's gradient is complete: the penalty, the optimiser's step and max-norm.
+void step(std::span<Parameter> params, double cost, const EpochContext& c, int epoch, EpochSums& sums) {
+  require_finite(cost, epoch, sums);
   if (c.options.gradient_norms) {
     const std::vector<double> norms = gradient_norms(params);
     sums.norms.resize(norms.size(), 0.0);
@@ -113,6 +118,20 @@ double run_batch(Network& net, std::span<Parameter> params, const Tensor& x, con
   c.cost.gradient(output, y, net.output_grad());
   net.backward();
   step(params, cost, c, epoch, sums);
+  return cost;
+}
+
+// The same batch through the fused step of a small dense network (dense_chain.h), with the
+// same penalty: L2's lambda / n per weight.
+double run_fused_batch(DenseChain& chain, const Tensor& x, const Tensor& y, const EpochContext& c, int epoch,
+                       EpochSums& sums) {
+  const double cost = chain.forward(x, y, c.cost);
+  require_finite(cost, epoch, sums);
+  const Regularization& r = c.options.regularization;
+  const auto l2 = static_cast<float>(r.penalizes() ? r.l2 / static_cast<double>(c.training.size()) : 0.0);
+  chain.update(static_cast<float>(c.optimizer.rate()), l2);
+  sums.cost += cost;
+  ++sums.batches;
   return cost;
 }
 
@@ -178,6 +197,9 @@ EpochSums run_epoch(Network& net, std::span<const int64_t> order, const EpochCon
   EpochSums sums;
   const auto n = static_cast<int64_t>(order.size());
   net.set_training(true);
+  // Holds the weights of a small dense network during the epoch (written back as it ends).
+  std::optional<DenseChain> chain;
+  if (!c.reducer && DenseChain::fits(net, c.optimizer, c.options)) chain.emplace(net);
   for (int64_t start = 0; start < n; start += c.options.batch) {
     const int64_t count = std::min(c.options.batch, n - start);
     const auto batch = order.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(count));
@@ -188,8 +210,10 @@ EpochSums run_epoch(Network& net, std::span<const int64_t> order, const EpochCon
       cost = run_sharded_batch(net, params, batch, x, y, c, epoch, sums);
     } else {
       c.training.gather(batch, x, y);
+      c.training.prefetch(order.subspan(static_cast<std::size_t>(start + count),
+                                        static_cast<std::size_t>(std::min(c.options.batch, n - start - count))));
       if (c.augmenter) c.augmenter->apply(x, c.augment_rng);
-      cost = run_batch(net, params, x, y, c, epoch, sums);
+      cost = chain ? run_fused_batch(*chain, x, y, c, epoch, sums) : run_batch(net, params, x, y, c, epoch, sums);
     }
     ++c.state.steps;
     if (c.options.average_decay > 0)

@@ -150,6 +150,7 @@ class Sgd : public StatefulOptimizer {
   Sgd(double rate, const SgdOptions& o) : Sgd(rate, o.momentum, o.nesterov) {}
   std::string name() const override { return "sgd"; }
   void step(std::span<Parameter> parameters) override;
+  double momentum() const { return momentum_; }  // 0: plain SGD
 
  private:
   double momentum_ = 0;
