@@ -66,11 +66,12 @@ source "$repo/bench/side_by_side_lib.sh"  # $work and run()
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # neurite prints "Epoch j: N / 10000  (S s)" for every epoch (a progress bar only on a terminal;
-# carriage returns are turned into line breaks in case one shows up).
+# carriage returns are turned into line breaks in case one shows up); its JSON log has the
+# seconds unrounded.
 run neurite "$neurite" train --layers 784,30,10 --epochs "$epochs" --batch 10 --rate 3.0 \
-  --cost quadratic --seed 1 --threads "$threads" --data "$data"
+  --cost quadratic --seed 1 --threads "$threads" --data "$data" --log "$work/neurite.jsonl"
 tr '\r' '\n' <"$work/neurite.out" >"$work/neurite.lines"
-neurite_s=$(grep -E '^Epoch [0-9]+: ' "$work/neurite.lines" | sed -E 's/.*\(([0-9.]+) s\).*/\1/' | median)
+neurite_s=$(sed -n 's/.*"seconds":\([0-9.e-]*\).*/\1/p' "$work/neurite.jsonl" | median)
 neurite_acc=$(grep -E '^Epoch [0-9]+: ' "$work/neurite.lines" | tail -1 |
   awk '{ printf "%.2f", 100 * $3 / $5 }')
 
@@ -84,7 +85,7 @@ if ((!skip_numpy)); then
 fi
 
 mib() { awk '{ printf "%.0f", $1 / 1024 }' "$work/$1.rss"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) printf "n/a"; else printf "%.1f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) printf "n/a"; else printf "%.2f", a / b }'; }
 
 echo
 echo "784-30-10 sigmoid, quadratic cost, batch 10, rate 3.0, 50,000 training images; $threads threads" \
