@@ -216,7 +216,7 @@ bool DenseChain::fits(const Network& net, const Optimizer& optimizer, const Trai
   return true;
 }
 
-DenseChain::DenseChain(Network& net) : net_(net) {
+DenseChain::DenseChain(Network& net) {
   for (std::size_t i = 0; i < net.layer_count(); ++i) {
     if (auto* activation = dynamic_cast<Activation*>(&net.layer(i))) {
       layers_.back().activation = activation;

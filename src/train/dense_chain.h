@@ -47,7 +47,6 @@ class DenseChain {
   struct Layer;
   void write_back();
 
-  Network& net_;
   std::vector<Layer> layers_;
   const Tensor* input_ = nullptr;  // the batch of the last forward
   Tensor output_z_, output_, output_grad_, output_z_grad_;  // the last layer's, unpadded
