@@ -9,8 +9,10 @@
 //     in the weight gradient (81% of MNIST's pixels), at one vector instruction per nonzero;
 //   - the update touches only the rows whose inputs were nonzero (all of them under L2);
 //   - nothing is allocated after the first step, and no gradient is zeroed separately.
-// The sums run in a fixed order (inputs in order for an output, rows in order for a gradient),
-// the same for every vector width except the input gradients' lane sums.
+// The sums run in a fixed order for a given vector width (an output's nonzero inputs dealt
+// round two or four partial sums, by how many vectors a block of outputs has; a weight's rows
+// into even and odd; the input gradients' lanes halved), so the bits are the same on every run
+// and thread count, and may differ between AVX-512 and AVX2.
 #pragma once
 #include <memory>
 
