@@ -20,7 +20,11 @@ inline float exp(float x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  const auto scale = std::bit_cast<float>(static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23);
+  // n is a whole number in [-125, 127]; adding 1.5 * 2^23 puts it in the low mantissa bits, read
+  // without a float-to-int conversion, which would be undefined for a NaN x (p carries the NaN).
+  constexpr float kShift = 12582912.0f;
+  const int32_t whole = std::bit_cast<int32_t>(n + kShift) - std::bit_cast<int32_t>(kShift);
+  const auto scale = std::bit_cast<float>(static_cast<uint32_t>(whole + 127) << 23);
   return p * scale;
 }
 
