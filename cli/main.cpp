@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "neurite/error.h"
+#include "neurite/ops/kernels.h"
 #include "processes.h"
 
 namespace {
@@ -22,14 +23,17 @@ int fail(int code, const char* kind, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string kernels;
   try {
+    // Chosen before anything runs, so a bad NEURITE_KERNELS is reported before data is read.
+    kernels = neurite::kernel_family();
     neurite::cli::start_processes(argc, argv);
   } catch (const neurite::Error& e) {
     return fail(1, "error", e.what());
   }
   CLI::App app{"neurite: neural networks from the classic curriculum, in C++"};
   app.require_subcommand(0, 1);  // an unknown word is then reported by name
-  app.set_version_flag("--version", "neurite 0.1.0");
+  app.set_version_flag("--version", "neurite 0.1.0 (kernels: " + kernels + ")");
   neurite::cli::add_train_command(app);
   neurite::cli::add_eval_command(app);
   neurite::cli::add_predict_command(app);

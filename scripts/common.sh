@@ -139,14 +139,16 @@ build_neurite() {
 # The sanitizer build (AddressSanitizer + UndefinedBehaviorSanitizer) is made with clang, so that
 # its objects also carry libFuzzer's coverage and the fuzz targets (fuzz/) link against them: one
 # build serves the sanitized tests and the fuzzing. A folder configured with another compiler is
-# started afresh (CMake cannot switch compilers in place).
+# started afresh (CMake cannot switch compilers in place). It is also the portable build (no
+# -march=native), so the tests check that one too: run-time kernel choice, and no instruction
+# outside its kernel family (tests/check_kernel_families.sh).
 SANITIZE_DIR="$NEURITE_ROOT/build-sanitize"
 build_sanitized() {
   if [[ -f "$SANITIZE_DIR/CMakeCache.txt" ]] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang++' "$SANITIZE_DIR/CMakeCache.txt"; then
     rm -rf "$SANITIZE_DIR"
   fi
   CC=clang CXX=clang++ build_neurite "$SANITIZE_DIR" -DNEURITE_SANITIZE=ON -DNEURITE_FUZZ=ON -DNEURITE_TESTS=ON \
-    -DNEURITE_BENCH=OFF
+    -DNEURITE_BENCH=OFF -DNEURITE_NATIVE=OFF
 }
 
 # Three tables from the npm package vega-datasets (the data of Vega's examples), for the tests of

@@ -71,7 +71,7 @@ void expect_same_training(const Case& c, int steps = 6) {
   Rng rng(5, 0);
   std::vector<Parameter> params = general.parameters();
   {
-    DenseChain chain(fused);
+    const auto chain = DenseChain::create(fused);
     for (int s = 0; s < steps; ++s) {
       auto [x, y] = batch(c, rng);
       general.zero_grad();
@@ -82,9 +82,9 @@ void expect_same_training(const Case& c, int steps = 6) {
       add_penalty_gradient(params, {.l2 = c.l2}, training_size);
       sgd.step(params);
 
-      const double fused_cost = chain.forward(x, y, *cost);
+      const double fused_cost = chain->forward(x, y, *cost);
       EXPECT_NEAR(fused_cost, general_cost, 1e-5 * (1 + std::abs(general_cost))) << "step " << s;
-      chain.update(rate, static_cast<float>(c.l2 / training_size));
+      chain->update(rate, static_cast<float>(c.l2 / training_size));
     }
   }  // the chain writes the weights back into `fused`
   const std::vector<Parameter> fused_params = fused.parameters();

@@ -13,8 +13,8 @@ namespace {
 
 float ulps_apart(float a, float b) { return std::fabs(a - b) / std::fabs(std::nextafter(b, INFINITY) - b); }
 
-TEST(FastMath, ExpWithinTwoUlpOverItsRange) {
-  for (float x = -87.0f; x <= 88.0f; x += 0.01373f) EXPECT_LE(ulps_apart(fast::exp(x), std::exp(x)), 2.0f) << x;
+TEST(FastMath, ExpWithinThreeUlpOverItsRange) {  // 2 with fused multiply-add, 3 without (SSE)
+  for (float x = -87.0f; x <= 88.0f; x += 0.01373f) EXPECT_LE(ulps_apart(fast::exp(x), std::exp(x)), 3.0f) << x;
   EXPECT_EQ(fast::exp(0.0f), 1.0f);
 }
 

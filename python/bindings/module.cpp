@@ -10,6 +10,7 @@
 #include "model.h"
 #include "neurite/classic/perceptron.h"
 #include "neurite/error.h"
+#include "neurite/ops/kernels.h"
 #include "neurite/ops/gemm.h"
 
 namespace neurite::python {
@@ -64,6 +65,8 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def("set_threads", &neurite::set_num_threads, py::arg("threads"),
         "Threads for training and prediction (default: every core)");
+  m.def("kernel_family", &neurite::kernel_family,
+        "The instruction set of the hot kernels: 'avx512', 'avx2' or 'sse' (capped by NEURITE_KERNELS)");
   bind_data(m);
   bind_model(m);
   bind_perceptron(m);

@@ -11,10 +11,10 @@ The seeds: neurite.nielsen (network.py, network2.py, mnist_loader), neurite.rash
 (a ValueError) with the library's one-line message.
 """
 from . import _core
-from ._core import Error, Model, Dataset, Playground, backprop, set_threads
+from ._core import Error, Model, Dataset, Playground, backprop, kernel_family, set_threads
 from . import data
 
-__all__ = ["Error", "Model", "Dataset", "Playground", "backprop", "data", "load", "set_threads"]
+__all__ = ["Error", "Model", "Dataset", "Playground", "backprop", "data", "kernel_family", "load", "set_threads"]
 
 
 def load(path):

@@ -424,3 +424,16 @@ def test_import_torch_gives_pytorchs_outputs():
     with pytest.raises(neurite.Error, match="give the modules' order"):
         neurite.Model(os.path.join(fixtures, "torch_state_dict_lstm.json")).import_torch(
             os.path.join(fixtures, "torch_state_dict_lstm.safetensors"))
+
+
+def test_kernel_family_is_reported_and_capped_by_the_environment():
+    assert neurite.kernel_family() in ("avx512", "avx2", "sse")
+    # A fresh interpreter, capped to SSE (every x86-64 CPU runs it), reports the cap.
+    env = dict(os.environ, NEURITE_KERNELS="sse")
+    out = subprocess.run([sys.executable, "-c", "import neurite; print(neurite.kernel_family())"],
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "sse"
+    env["NEURITE_KERNELS"] = "avx9"
+    bad = subprocess.run([sys.executable, "-c", "import neurite; neurite.kernel_family()"],
+                         env=env, capture_output=True, text=True)
+    assert bad.returncode != 0 and "NEURITE_KERNELS must be avx512, avx2 or sse, got 'avx9'" in bad.stderr

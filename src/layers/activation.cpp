@@ -5,6 +5,7 @@
 
 #include "neurite/error.h"
 #include "neurite/ops/gemm.h"
+#include "ops/family_dispatch.h"
 #include "ops/fast_math.h"
 #include "ops/pieces.h"
 
@@ -47,8 +48,9 @@ constexpr int64_t kMinParallel = int64_t{1} << 17;
 
 // The element-wise formulas over [begin, end). Plain functions with restrict pointers, so the
 // compiler knows the arrays do not overlap and turns every case into vector code without
-// branches (a branch per ReLU element mispredicts on half of them).
-void forward_range(ActivationKind kind, const float* __restrict in, float* __restrict out, int64_t begin,
+// branches (a branch per ReLU element mispredicts on half of them); inlined into each kernel
+// family's variant (ops/family_dispatch.h).
+NEURITE_INLINE inline void forward_range(ActivationKind kind, const float* __restrict in, float* __restrict out, int64_t begin,
                    int64_t end) {
   switch (kind) {
     case ActivationKind::Step:  // the perceptron's: 1 when z > 0
@@ -75,7 +77,7 @@ void forward_range(ActivationKind kind, const float* __restrict in, float* __res
   }
 }
 
-void backward_range(ActivationKind kind, const float* __restrict in, const float* __restrict out,
+NEURITE_INLINE inline void backward_range(ActivationKind kind, const float* __restrict in, const float* __restrict out,
                     const float* __restrict g, float* __restrict d, int64_t begin, int64_t end) {
   switch (kind) {
     case ActivationKind::Step:  // flat almost everywhere: no gradient flows
@@ -138,7 +140,9 @@ void activate(ActivationKind kind, const Tensor& x, Tensor& y) {
   y.resize(x.shape());
   const float* in = x.data();
   float* out = y.data();
-  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) { forward_range(kind, in, out, begin, end); });
+  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) {
+    kernels::in_kernel_family([&]() NEURITE_INLINE { forward_range(kind, in, out, begin, end); });
+  });
 }
 
 void Activation::forward(const Tensor& x, Tensor& y) { activate(kind_, x, y); }
@@ -153,7 +157,9 @@ void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Te
   const float* g = dy.data();
   float* d = dx->data();
   const ActivationKind kind = kind_;
-  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) { backward_range(kind, in, out, g, d, begin, end); });
+  for_each_piece(x.size(), kMinParallel, [=](int64_t begin, int64_t end) {
+    kernels::in_kernel_family([&]() NEURITE_INLINE { backward_range(kind, in, out, g, d, begin, end); });
+  });
 }
 
 namespace {

@@ -4,7 +4,7 @@
 
 #include "neurite/error.h"
 #include "neurite/ops/gemm.h"
-#include "ops/simd.h"
+#include "ops/kernels.h"
 
 namespace neurite {
 
@@ -72,36 +72,6 @@ void max_row(const float* in, int64_t w, Size2 k, Size2 s, int64_t oy, int64_t o
   }
 }
 
-// The same for 2x2 windows with stride 2 (nearly every CNN's pooling), kLanes outputs at a time:
-// masked loads of the two input rows, split into even and odd columns, and the same comparisons
-// in the same order as max_row, as vector selects.
-void max_row_2x2(const float* in, int64_t w, int64_t oy, int64_t ow, float* out, int32_t* arg) {
-  using simd::kLanes;
-  const float* top = in + 2 * oy * w;
-  const float* bottom = top + w;
-  for (int64_t ox0 = 0; ox0 < ow; ox0 += kLanes) {
-    const int64_t n = std::min(kLanes, ow - ox0), inputs = 2 * n;
-    const simd::Lanes first_half(0, std::min(kLanes, inputs)), second_half(0, std::max(int64_t{0}, inputs - kLanes));
-    const float* t = top + 2 * ox0;
-    const float* b = bottom + 2 * ox0;
-    const simd::Vec t0 = simd::load(t, first_half), t1 = simd::load(t + kLanes, second_half);
-    const simd::Vec b0 = simd::load(b, first_half), b1 = simd::load(b + kLanes, second_half);
-    const simd::Vec candidates[3] = {simd::odd_lanes(t0, t1), simd::even_lanes(b0, b1), simd::odd_lanes(b0, b1)};
-    const simd::IntVec offsets[3] = {simd::IntVec{} + 1, simd::IntVec{} + static_cast<int32_t>(w),
-                                     simd::IntVec{} + static_cast<int32_t>(w + 1)};
-    const simd::IntVec at = static_cast<int32_t>(2 * (oy * w + ox0)) + 2 * simd::lane_index();
-    simd::Vec best_value = simd::even_lanes(t0, t1);
-    simd::IntVec best = at;
-    for (int c = 0; c < 3; ++c) {
-      const simd::IntVec better = candidates[c] > best_value;
-      best_value = better ? candidates[c] : best_value;
-      best = better ? at + offsets[c] : best;
-    }
-    simd::store(out + ox0, best_value, simd::Lanes(0, n));
-    simd::store(arg + ox0, best, simd::Lanes(0, n));
-  }
-}
-
 }  // namespace
 
 void MaxPool2d::forward(const Tensor& x, Tensor& y) {
@@ -110,7 +80,10 @@ void MaxPool2d::forward(const Tensor& x, Tensor& y) {
   const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
   const Size2 k = options_.kernel, s = options_.stride;
   argmax_.resize(static_cast<std::size_t>(y.size()));
-  const bool two_by_two = simd::kHasMasks && k.h == 2 && k.w == 2 && s.h == 2 && s.w == 2;
+  // 2x2 windows with stride 2 (nearly every CNN's pooling) in vector lanes, where the kernel
+  // family has masked loads (ops/pool_kernel.cpp).
+  const auto max_row_2x2 = kernels::chosen().max_row_2x2;
+  const bool two_by_two = max_row_2x2 && k.h == 2 && k.w == 2 && s.h == 2 && s.w == 2;
 #pragma omp parallel for num_threads(threads_for(x)) schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     const float* in = x.data() + p * h * w;

@@ -5,6 +5,7 @@
 
 #include "neurite/error.h"
 #include "neurite/ops/gemm.h"
+#include "ops/family_dispatch.h"
 #include "ops/fast_math.h"
 
 namespace neurite {
@@ -43,9 +44,10 @@ int threads_for(int64_t n, int64_t g) { return n * g >= 8192 ? num_threads() : 1
 // ---- The cells: one sample's step, forward and backward side by side -----------------
 // ax, ah: the gate pre-activations from x and from h (bias included); a: the gates after their
 // nonlinearities. Written as plain loops over the state with restrict pointers and fast:: exp
-// and tanh (ops/fast_math.h, within 2.3e-7 of the exact values), so that the compiler vectorises them.
+// and tanh (ops/fast_math.h, within 2.3e-7 of the exact values), so that the compiler vectorises them,
+// inlined into each kernel family's variant (ops/family_dispatch.h).
 
-void rnn_forward(ActivationKind f, const float* __restrict ax, const float* __restrict ah, int64_t h,
+NEURITE_INLINE inline void rnn_forward(ActivationKind f, const float* __restrict ax, const float* __restrict ah, int64_t h,
                  float* __restrict a, float* __restrict hn) {
 #pragma omp simd
   for (int64_t j = 0; j < h; ++j) {
@@ -57,7 +59,7 @@ void rnn_forward(ActivationKind f, const float* __restrict ax, const float* __re
 }
 
 // dL/dz = dL/dh f'(z), from h = f(z): tanh' = 1 - h^2, relu' = [h > 0], identity' = 1.
-void rnn_backward(ActivationKind f, const float* __restrict a, const float* __restrict d, int64_t h,
+NEURITE_INLINE inline void rnn_backward(ActivationKind f, const float* __restrict a, const float* __restrict d, int64_t h,
                   float* __restrict dax, float* __restrict dah, float* __restrict dhp) {
 #pragma omp simd
   for (int64_t j = 0; j < h; ++j) {
@@ -68,7 +70,7 @@ void rnn_backward(ActivationKind f, const float* __restrict a, const float* __re
 }
 
 // Gates i, f, g, o (in that order, as PyTorch): c = f c_prev + i g, h = o tanh(c).
-void lstm_forward(const float* __restrict ax, const float* __restrict ah, int64_t h, const float* __restrict cp,
+NEURITE_INLINE inline void lstm_forward(const float* __restrict ax, const float* __restrict ah, int64_t h, const float* __restrict cp,
                   float* __restrict a, float* __restrict cn, float* __restrict hn) {
 #pragma omp simd
   for (int64_t j = 0; j < 4 * h; ++j) a[j] = ax[j] + ah[j];
@@ -85,7 +87,7 @@ void lstm_forward(const float* __restrict ax, const float* __restrict ah, int64_
   }
 }
 
-void lstm_backward(const float* __restrict a, const float* __restrict d, const float* __restrict cp,
+NEURITE_INLINE inline void lstm_backward(const float* __restrict a, const float* __restrict d, const float* __restrict cp,
                    const float* __restrict cn, const float* __restrict dcn, int64_t h, float* __restrict dax,
                    float* __restrict dah, float* __restrict dcp, float* __restrict dhp) {
 #pragma omp simd
@@ -105,7 +107,7 @@ void lstm_backward(const float* __restrict a, const float* __restrict d, const f
 }
 
 // Gates r, z, n: n = tanh(ax_n + r ah_n), h = (1 - z) n + z h_prev (PyTorch's GRU).
-void gru_forward(const float* __restrict ax, const float* __restrict ah, const float* __restrict hp, int64_t h,
+NEURITE_INLINE inline void gru_forward(const float* __restrict ax, const float* __restrict ah, const float* __restrict hp, int64_t h,
                  float* __restrict a, float* __restrict hn) {
 #pragma omp simd
   for (int64_t j = 0; j < 2 * h; ++j) a[j] = fast::sigmoid(ax[j] + ah[j]);  // r, z
@@ -119,7 +121,7 @@ void gru_forward(const float* __restrict ax, const float* __restrict ah, const f
 }
 
 // The reset gate multiplies ah_n, so the h side of n's gradient is r times the x side.
-void gru_backward(const float* __restrict a, const float* __restrict d, const float* __restrict hp,
+NEURITE_INLINE inline void gru_backward(const float* __restrict a, const float* __restrict d, const float* __restrict hp,
                   const float* __restrict ah, int64_t h, float* __restrict dax, float* __restrict dah,
                   float* __restrict dhp) {
 #pragma omp simd
@@ -293,13 +295,15 @@ void Recurrent::step_forward(int64_t s, int64_t n) {
     float* a = act + i * g;
     const float* hp = h_prev + i * h;
     float* hn = h_next + i * h;
-    switch (options_.cell) {
-      case CellKind::Rnn: rnn_forward(options_.activation, ax, ah, h, a, hn); break;
-      case CellKind::Lstm:
-        lstm_forward(ax, ah, h, c_.data() + (s * n + i) * h, a, c_.data() + ((s + 1) * n + i) * h, hn);
-        break;
-      case CellKind::Gru: gru_forward(ax, ah, hp, h, a, hn); break;
-    }
+    kernels::in_kernel_family([&]() NEURITE_INLINE {
+      switch (options_.cell) {
+        case CellKind::Rnn: rnn_forward(options_.activation, ax, ah, h, a, hn); break;
+        case CellKind::Lstm:
+          lstm_forward(ax, ah, h, c_.data() + (s * n + i) * h, a, c_.data() + ((s + 1) * n + i) * h, hn);
+          break;
+        case CellKind::Gru: gru_forward(ax, ah, hp, h, a, hn); break;
+      }
+    });
   }
 }
 
@@ -353,14 +357,16 @@ void Recurrent::step_backward(int64_t s, int64_t n, float* dh, float* dc, float*
     float* dax = dgx + i * g;
     float* dah = dgh + i * g;
     float* dhp = dh_prev + i * h;
-    switch (options_.cell) {
-      case CellKind::Rnn: rnn_backward(options_.activation, a, d, h, dax, dah, dhp); break;
-      case CellKind::Lstm:
-        lstm_backward(a, d, c_.data() + (s * n + i) * h, c_.data() + ((s + 1) * n + i) * h, dc + i * h, h, dax, dah,
-                      dc_prev + i * h, dhp);
-        break;
-      case CellKind::Gru: gru_backward(a, d, h_.data() + (s * n + i) * h, gh + i * g, h, dax, dah, dhp); break;
-    }
+    kernels::in_kernel_family([&]() NEURITE_INLINE {
+      switch (options_.cell) {
+        case CellKind::Rnn: rnn_backward(options_.activation, a, d, h, dax, dah, dhp); break;
+        case CellKind::Lstm:
+          lstm_backward(a, d, c_.data() + (s * n + i) * h, c_.data() + ((s + 1) * n + i) * h, dc + i * h, h, dax,
+                        dah, dc_prev + i * h, dhp);
+          break;
+        case CellKind::Gru: gru_backward(a, d, h_.data() + (s * n + i) * h, gh + i * g, h, dax, dah, dhp); break;
+      }
+    });
   }
   // dh_prev (N, H) += dgates_h (N, G*H) weight_hh (G*H, H)
   gemm(kBackend, Transpose::No, Transpose::No, n, h, g, 1.0f, dgh, g, weight_hh_.data(), h, 1.0f, dh_prev, h);

@@ -5,6 +5,7 @@
 #include "simd.h"
 
 namespace neurite::direct {
+inline namespace NEURITE_ISA {
 
 namespace {
 
@@ -243,4 +244,5 @@ void input_grad_sample(const ConvGeometry& g, const float* input_grad_w, const f
     });
 }
 
+}  // namespace NEURITE_ISA
 }  // namespace neurite::direct

@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "isa.h"
 #include "neurite/ops/conv.h"
 #include "neurite/tensor.h"
 
 namespace neurite::direct {
+inline namespace NEURITE_ISA {  // one copy per kernel family (isa.h)
 
 using Buffer = std::vector<float, AlignedAllocator<float>>;
 
@@ -43,4 +45,5 @@ void weight_grad_sample(const ConvGeometry& g, const float* x, const float* dy_t
 void input_grad_sample(const ConvGeometry& g, const float* input_grad_w, const float* dy, float* dx,
                        Buffer& padded);
 
+}  // namespace NEURITE_ISA
 }  // namespace neurite::direct

@@ -5,9 +5,12 @@
 #include <bit>
 #include <cstdint>
 
-namespace neurite::fast {
+#include "isa.h"
 
-// e^x within 2 ulp for x in [-87, 88] (clamped outside, so no inf or NaN from overflow):
+namespace neurite::fast {
+inline namespace NEURITE_ISA {
+
+// e^x within 2 ulp (3 without fused multiply-add) for x in [-87, 88] (clamped outside, so no inf or NaN from overflow):
 // x = n ln2 + r with |r| <= ln2 / 2, e^r by a degree-6 polynomial, 2^n put into the exponent.
 inline float exp(float x) {
   x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
@@ -33,4 +36,5 @@ inline float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
 // tanh x = 1 - 2 / (e^{2x} + 1): exact at 0 and tends to +-1 without overflow.
 inline float tanh(float x) { return 1.0f - 2.0f / (exp(2.0f * x) + 1.0f); }
 
+}  // namespace NEURITE_ISA
 }  // namespace neurite::fast

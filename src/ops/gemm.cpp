@@ -7,7 +7,7 @@
 #include <atomic>
 #include <vector>
 
-#include "gemm_kernel.h"
+#include "kernels.h"
 
 namespace neurite {
 
@@ -51,7 +51,7 @@ void kernel_block(Transpose ta, Transpose tb, const Block& b, int64_t K, float a
                   int64_t ldc) {
   scale_block(b, beta, C, ldc);
   if (tb == Transpose::No) {
-    kernel::rows_of_b(ta == Transpose::Yes, b, K, alpha, A, lda, B, ldb, C, ldc);
+    kernels::chosen().rows_of_b(ta == Transpose::Yes, b, K, alpha, A, lda, B, ldb, C, ldc);
   } else if (ta == Transpose::No && K < kSmallK) {
     // Dot products shorter than a vector leave the vector loop idle (a first layer taking a
     // table's few columns): B transposed once makes them vector-wide row updates instead.
@@ -59,9 +59,9 @@ void kernel_block(Transpose ta, Transpose tb, const Block& b, int64_t K, float a
     transposed.assign(static_cast<std::size_t>(K * b.j1), 0.0f);
     for (int64_t j = b.j0; j < b.j1; ++j)
       for (int64_t k = 0; k < K; ++k) transposed[static_cast<std::size_t>(k * b.j1 + j)] = B[j * ldb + k];
-    kernel::rows_of_b(false, b, K, alpha, A, lda, transposed.data(), b.j1, C, ldc);
+    kernels::chosen().rows_of_b(false, b, K, alpha, A, lda, transposed.data(), b.j1, C, ldc);
   } else if (ta == Transpose::No) {
-    kernel::dots(b, K, alpha, A, lda, B, ldb, C, ldc);
+    kernels::chosen().dots(b, K, alpha, A, lda, B, ldb, C, ldc);
   } else {  // A^T B^T: rare, plain loops
     for (int64_t i = b.i0; i < b.i1; ++i)
       for (int64_t j = b.j0; j < b.j1; ++j) {

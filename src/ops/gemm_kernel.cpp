@@ -3,6 +3,7 @@
 #include "simd.h"
 
 namespace neurite::kernel {
+inline namespace NEURITE_ISA {
 
 namespace {
 
@@ -153,4 +154,5 @@ void dots(const Block& b, int64_t K, float alpha, const float* A, int64_t lda, c
   for (; i < b.i1; ++i) dots_strip<1>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
 }
 
+}  // namespace NEURITE_ISA
 }  // namespace neurite::kernel

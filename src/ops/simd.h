@@ -7,7 +7,10 @@
 #include <bit>
 #include <cstdint>
 
+#include "isa.h"
+
 namespace neurite::simd {
+inline namespace NEURITE_ISA {
 
 #if defined(__AVX512F__)
 constexpr int64_t kLanes = 16;
@@ -156,4 +159,5 @@ inline int64_t compress_nonzero(Vec v, int32_t first, int32_t* index, float* val
 }
 #endif
 
+}  // namespace NEURITE_ISA
 }  // namespace neurite::simd

@@ -2,6 +2,7 @@
 
 #include "checks.h"
 #include "neurite/optim/optimizer.h"
+#include "ops/family_dispatch.h"
 #include "ops/pieces.h"
 
 namespace neurite {
@@ -22,7 +23,7 @@ struct AdamStep {
 // 001's CNN); an update of fewer is over before a second thread would wake.
 constexpr int64_t kMinParallel = int64_t{1} << 15;
 
-void adam_update_range(const AdamStep& c, int64_t begin, int64_t end, float* __restrict w, const float* __restrict g,
+NEURITE_INLINE inline void adam_update_range(const AdamStep& c, int64_t begin, int64_t end, float* __restrict w, const float* __restrict g,
                        float* __restrict m, float* __restrict v) {
 #pragma omp simd
   for (int64_t i = begin; i < end; ++i) {
@@ -66,7 +67,9 @@ void Adam::step(std::span<Parameter> parameters) {
     c.keep = p.decay ? decay_keep : 1.0f;
     float *w = p.value->data(), *g = p.grad->data(), *m = slots_.at(i, 0).data(), *v = slots_.at(i, 1).data();
     for_each_piece(p.value->size(), kMinParallel,
-                   [&](int64_t begin, int64_t end) { adam_update_range(c, begin, end, w, g, m, v); });
+                   [&](int64_t begin, int64_t end) {
+                     kernels::in_kernel_family([&]() NEURITE_INLINE { adam_update_range(c, begin, end, w, g, m, v); });
+                   });
   }
 }
 

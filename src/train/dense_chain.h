@@ -20,6 +20,7 @@
 #include "neurite/network.h"
 #include "neurite/optim/optimizer.h"
 #include "neurite/train/trainer.h"
+#include "ops/isa.h"
 
 namespace neurite {
 
@@ -32,26 +33,23 @@ class DenseChain {
   static bool fits(const Network& net, const Optimizer& optimizer, const TrainOptions& options);
   static constexpr int64_t kMaxBatch = 32;
 
-  // Takes the network's weights into the transposed layout; the destructor writes them back,
-  // so the network holds the trained weights again however the epoch ends.
-  explicit DenseChain(Network& net);
-  ~DenseChain();
-  DenseChain(const DenseChain&) = delete;
-  DenseChain& operator=(const DenseChain&) = delete;
+  // Takes the network's weights into the fused step's layout, in the kernel family chosen at run
+  // time (ops/kernels.h); destroying it writes them back, so the network holds the trained
+  // weights again however the epoch ends.
+  static std::unique_ptr<DenseChain> create(Network& net);
+  virtual ~DenseChain() = default;
 
   // The forward pass of a batch x (N, inputs) and the cost against y; also the cost's gradient,
   // ready for update(). Returns the batch's mean cost.
-  double forward(const Tensor& x, const Tensor& y, const Cost& cost);
+  virtual double forward(const Tensor& x, const Tensor& y, const Cost& cost) = 0;
   // Backward from the last forward and the SGD step w -= rate (g + l2 w) (biases: no l2).
-  void update(float rate, float l2);
-
- private:
-  struct Layer;
-  void write_back();
-
-  std::vector<Layer> layers_;
-  const Tensor* input_ = nullptr;  // the batch of the last forward
-  Tensor output_z_, output_, output_grad_, output_z_grad_;  // the last layer's, unpadded
+  virtual void update(float rate, float l2) = 0;
 };
+
+namespace dense_chain {
+inline namespace NEURITE_ISA {  // one copy per kernel family
+std::unique_ptr<DenseChain> make(Network& net);
+}  // namespace NEURITE_ISA
+}  // namespace dense_chain
 
 }  // namespace neurite

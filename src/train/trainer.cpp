@@ -198,8 +198,8 @@ EpochSums run_epoch(Network& net, std::span<const int64_t> order, const EpochCon
   const auto n = static_cast<int64_t>(order.size());
   net.set_training(true);
   // Holds the weights of a small dense network during the epoch (written back as it ends).
-  std::optional<DenseChain> chain;
-  if (!c.reducer && DenseChain::fits(net, c.optimizer, c.options)) chain.emplace(net);
+  std::unique_ptr<DenseChain> chain;
+  if (!c.reducer && DenseChain::fits(net, c.optimizer, c.options)) chain = DenseChain::create(net);
   for (int64_t start = 0; start < n; start += c.options.batch) {
     const int64_t count = std::min(c.options.batch, n - start);
     const auto batch = order.subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(count));

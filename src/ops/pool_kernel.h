@@ -1,0 +1,15 @@
+// Max-pooling rows in vector lanes, one copy per kernel family (isa.h, kernels.h).
+#pragma once
+#include <cstdint>
+
+#include "isa.h"
+
+namespace neurite::pool_kernel {
+inline namespace NEURITE_ISA {
+
+// Row oy of a plane's 2x2, stride-2 max pooling: out[ox] the largest of in's window (ow of them)
+// and arg[ox] its index in the plane (w columns), the first of equals as the scalar loop keeps it.
+void max_row_2x2(const float* in, int64_t w, int64_t oy, int64_t ow, float* out, int32_t* arg);
+
+}  // namespace NEURITE_ISA
+}  // namespace neurite::pool_kernel
