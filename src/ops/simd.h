@@ -1,6 +1,7 @@
-// The widest float vector the target has, for neurite's own kernels (private to src/ops).
-// GCC's vector extension keeps most code portable; masked loads and stores need intrinsics and
-// exist only with AVX2 or AVX-512 (kHasMasks says which build has them).
+// The widest float vector the target has, for neurite's own kernels (private to src/ops): 16
+// lanes with AVX-512, 8 with AVX, 4 with SSE. GCC's vector extension keeps most code portable;
+// masked loads and stores need intrinsics and exist only with AVX2 or AVX-512 (kHasMasks says
+// which family has them). Everything here sits in the family's inline namespace (isa.h).
 #pragma once
 #include <immintrin.h>
 
@@ -14,8 +15,10 @@ inline namespace NEURITE_ISA {
 
 #if defined(__AVX512F__)
 constexpr int64_t kLanes = 16;
-#else
+#elif defined(__AVX__)
 constexpr int64_t kLanes = 8;
+#else
+constexpr int64_t kLanes = 4;  // SSE's registers
 #endif
 // aligned(4) allows unaligned rows, may_alias lets it read float arrays.
 typedef float Vec __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
@@ -33,10 +36,12 @@ inline float sum_lanes(Vec v) {
 #if defined(__AVX512F__)
   const Vec8 eight = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
                      __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-#else
-  const Vec8 eight = v;
-#endif
   const Vec4 four = __builtin_shufflevector(eight, eight, 0, 1, 2, 3) + __builtin_shufflevector(eight, eight, 4, 5, 6, 7);
+#elif defined(__AVX__)
+  const Vec4 four = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+#else
+  const Vec4 four = v;
+#endif
   return (four[0] + four[2]) + (four[1] + four[3]);
 }
 
