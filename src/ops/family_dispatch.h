@@ -13,6 +13,8 @@
 
 #define NEURITE_INLINE __attribute__((always_inline))
 
+// The same features as CMakeLists.txt's NEURITE_KERNEL_FLAGS_avx2/avx512 and kernels.cpp's
+// cpu_runs(): a feature added to one must be added to all three.
 #if defined(NEURITE_PORTABLE)
 #define NEURITE_TARGET_AVX2 __attribute__((target("avx2,fma,bmi,bmi2,popcnt")))
 #define NEURITE_TARGET_AVX512 __attribute__((target("avx2,fma,bmi,bmi2,popcnt,avx512f,avx512bw,avx512dq,avx512vl")))
