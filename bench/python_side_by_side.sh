@@ -57,9 +57,10 @@ mib() { awk '{ printf "%.0f", $1 / 1024 }' "$work/$1.rss"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) printf "n/a"; else printf "%.2f", a / b }'; }
 
 PYTHONPATH="$build/python" run module "$python" bench/python_nielsen.py --data "$data" --epochs "$epochs" --threads "$threads"
+# The CLI's JSON log has its epoch seconds unrounded (its epoch lines round to 2 decimals).
 run cli "$build/neurite" train --layers 784,30,10 --epochs "$epochs" --batch 10 --rate 3.0 \
-  --cost quadratic --seed 1 --threads "$threads" --data "$data"
-cli_s=$(tr '\r' '\n' <"$work/cli.out" | grep -E '^Epoch [0-9]+: ' | sed -E 's/.*\(([0-9.]+) s\).*/\1/' | median)
+  --cost quadratic --seed 1 --threads "$threads" --data "$data" --log "$work/cli.jsonl"
+cli_s=$(sed -n 's/.*"seconds":\([0-9.e-]*\).*/\1/p' "$work/cli.jsonl" | median | awk '{ printf "%.4f", $1 }')
 cli_acc=$(tr '\r' '\n' <"$work/cli.out" | grep -E '^Epoch [0-9]+: ' | tail -1 | awk '{ printf "%.2f", 100 * $3 / $5 }')
 if ((!skip_torch)); then
   run pytorch "$python" bench/pytorch_nielsen.py --data "$data" --epochs "$epochs" --threads "$threads"
