@@ -148,7 +148,7 @@ std::string percent(int64_t correct, int64_t total) {
   return text;
 }
 
-// A cosine schedule changes the rate every epoch, so it is shown on the epoch's line; step and
+// A cosine or one-cycle schedule changes the rate every epoch, so it is shown on the epoch's line; step and
 // plateau cuts are events worth a line of their own.
 void print_epoch(const EpochResult& r, double previous_rate, bool rate_every_epoch) {
   if (!rate_every_epoch && r.rate != previous_rate && r.epoch > 0) std::printf("learning rate now %g\n", r.rate);
@@ -362,7 +362,8 @@ void run_train(const CLI::App& cmd, const ConfigFlagValues& flags, const RunArgs
   ProgressBar bar;
   double previous_rate = config.optimizer.rate;
   const int epochs = config.training.epochs;
-  const bool rate_every_epoch = kind_name(config.training.schedule).starts_with("cosine");
+  const std::string schedule = kind_name(config.training.schedule);
+  const bool rate_every_epoch = schedule.starts_with("cosine") || schedule == "one-cycle";
   TrainCallbacks callbacks;
   ProgressRecords progress(log);
   callbacks.on_batch = [&](const BatchProgress& p) {

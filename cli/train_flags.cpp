@@ -54,7 +54,7 @@ const std::vector<FlagHelp> kFlags = {
     {"batch", "Mini-batch size"},
     {"seed", "Seed for the weights, shuffles, dropout and augmentation"},
     {"eval_every", "Evaluate every k epochs"},
-    {"schedule", "Learning-rate schedule: constant, step, plateau, cosine (per epoch) or cosine-steps (per mini-batch)"},
+    {"schedule", "Learning-rate schedule: constant, step, plateau, cosine (per epoch), cosine-steps or one-cycle (per mini-batch)"},
     {"step_every", "step: epochs between rate cuts"},
     {"step_factor", "step: the rate's factor at each cut"},
     {"plateau_patience", "plateau: evaluations without improvement before a cut"},
@@ -62,6 +62,9 @@ const std::vector<FlagHelp> kFlags = {
     {"plateau_min_fraction", "plateau: stop when the rate falls below this fraction of eta"},
     {"cosine_epochs", "cosine: epochs the curve spans (0: the run's)"},
     {"cosine_min_rate", "cosine: the final rate"},
+    {"one_cycle_warmup", "one-cycle: the fraction of the run over which the rate rises to eta"},
+    {"one_cycle_start", "one-cycle: the first rate, as a fraction of eta"},
+    {"one_cycle_end", "one-cycle: the last rate, as a fraction of eta"},
     {"patience", "Early stopping: evaluations without a new best before stopping", true},
     {"stop_when_worse", "Stop when an evaluation is worse than the previous one (seed 002)"},
     {"ema", "Weight averaging: evaluate and save an exponential moving average of the weights with this decay "

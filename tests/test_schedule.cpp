@@ -67,6 +67,41 @@ TEST(RateSchedule, CosineStepsFollowsTheCurveWithinEachEpoch) {
   EXPECT_THROW(cosine_steps.rate_at(0, 1.0), Error);
 }
 
+// Base 2 over 4 epochs, warm-up 0.25 (the first epoch), from 0.1 * 2 = 0.2, to 0.01 * 2 = 0.02:
+// a straight line 0.2 -> 2 over epoch 0, then 0.02 + 1.98 (1 + cos(pi f))/2 with f the fraction
+// of the remaining three epochs done.
+TEST(RateSchedule, OneCycleRisesInALineThenFallsAlongACosine) {
+  const RateSchedule cycle(OneCycleSchedule{.one_cycle_warmup = 0.25, .one_cycle_start = 0.1, .one_cycle_end = 0.01}, 2.0, 4);
+  EXPECT_TRUE(cycle.changes_within_epochs());
+  EXPECT_DOUBLE_EQ(cycle.rate_at(0, 0.0), 0.2);
+  EXPECT_DOUBLE_EQ(cycle.rate_at(0, 0.5), 1.1);  // half way up
+  EXPECT_DOUBLE_EQ(cycle.rate_for_epoch(1), 2.0);  // the peak, where the warm-up ends
+  const auto fall = [](double f) { return 0.02 + 1.98 * (1 + std::cos(M_PI * f)) / 2; };
+  EXPECT_DOUBLE_EQ(cycle.rate_at(2, 0.5), fall(1.5 / 3));
+  EXPECT_DOUBLE_EQ(cycle.rate_at(3, 0.75), fall(2.75 / 3));
+  EXPECT_NEAR(cycle.rate_for_epoch(4), 0.02, 1e-15);  // the end, and it stays there
+  EXPECT_NEAR(cycle.rate_for_epoch(9), 0.02, 1e-15);
+  EXPECT_EQ(cycle.describe(), "one-cycle: from eta*0.1 up to eta over the first 25% of the run, then a cosine down to eta*0.01");
+  // No warm-up: the cosine from the first step.
+  const RateSchedule no_warmup(OneCycleSchedule{.one_cycle_warmup = 0}, 1.0, 2);
+  EXPECT_DOUBLE_EQ(no_warmup.rate_at(0, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(no_warmup.rate_at(1, 0.0), 0.5);
+}
+
+TEST(RateSchedule, OneCycleSettingsAreChecked) {
+  EXPECT_EQ(error_of([] { RateSchedule(OneCycleSchedule{.one_cycle_warmup = 1}, 1.0, 2); }),
+            "one_cycle_warmup must be in [0, 1) (a fraction of the run), got 1");
+  EXPECT_EQ(error_of([] { RateSchedule(OneCycleSchedule{.one_cycle_start = 0}, 1.0, 2); }),
+            "one_cycle_start must be in (0, 1], got 0");
+  EXPECT_EQ(error_of([] { RateSchedule(OneCycleSchedule{.one_cycle_end = -0.5}, 1.0, 2); }),
+            "one_cycle_end must be in [0, 1] (a fraction of the peak rate), got -0.5");
+  const ScheduleOptions read = schedule_options_from_json({{"schedule", "one-cycle"}, {"one_cycle_warmup", 0.3}});
+  const auto* cycle = std::get_if<OneCycleSchedule>(&read);
+  ASSERT_NE(cycle, nullptr);
+  EXPECT_EQ(cycle->one_cycle_warmup, 0.3);
+  EXPECT_EQ(cycle->one_cycle_start, 0.04);  // the default, PyTorch's OneCycleLR div_factor 25
+}
+
 TEST(RateSchedule, PlateauHalvesAfterPatienceAndStopsBelowTheFloor) {
   RateSchedule schedule(PlateauSchedule{.plateau_patience = 2, .plateau_factor = 0.5, .plateau_min_fraction = 0.125},
                         0.8, 100);
@@ -162,7 +197,7 @@ TEST(ScheduleOptions, JsonHoldsTheFieldsOfTheKindAndReadsBack) {
 
 TEST(ScheduleOptions, JsonRejectsUnknownKindsOtherKindsKeysAndWrongTypes) {
   EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", "linear"}}); }),
-            "schedule 'linear' is unknown (expected constant, step, plateau, cosine or cosine-steps)");
+            "schedule 'linear' is unknown (expected constant, step, plateau, cosine, cosine-steps or one-cycle)");
   EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", "step"}, {"plateau_patience", 3}}); }),
             "plateau_patience is not a setting of the step learning-rate schedule");
   EXPECT_EQ(error_of([] { schedule_options_from_json({{"schedule", "step"}, {"step_every", 2.5}}); }),

@@ -1,5 +1,6 @@
 """The numpy API: neurite.Model, neurite.data, errors, the GIL, Ctrl-C, files shared with the CLI."""
 import json
+import math
 import os
 import re
 import signal
@@ -117,6 +118,20 @@ def test_settings_given_to_fit_change_the_run():
     cnn = neurite.Model(str(REPOSITORY / "models" / "seed001-cnn.json"))
     cnn.fit(np.zeros((4, 784)), np.arange(4), epochs=1, verbose=0, rate=1e-4, l2=0.5)
     assert cnn.rate == 1e-4 and cnn.settings["l2"] == 0.5
+
+
+def test_one_cycle_schedule_rises_then_falls():
+    # Rate 0.05 over 4 epochs, warm-up 30%: epoch 0 starts at 0.04 * 0.05, epoch 1 at
+    # 0.05 (0.04 + 0.96 * 0.25 / 0.3), then the cosine down.
+    x, y = blobs()
+    model = neurite.Model(layers="2,8,3", cost="log-likelihood", optimizer="adam", rate=0.05,
+                          schedule="one-cycle", one_cycle_warmup=0.3)
+    rates = model.fit(x, y, epochs=4, batch_size=32, verbose=0)["rate"]
+    assert rates[0] == pytest.approx(0.002) and rates[1] == pytest.approx(0.042)
+    # The peak comes within epoch 1; epoch 2 starts 0.2 / 0.7 of the way down the cosine.
+    assert rates[2] == pytest.approx(0.05 * (1 + math.cos(math.pi * 0.2 / 0.7)) / 2) and rates[3] < rates[2]
+    with pytest.raises(neurite.Error, match="one_cycle_warmup must be in"):
+        model.fit(x, y, epochs=1, verbose=0, one_cycle_warmup=1.5)
 
 
 def test_parameters_are_live_views():

@@ -39,6 +39,12 @@ void validate(const ScheduleOptions& o, double base_rate, int total_epochs) {
     require_positive_count(plateau->plateau_patience, "plateau_patience");
     require_factor(plateau->plateau_factor, "plateau_factor", false);
     require_factor(plateau->plateau_min_fraction, "plateau_min_fraction", true);
+  } else if (const auto* cycle = std::get_if<OneCycleSchedule>(&o)) {
+    require(cycle->one_cycle_warmup >= 0 && cycle->one_cycle_warmup < 1,
+            "one_cycle_warmup must be in [0, 1) (a fraction of the run), got " + detail::number_text(cycle->one_cycle_warmup));
+    require_factor(cycle->one_cycle_start, "one_cycle_start", true);
+    require(cycle->one_cycle_end >= 0 && cycle->one_cycle_end <= 1,
+            "one_cycle_end must be in [0, 1] (a fraction of the peak rate), got " + detail::number_text(cycle->one_cycle_end));
   } else if (const auto* cosine = cosine_fields(o)) {
     require(cosine->cosine_epochs >= 0, "cosine_epochs must be non-negative, got " + std::to_string(cosine->cosine_epochs));
     require(cosine->cosine_min_rate >= 0 && cosine->cosine_min_rate <= base_rate,
@@ -57,7 +63,7 @@ std::string fraction_of_eta(double fraction) {
 }  // namespace
 
 RateSchedule::RateSchedule(const ScheduleOptions& options, double base_rate, int total_epochs)
-    : options_(options), base_rate_(base_rate), cosine_epochs_(0) {
+    : options_(options), base_rate_(base_rate), cosine_epochs_(0), total_epochs_(total_epochs) {
   validate(options, base_rate, total_epochs);
   if (const auto* cosine = cosine_fields(options)) cosine_epochs_ = cosine->cosine_epochs;
   if (cosine_epochs_ == 0) cosine_epochs_ = total_epochs;
@@ -73,6 +79,7 @@ double RateSchedule::rate_for_epoch(int epoch) const {
     return base_rate_ * std::pow(step->step_factor, epoch / step->step_every);
   if (const auto* plateau = std::get_if<PlateauSchedule>(&options_)) return plateau_rate(*plateau);
   if (const auto* cosine = cosine_fields(options_)) return cosine_rate(epoch, cosine->cosine_min_rate);
+  if (const auto* cycle = std::get_if<OneCycleSchedule>(&options_)) return one_cycle_rate(*cycle, epoch);
   return base_rate_;
 }
 
@@ -81,7 +88,19 @@ double RateSchedule::rate_at(int epoch, double fraction) const {
   require(epoch >= 0 && fraction >= 0 && fraction < 1,
           "schedule position must be an epoch >= 0 and a fraction in [0, 1), got " + std::to_string(epoch) + " and " +
               detail::number_text(fraction));
+  if (const auto* cycle = std::get_if<OneCycleSchedule>(&options_)) return one_cycle_rate(*cycle, epoch + fraction);
   return cosine_rate(epoch + fraction, cosine_fields(options_)->cosine_min_rate);
+}
+
+double RateSchedule::one_cycle_rate(const OneCycleSchedule& cycle, double epochs_done) const {
+  const double progress = std::min(epochs_done / total_epochs_, 1.0);
+  if (progress < cycle.one_cycle_warmup) {
+    const double rise = progress / cycle.one_cycle_warmup;
+    return base_rate_ * (cycle.one_cycle_start + (1 - cycle.one_cycle_start) * rise);
+  }
+  const double fall = (progress - cycle.one_cycle_warmup) / (1 - cycle.one_cycle_warmup);
+  const double end = base_rate_ * cycle.one_cycle_end;
+  return end + (base_rate_ - end) * (1 + std::cos(std::numbers::pi * fall)) / 2;
 }
 
 double RateSchedule::cosine_rate(double epochs_done, double min) const {
@@ -137,6 +156,10 @@ std::string RateSchedule::describe() const {
     return "plateau: x" + detail::number_text(plateau->plateau_factor) + " after " +
            std::to_string(plateau->plateau_patience) + " evaluations without improvement, stop below " +
            fraction_of_eta(plateau->plateau_min_fraction);
+  if (const auto* cycle = std::get_if<OneCycleSchedule>(&options_))
+    return "one-cycle: from eta*" + detail::number_text(cycle->one_cycle_start) + " up to eta over the first " +
+           detail::number_text(100 * cycle->one_cycle_warmup) + "% of the run, then a cosine down to eta*" +
+           detail::number_text(cycle->one_cycle_end);
   if (const auto* cosine = cosine_fields(options_))
     return kind_name(options_) + ": from eta to " + detail::number_text(cosine->cosine_min_rate) + " over " +
            std::to_string(cosine_epochs_) + " epochs";

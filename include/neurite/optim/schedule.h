@@ -50,7 +50,21 @@ struct CosineStepsSchedule : CosineSchedule {
 inline void to_json(nlohmann::json& j, const CosineStepsSchedule& s) { to_json(j, static_cast<const CosineSchedule&>(s)); }
 inline void from_json(const nlohmann::json& j, CosineStepsSchedule& s) { from_json(j, static_cast<CosineSchedule&>(s)); }
 
-using ScheduleOptions = std::variant<ConstantSchedule, StepSchedule, PlateauSchedule, CosineSchedule, CosineStepsSchedule>;
+// Smith's one-cycle policy, mini-batch by mini-batch over the whole run: the rate rises in a
+// straight line from one_cycle_start * eta to eta over the first one_cycle_warmup of the run,
+// then falls along a half cosine to one_cycle_end * eta at its end (the warm-up then cosine of
+// llm.c; PyTorch's OneCycleLR has the same shape). The warm-up lets a high peak rate start from
+// the random weights without diverging, which short runs (a speed run) need.
+struct OneCycleSchedule {
+  static constexpr const char* kind = "one-cycle";
+  double one_cycle_warmup = 0.25;
+  double one_cycle_start = 0.04;
+  double one_cycle_end = 0.0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OneCycleSchedule, one_cycle_warmup, one_cycle_start, one_cycle_end)
+
+using ScheduleOptions =
+    std::variant<ConstantSchedule, StepSchedule, PlateauSchedule, CosineSchedule, CosineStepsSchedule, OneCycleSchedule>;
 
 class RateSchedule {
  public:
@@ -60,9 +74,11 @@ class RateSchedule {
   // The rate to use during this epoch (0-based). Cosine stays at its minimum after E epochs.
   double rate_for_epoch(int epoch) const;
   // The rate for a mini-batch that starts `fraction` of the way through `epoch` (0 <= fraction < 1):
-  // rate_for_epoch(epoch) unless the schedule changes within epochs (cosine-steps).
+  // rate_for_epoch(epoch) unless the schedule changes within epochs (cosine-steps, one-cycle).
   double rate_at(int epoch, double fraction) const;
-  bool changes_within_epochs() const { return std::holds_alternative<CosineStepsSchedule>(options_); }
+  bool changes_within_epochs() const {
+    return std::holds_alternative<CosineStepsSchedule>(options_) || std::holds_alternative<OneCycleSchedule>(options_);
+  }
   // Called after each epoch; `accuracy` is the watched set's accuracy when it was evaluated that
   // epoch. Returns false when the schedule ends training (plateau: the rate fell below the floor).
   bool end_epoch(int epoch, std::optional<double> accuracy);
@@ -77,10 +93,12 @@ class RateSchedule {
  private:
   double plateau_rate(const PlateauSchedule& plateau) const;
   double cosine_rate(double epochs_done, double min_rate) const;
+  double one_cycle_rate(const OneCycleSchedule& cycle, double epochs_done) const;
 
   ScheduleOptions options_;
   double base_rate_;
   int cosine_epochs_;  // options_.cosine_epochs, or the run's epoch count when that is 0
+  int total_epochs_;   // the run's epoch count: one-cycle spans it
   // Plateau state: how often the rate was cut, the best accuracy so far, evaluations since it.
   int reductions_ = 0;
   std::optional<double> best_;
