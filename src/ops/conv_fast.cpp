@@ -4,6 +4,8 @@
 #include "conv_fast.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "conv_direct.h"
@@ -89,9 +91,71 @@ void col2im_channel_masked(const ConvGeometry& g, const float* rows, float* out)
     }
 }
 
+// Strided convolutions: where each entry of cols comes from, the offset of its pixel in the
+// sample or -1 for padding, in cols' own order. Output rows are short there (5 to 14 values), so
+// going row by row spent more on each row's bounds and fills than on copying; with the table,
+// im2col is one gather loop over the whole matrix (vector gathers in the AVX families) and
+// col2im one loop of additions in the plain loops' order (c, i, j, oy, ox), so the same sums.
+// Made once per geometry and thread; a few geometries are kept, as a network has a few layers.
+using Offsets = std::vector<int32_t>;
+constexpr int64_t kMaxTableEntries = int64_t{1} << 22;  // 16 MiB a table; beyond, the row loops
+
+bool uses_offset_table(const ConvGeometry& g) {
+  return (g.stride_h != 1 || g.stride_w != 1) && g.patch_size() * g.out_h() * g.out_w() <= kMaxTableEntries &&
+         g.in_size() < (int64_t{1} << 31);
+}
+
+Offsets make_offset_table(const ConvGeometry& g) {
+  const int64_t oh = g.out_h(), ow = g.out_w();
+  Offsets table(static_cast<std::size_t>(g.patch_size() * oh * ow));
+  auto entry = table.begin();
+  for (int64_t c = 0; c < g.in_channels; ++c)
+    for (int64_t i = 0; i < g.kernel_h; ++i)
+      for (int64_t j = 0; j < g.kernel_w; ++j)
+        for (int64_t oy = 0; oy < oh; ++oy)
+          for (int64_t ox = 0; ox < ow; ++ox) {
+            const int64_t iy = oy * g.stride_h - g.pad_h + i, ix = ox * g.stride_w - g.pad_w + j;
+            const bool inside = iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w;
+            *entry++ = inside ? static_cast<int32_t>((c * g.in_h + iy) * g.in_w + ix) : -1;
+          }
+  return table;
+}
+
+const Offsets& offset_table(const ConvGeometry& g) {
+  constexpr std::size_t kKept = 8;
+  thread_local std::vector<std::pair<ConvGeometry, Offsets>> tables;
+  for (const auto& [geometry, table] : tables)
+    if (geometry == g) return table;
+  if (tables.size() == kKept) tables.erase(tables.begin());
+  tables.emplace_back(g, make_offset_table(g));
+  return tables.back().second;
+}
+
+void im2col_gather(const ConvGeometry& g, const float* x, float* cols) {
+  const Offsets& table = offset_table(g);
+  const int32_t* from = table.data();
+  const auto entries = static_cast<int64_t>(table.size());
+  int64_t k = 0;
+  for (; k + simd::kLanes <= entries; k += simd::kLanes) simd::store(cols + k, simd::gather_or_zero(x, from + k));
+  for (; k < entries; ++k) cols[k] = from[k] < 0 ? 0.0f : x[from[k]];
+}
+
+void col2im_add_scatter(const ConvGeometry& g, const float* cols, float* dx) {
+  const Offsets& table = offset_table(g);
+  const int32_t* to = table.data();
+  const auto entries = static_cast<int64_t>(table.size());
+  // Entries of one pixel may follow each other, so this stays a scalar loop, in order.
+  for (int64_t k = 0; k < entries; ++k)
+    if (to[k] >= 0) dx[to[k]] += cols[k];
+}
+
 }  // namespace
 
 void im2col(const ConvGeometry& g, const float* x, float* cols) {
+  if (uses_offset_table(g)) {
+    im2col_gather(g, x, cols);
+    return;
+  }
   const int64_t oh = g.out_h(), ow = g.out_w(), sw = g.stride_w;
   for (int64_t c = 0; c < g.in_channels; ++c)
     for (int64_t i = 0; i < g.kernel_h; ++i)
@@ -121,6 +185,10 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
 }
 
 void col2im_add(const ConvGeometry& g, const float* cols, float* dx) {
+  if (uses_offset_table(g)) {
+    col2im_add_scatter(g, cols, dx);
+    return;
+  }
   const int64_t oh = g.out_h(), ow = g.out_w(), sw = g.stride_w;
   const int64_t rows_per_channel = g.kernel_h * g.kernel_w;
   for (int64_t c = 0; c < g.in_channels; ++c) {

@@ -7,6 +7,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "isa.h"
 
@@ -61,6 +62,27 @@ inline Vec shuffle(Vec a, Vec b, IntVec index) {
   return out;
 #else
   return __builtin_shuffle(a, b, index);
+#endif
+}
+
+// Lane l is base[index[l]], or 0 where index[l] < 0: a masked hardware gather in the AVX2 and
+// AVX-512 families (GCC's tuning for some CPUs would otherwise load lane by lane). `index` is
+// read from kLanes consecutive int32 at any alignment.
+inline Vec gather_or_zero(const float* base, const int32_t* index) {
+  IntVec at;
+  std::memcpy(&at, index, sizeof at);
+#if defined(__AVX512F__)
+  const __m512i i = reinterpret_cast<__m512i>(at);
+  const __mmask16 inside = _mm512_cmpge_epi32_mask(i, _mm512_setzero_si512());
+  return reinterpret_cast<Vec>(_mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, i, base, 4));
+#elif defined(__AVX2__)
+  const __m256i i = reinterpret_cast<__m256i>(at);
+  const __m256 inside = _mm256_castsi256_ps(_mm256_cmpgt_epi32(i, _mm256_set1_epi32(-1)));
+  return reinterpret_cast<Vec>(_mm256_mask_i32gather_ps(_mm256_setzero_ps(), base, i, inside, 4));
+#else
+  Vec out{};
+  for (int64_t l = 0; l < kLanes; ++l) out[l] = at[l] < 0 ? 0.0f : base[at[l]];
+  return out;
 #endif
 }
 

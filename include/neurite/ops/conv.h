@@ -25,6 +25,7 @@ struct ConvGeometry {
   int64_t out_size() const { return out_channels * out_h() * out_w(); }     // one output sample
   // Multiply-adds of one sample's forward pass (each backward product costs the same).
   int64_t macs() const { return out_size() * patch_size(); }
+  bool operator==(const ConvGeometry&) const = default;
 };
 
 // ---- Reference loops -------------------------------------------------------------------
