@@ -139,26 +139,16 @@ float scale_pixel(uint8_t value, InputScale scale) {
   return unit;
 }
 
-Dataset make_dataset(std::span<const uint8_t> pixels, std::span<const uint8_t> labels,
-                     const Shape& sample_shape, int classes, InputScale scale, TargetValues targets,
-                     bool keep_pixels) {
-  const auto n = static_cast<int64_t>(labels.size());
-  const int64_t per_sample = element_count(sample_shape);
-  require(static_cast<int64_t>(pixels.size()) == n * per_sample,
-          "dataset: " + std::to_string(pixels.size()) + " pixel values for " + std::to_string(n) +
+namespace {
+
+void require_pixel_count(int64_t pixel_count, int64_t samples, const Shape& sample_shape) {
+  require(pixel_count == samples * element_count(sample_shape),
+          "dataset: " + std::to_string(pixel_count) + " pixel values for " + std::to_string(samples) +
               " samples of shape " + to_string(sample_shape));
-  Dataset d;
-  d.scale = scale;
-  if (keep_pixels) {
-    d.pixels.assign(pixels.begin(), pixels.end());
-    d.pixel_shape = sample_shape;
-  } else {
-    Shape shape = sample_shape;
-    shape.insert(shape.begin(), n);
-    d.inputs = Tensor(shape);
-    const std::array<float, 256> table = pixel_table(scale);
-    for (std::size_t i = 0; i < pixels.size(); ++i) d.inputs[static_cast<int64_t>(i)] = table[pixels[i]];
-  }
+}
+
+void set_labels(Dataset& d, std::span<const uint8_t> labels, int classes, TargetValues targets) {
+  const auto n = static_cast<int64_t>(labels.size());
   d.targets = Tensor({n, classes}, targets.off);
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t label = labels[static_cast<std::size_t>(i)];
@@ -167,6 +157,37 @@ Dataset make_dataset(std::span<const uint8_t> pixels, std::span<const uint8_t> l
     d.targets[i * classes + label] = targets.on;
   }
   d.labels.assign(labels.begin(), labels.end());
+}
+
+}  // namespace
+
+Dataset make_dataset(std::span<const uint8_t> pixels, std::span<const uint8_t> labels,
+                     const Shape& sample_shape, int classes, InputScale scale, TargetValues targets,
+                     bool keep_pixels) {
+  if (keep_pixels)
+    return make_dataset(std::vector<uint8_t>(pixels.begin(), pixels.end()), labels, sample_shape, classes, scale,
+                        targets);
+  const auto n = static_cast<int64_t>(labels.size());
+  require_pixel_count(static_cast<int64_t>(pixels.size()), n, sample_shape);
+  Dataset d;
+  d.scale = scale;
+  Shape shape = sample_shape;
+  shape.insert(shape.begin(), n);
+  d.inputs = Tensor(shape);
+  const std::array<float, 256> table = pixel_table(scale);
+  for (std::size_t i = 0; i < pixels.size(); ++i) d.inputs[static_cast<int64_t>(i)] = table[pixels[i]];
+  set_labels(d, labels, classes, targets);
+  return d;
+}
+
+Dataset make_dataset(std::vector<uint8_t>&& pixels, std::span<const uint8_t> labels, const Shape& sample_shape,
+                     int classes, InputScale scale, TargetValues targets) {
+  require_pixel_count(static_cast<int64_t>(pixels.size()), static_cast<int64_t>(labels.size()), sample_shape);
+  Dataset d;
+  d.scale = scale;
+  d.pixels = std::move(pixels);
+  d.pixel_shape = sample_shape;
+  set_labels(d, labels, classes, targets);
   return d;
 }
 

@@ -43,37 +43,48 @@ RawDigits read_pair(const std::string& images_path, const std::string& labels_pa
   return raw;
 }
 
-// Images [begin, end) as a dataset, converted straight from the bytes (no float copy of all).
-Dataset make_range(const RawDigits& raw, int64_t begin, int64_t end, const MnistOptions& o) {
-  const auto span_of = [](const std::vector<uint8_t>& v, int64_t from, int64_t count) {
-    return std::span<const uint8_t>(v.data() + from, static_cast<std::size_t>(count));
-  };
+Shape sample_shape_of(const RawDigits& raw, const MnistOptions& o) {
   const Shape sample = o.sample_shape.empty() ? Shape{raw.pixels_per_image} : o.sample_shape;
   require(element_count(sample) == raw.pixels_per_image,
           "the network takes inputs of shape " + to_string(sample) + ", but the images have " +
               std::to_string(raw.images.dims[1]) + "x" + std::to_string(raw.images.dims[2]) + " pixels");
+  return sample;
+}
+
+std::span<const uint8_t> span_of(const std::vector<uint8_t>& v, int64_t from, int64_t count) {
+  return {v.data() + from, static_cast<std::size_t>(count)};
+}
+
+// Images [begin, end) as a dataset, converted straight from the bytes (no float copy of all).
+Dataset make_range(const RawDigits& raw, int64_t begin, int64_t end, const MnistOptions& o) {
   return make_dataset(span_of(raw.images.data, begin * raw.pixels_per_image, (end - begin) * raw.pixels_per_image),
-                      span_of(raw.labels.data, begin, end - begin), sample, 10, o.scale, o.targets,
+                      span_of(raw.labels.data, begin, end - begin), sample_shape_of(raw, o), 10, o.scale, o.targets,
                       o.keep_pixels);
+}
+
+// All of the images as a dataset. Kept as bytes, the file's buffer becomes the dataset's.
+Dataset make_whole(RawDigits&& raw, const MnistOptions& o) {
+  if (!o.keep_pixels) return make_range(raw, 0, raw.images.dims[0], o);
+  const Shape sample = sample_shape_of(raw, o);
+  return make_dataset(std::move(raw.images.data), raw.labels.data, sample, 10, o.scale, o.targets);
 }
 
 }  // namespace
 
 Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path,
                       const MnistOptions& options) {
-  const RawDigits raw = read_pair(images_path, labels_path);
-  return make_range(raw, 0, raw.images.dims[0], options);
+  return make_whole(read_pair(images_path, labels_path), options);
 }
 
 Mnist load_mnist(const std::string& folder, const MnistOptions& options) {
-  const RawDigits raw = read_pair(find_file(folder, "train-images-idx3-ubyte"),
-                                  find_file(folder, "train-labels-idx1-ubyte"));
+  RawDigits raw = read_pair(find_file(folder, "train-images-idx3-ubyte"), find_file(folder, "train-labels-idx1-ubyte"));
   const int64_t total = raw.images.dims[0];
   require(options.train_size > 0 && options.train_size <= total,
           "training split " + std::to_string(options.train_size) + " is outside 1.." + std::to_string(total));
   Mnist m;
-  m.training = make_range(raw, 0, options.train_size, options);
   m.validation = make_range(raw, options.train_size, total, options);
+  m.training = options.train_size == total ? make_whole(std::move(raw), options)
+                                           : make_range(raw, 0, options.train_size, options);
   m.test = load_mnist_test(folder, options);
   return m;
 }
