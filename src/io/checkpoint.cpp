@@ -5,6 +5,7 @@
 #include "neurite/error.h"
 #include "neurite/io/safetensors.h"
 #include "neurite/io/json_input.h"
+#include "neurite/train/averaging.h"
 
 namespace neurite {
 
@@ -29,10 +30,11 @@ nlohmann::json parse_description(const std::string& path, const SafetensorsFile&
     throw Error(path + ": corrupt checkpoint metadata: " + e.what());
   }
 }
-// The training weights saved beside averaged ones, in parameter order; none without averaging.
+// The training weights (and running statistics) saved beside averaged ones, in
+// averaged_tensors' order; none without averaging.
 void load_training_weights(const std::string& path, const SafetensorsFile& file, Checkpoint& c) {
-  const std::vector<Parameter> params = c.model.network.parameters();
-  for (const Parameter& p : params) {
+  const std::vector<Buffer> params = averaged_tensors(c.model.network);
+  for (const Buffer& p : params) {
     const std::string name = kTrainingWeightsPrefix + p.name;
     const auto it = std::find_if(file.tensors.begin(), file.tensors.end(), [&](const auto& t) { return t.first == name; });
     if (it == file.tensors.end()) break;
@@ -53,9 +55,10 @@ void save_checkpoint(const std::string& path, Network& network, const ModelInfo&
   for (const auto& [name, tensor] : optimizer.state_tensors(params))
     file.tensors.emplace_back(kOptimizerPrefix + name, *tensor);
   if (!state.other_weights.empty()) {
-    require(state.other_weights.size() == params.size(), path + ": weight averaging does not match the network");
-    for (std::size_t i = 0; i < params.size(); ++i)
-      file.tensors.emplace_back(kTrainingWeightsPrefix + params[i].name, state.other_weights[i]);
+    const std::vector<Buffer> averaged = averaged_tensors(network);
+    require(state.other_weights.size() == averaged.size(), path + ": weight averaging does not match the network");
+    for (std::size_t i = 0; i < averaged.size(); ++i)
+      file.tensors.emplace_back(kTrainingWeightsPrefix + averaged[i].name, state.other_weights[i]);
   }
   const nlohmann::json description = {{"version", kCheckpointFormatVersion},
                                       {"settings", settings},

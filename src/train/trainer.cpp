@@ -36,11 +36,6 @@ void validate(const Network& net, const Cost& cost, const Dataset& training, std
   validate(o.regularization);
   validate(o.clipping);
   validate_average_decay(o.average_decay);
-  if (o.average_decay > 0)
-    for (std::size_t i = 0; i < net.layer_count(); ++i)
-      require(net.layer(i).type() != "batchnorm",
-              "weight averaging does not average batchnorm's running statistics yet, so evaluations would mix "
-              "averaged weights with the latest statistics: train layer " + std::to_string(i) + " (batchnorm) without it");
   require(training.size() > 0, "the training set is empty");
   const Shape sample = training.sample_shape();
   require(sample == net.input_shape(), "training inputs " + to_string(sample) +
@@ -193,6 +188,7 @@ double run_sharded_batch(Network& net, std::span<Parameter> params, std::span<co
 
 EpochSums run_epoch(Network& net, std::span<const int64_t> order, const EpochContext& c, int epoch) {
   std::vector<Parameter> params = net.parameters();
+  const std::vector<Buffer> averaged = c.options.average_decay > 0 ? averaged_tensors(net) : std::vector<Buffer>{};
   Tensor x, y;
   EpochSums sums;
   const auto n = static_cast<int64_t>(order.size());
@@ -217,7 +213,7 @@ EpochSums run_epoch(Network& net, std::span<const int64_t> order, const EpochCon
     }
     ++c.state.steps;
     if (c.options.average_decay > 0)
-      update_average(c.state.other_weights, c.state.steps, c.options.average_decay, params);
+      update_average(c.state.other_weights, c.state.steps, c.options.average_decay, averaged);
     if (c.callbacks.on_batch) c.callbacks.on_batch({epoch, start + count, n, cost});
   }
   net.set_training(false);
@@ -336,9 +332,9 @@ TrainResult train(Network& net, const Cost& cost, Optimizer& optimizer, const Da
     const auto start = std::chrono::steady_clock::now();
     const double waited_before = reducer ? reducer->waited_seconds() : 0.0;
     // With weight averaging the network holds the average between epochs: train the real weights.
-    if (!state.other_weights.empty()) swap_weights(net.parameters(), state.other_weights);
+    if (!state.other_weights.empty()) swap_weights(averaged_tensors(net), state.other_weights);
     const EpochSums sums = run_epoch(net, order, context, epoch);
-    if (!state.other_weights.empty()) swap_weights(net.parameters(), state.other_weights);
+    if (!state.other_weights.empty()) swap_weights(averaged_tensors(net), state.other_weights);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (world.size() > 1) {
       r.waiting_seconds = reducer->waited_seconds() - waited_before;

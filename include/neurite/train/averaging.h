@@ -7,17 +7,24 @@
 #include <vector>
 
 #include "neurite/layers/layer.h"
+#include "neurite/network.h"
 
 namespace neurite {
 
 // Throws naming the value unless 0 (off) or in (0, 1).
 void validate_average_decay(double decay);
 
-// The update after step t (1-based): average = d * average + (1 - d) * weights, with
-// d = min(decay, (1 + t) / (10 + t)) so the first steps are not dominated by the random start.
-void update_average(std::vector<Tensor>& average, int64_t step, double decay, std::span<const Parameter> params);
+// What weight averaging averages, in this order: every parameter, then every buffer except
+// counters (batchnorm's running mean and variance, not its num_batches_tracked). An averaged
+// network evaluates with running statistics averaged alike, as PyTorch's
+// AveragedModel(use_buffers=True) does; the training copy keeps its own.
+std::vector<Buffer> averaged_tensors(Network& net);
 
-// Exchanges the network's weights with `other`, tensor by tensor (same order as parameters()).
-void swap_weights(std::span<const Parameter> params, std::vector<Tensor>& other);
+// The update after step t (1-based): average = d * average + (1 - d) * current, with
+// d = min(decay, (1 + t) / (10 + t)) so the first steps are not dominated by the random start.
+void update_average(std::vector<Tensor>& average, int64_t step, double decay, std::span<const Buffer> tensors);
+
+// Exchanges the network's tensors with `other`, one by one (averaged_tensors' order).
+void swap_weights(std::span<const Buffer> tensors, std::vector<Tensor>& other);
 
 }  // namespace neurite
