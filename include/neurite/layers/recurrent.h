@@ -67,7 +67,7 @@ class Recurrent : public Layer {
  private:
   void check_input(const Tensor& x) const;
   void run_forward(const float* x, int64_t n, int64_t t_len);
-  void step_forward(int64_t s, int64_t n);
+  void step_forward(int64_t s, int64_t n, int64_t t_len);
   void step_backward(int64_t s, int64_t n, float* dh, float* dc, float* dh_prev, float* dc_prev);
   void accumulate_gradients(const float* x, int64_t n, int64_t t_len, float* dx);
   int64_t input_step(int64_t s, int64_t t_len) const { return options_.reverse ? t_len - 1 - s : s; }
@@ -79,7 +79,7 @@ class Recurrent : public Layer {
 
   // Time-major caches of the last forward, indexed by processing step s (not input position).
   Tensor ih_t_, hh_t_;   // weight_ih^T (F, G*H), weight_hh^T (H, G*H): plain products per step
-  Tensor gates_x_;       // (T, N, G*H): x_t weight_ih^T + bias_ih
+  Tensor gates_x_;       // (N, T, G*H), input order: x_t weight_ih^T + bias_ih
   Tensor gates_h_;       // (T, N, G*H): h_{s-1} weight_hh^T + bias_hh
   Tensor acts_;          // (T, N, G*H): the gates after their nonlinearities (rnn: h itself)
   Tensor h_, c_;         // (T + 1, N, H): states before and after each step (c: lstm only)
