@@ -72,6 +72,45 @@ template <int64_t Rows, int64_t Vecs>
     for (int64_t v = 0; v < Vecs; ++v) store(tile + (r * Vecs + v) * kLanes, acc[r][v]);
 }
 
+// ---- Forward with few input channels: Filters filters by Vecs vectors along an output row ----
+// With one or two input channels the loop over (c, i, j) is short, and turning each tile of
+// filter vectors back into planes (scatter_tile) costs about as much as its products. Here the
+// lanes run along the output row instead: acc[f][v] holds `count` positions of filter f, each
+// step multiplies a row of the padded image (an unaligned load) by one weight broadcast from
+// memory, and the sums go straight into the filter's plane. The terms and their order are
+// forward_block's, so both give the same bits.
+template <int64_t Filters, int64_t Vecs>
+[[gnu::noinline]] void forward_row_block(const ConvGeometry& g, int64_t plane, int64_t row, const float* x,
+                                         const float* wt, int64_t ldw, int64_t count, const float* b, float* y,
+                                         int64_t spatial) {
+  // GCC turns the accumulators into registers only when every loop over them is unrolled early.
+  const simd::Lanes last(0, count - (Vecs - 1) * kLanes);
+  Vec acc[Filters][Vecs] = {};
+  for (int64_t c = 0; c < g.in_channels; ++c)
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const float* xr = x + c * plane + i * row;
+      for (int64_t j = 0; j < g.kernel_w; ++j, wt += ldw) {
+        Vec xv[Vecs];
+#pragma GCC unroll 4
+        for (int64_t v = 0; v < Vecs; ++v)
+          xv[v] = v + 1 < Vecs ? load(xr + j + v * kLanes) : load(xr + j + v * kLanes, last);
+#pragma GCC unroll 16
+        for (int64_t f = 0; f < Filters; ++f)
+#pragma GCC unroll 4
+          for (int64_t v = 0; v < Vecs; ++v) acc[f][v] += xv[v] * wt[f];
+      }
+    }
+#pragma GCC unroll 16
+  for (int64_t f = 0; f < Filters; ++f) {
+    const Vec bias = simd::splat(b ? b[f] : 0.0f);
+#pragma GCC unroll 4
+    for (int64_t v = 0; v < Vecs; ++v) {
+      if (v + 1 < Vecs) store(y + f * spatial + v * kLanes, bias + acc[f][v]);
+      else store(y + f * spatial + v * kLanes, bias + acc[f][v], last);
+    }
+  }
+}
+
 // ---- Weight gradient: KRows kernel rows by Rows kernel columns, by Vecs vectors of filters ----
 // dw_t[(c, i + kr, j + r), o] += sum over output positions q, in order, of x[c, oy + i + kr,
 // ox + j + r] dy_t[q, o]: the order of the im2col GEMM's k loop.
@@ -124,24 +163,6 @@ template <int64_t Rows, int64_t Vecs>
     for (int64_t v = 0; v < Vecs; ++v) store(tile + (r * Vecs + v) * kLanes, total[r][v]);
 }
 
-// m[0..kLanes) as a kLanes x kLanes matrix, transposed in registers: log2(kLanes) rounds, each
-// swapping the off-diagonal blocks of size s between rows i and i + s.
-void transpose_square(Vec (&m)[kLanes]) {
-  for (int64_t s = kLanes / 2; s >= 1; s /= 2) {
-    const simd::IntVec lane = simd::lane_index(), low = (lane & static_cast<int32_t>(s)) == 0;
-    // Row i keeps its lanes whose bit s is clear and takes row i + s's lanes (l - s) into the
-    // others; row i + s takes row i's lanes (l + s) and keeps its own.
-    const simd::IntVec upper_pick = low ? lane : lane - static_cast<int32_t>(s) + static_cast<int32_t>(kLanes);
-    const simd::IntVec lower_pick = low ? lane + static_cast<int32_t>(s) : lane + static_cast<int32_t>(kLanes);
-    for (int64_t i = 0; i < kLanes; ++i) {
-      if (i & s) continue;
-      const Vec a = m[i], b = m[i + s];
-      m[i] = simd::shuffle(a, b, upper_pick);
-      m[i + s] = simd::shuffle(a, b, lower_pick);
-    }
-  }
-}
-
 // tile (rows, vecs * kLanes), one row per position and one lane per channel, into channel-major
 // out: out[(c0 + c) * plane + r] = base[c0 + c] (0 when base is null) + tile[r][c], for the
 // channels that exist. Square blocks of the tile are transposed in registers, so each channel's
@@ -154,10 +175,13 @@ void scatter_tile(const float* tile, int64_t rows, int64_t vecs, int64_t c0, int
     for (int64_t r0 = 0; r0 < rows; r0 += kLanes) {
       const int64_t count = std::min(kLanes, rows - r0);
       Vec m[kLanes];
+#pragma GCC unroll 16  // (loops over m unrolled, so that m stays in registers)
       for (int64_t r = 0; r < kLanes; ++r) m[r] = r < count ? load(tile + (r0 + r) * stride + v * kLanes) : Vec{};
-      transpose_square(m);
+      simd::transpose_square(m);
       const simd::Lanes lanes(0, count);
-      for (int64_t c = 0; c < width; ++c) {
+#pragma GCC unroll 16
+      for (int64_t c = 0; c < kLanes; ++c) {
+        if (c >= width) break;
         const Vec b = simd::splat(base ? base[first + c] : 0.0f);
         store(out + (first + c) * plane + r0, b + m[c], lanes);
       }
@@ -172,6 +196,8 @@ bool applies(const ConvGeometry& g) {
 }
 
 bool input_grad_applies(const ConvGeometry& g) { return applies(g) && g.in_channels >= kLanes / 2; }
+
+bool forward_by_rows(const ConvGeometry& g) { return g.in_channels < kLanes / 2; }
 
 int64_t vector_width(int64_t channels) { return (channels + kLanes - 1) / kLanes * kLanes; }
 
@@ -198,6 +224,22 @@ void forward_sample(const ConvGeometry& g, const float* forward_w, const float* 
   pad_planes(x, g.in_channels, g.in_h, g.in_w, g.pad_h, g.pad_w, padded);
   const int64_t row = g.in_w + 2 * g.pad_w, plane = (g.in_h + 2 * g.pad_h) * row;
   const int64_t out_w = g.out_w(), spatial = g.out_h() * out_w, ldw = vector_width(g.out_channels);
+  if (forward_by_rows(g)) {
+    for (int64_t oy = 0; oy < g.out_h(); ++oy)
+      for (int64_t ox0 = 0; ox0 < out_w; ox0 += 2 * kLanes) {
+        const int64_t count = std::min(2 * kLanes, out_w - ox0);
+        const auto block = [&]<int64_t Filters>(int64_t o0) {
+          const float* in = padded.data() + oy * row + ox0;
+          float* out = y + o0 * spatial + oy * out_w + ox0;
+          const float* bias = b ? b + o0 : nullptr;
+          if (count > kLanes) forward_row_block<Filters, 2>(g, plane, row, in, forward_w + o0, ldw, count, bias, out, spatial);
+          else forward_row_block<Filters, 1>(g, plane, row, in, forward_w + o0, ldw, count, bias, out, spatial);
+        };
+        if constexpr (kLanes >= 16) cover<8, 4, 2, 1>(g.out_channels, block);
+        else cover<4, 2, 1>(g.out_channels, block);  // AVX2's 16 registers
+      }
+    return;
+  }
   alignas(64) float tile[kMaxTile];
   for (int64_t oy = 0; oy < g.out_h(); ++oy)
     cover_channels(g.out_channels, [&]<int64_t Vecs>(int64_t o0) {
@@ -205,8 +247,7 @@ void forward_sample(const ConvGeometry& g, const float* forward_w, const float* 
         forward_block<Rows, Vecs>(g, plane, row, padded.data() + oy * row + ox0, forward_w + o0, ldw, tile);
         scatter_tile(tile, Rows, Vecs, o0, g.out_channels, b, y + oy * out_w + ox0, spatial);
       };
-      if constexpr (Vecs == 2) cover<14, 8, 4, 2, 1>(out_w, block);
-      else cover<14, 8, 4, 2, 1>(out_w, block);
+      cover<14, 8, 4, 2, 1>(out_w, block);
     });
 }
 
@@ -216,13 +257,17 @@ void weight_grad_sample(const ConvGeometry& g, const float* x, const float* dy_t
   const int64_t row = g.in_w + 2 * g.pad_w, plane = (g.in_h + 2 * g.pad_h) * row;
   for (int64_t c = 0; c < g.in_channels; ++c)
     cover_channels(g.out_channels, [&]<int64_t Vecs>(int64_t o0) {
-      cover<2, 1>(g.kernel_h, [&]<int64_t KRows>(int64_t i) {
+      const auto kernel_rows = [&]<int64_t KRows>(int64_t i) {
         cover<5, 4, 3, 2, 1>(g.kernel_w, [&]<int64_t Rows>(int64_t j) {
           const int64_t p = (c * g.kernel_h + i) * g.kernel_w + j;
           weight_grad_block<KRows, Rows, Vecs>(g.out_h(), g.out_w(), row, padded.data() + c * plane + i * row + j,
                                                dy_t + o0, ld, dw_t + p * ld + o0, g.kernel_w);
         });
-      });
+      };
+      // One vector of filters leaves room for a whole 5x5 kernel's 25 accumulators, so each
+      // output position's gradient vector is loaded once per channel, not once per 2 kernel rows.
+      if constexpr (Vecs == 1) cover<5, 2, 1>(g.kernel_h, kernel_rows);
+      else cover<2, 1>(g.kernel_h, kernel_rows);
     });
 }
 

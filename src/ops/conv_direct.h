@@ -26,6 +26,10 @@ bool applies(const ConvGeometry& g);
 // (a first layer's 1 channel) im2col's products, which run over positions, are faster.
 bool input_grad_applies(const ConvGeometry& g);
 
+// The forward pass's vectors run along output rows rather than over filters: with fewer than
+// half a vector of input channels (a first layer) that is faster, and it gives the same bits.
+bool forward_by_rows(const ConvGeometry& g);
+
 // A channel count rounded up to whole vectors: the width of the rearranged weight rows.
 int64_t vector_width(int64_t channels);
 

@@ -264,10 +264,35 @@ int threads_for(int64_t items, const ConvGeometry& g, int64_t samples_per_item) 
 }
 
 // t (cols, rows) = m^T for m (rows, cols), rows of t `ld` apart, and sums[r] += the entries of
-// row r, added in order. Going down t's rows keeps the sums in vector registers, one lane per
-// row of m.
+// row r, added in order. Square blocks are transposed in registers, where the family has masked
+// loads and stores for the edges: each of t's rows is then one store, and the sums of kLanes
+// rows stay in one vector (lane r, row r), taking the block's columns in order.
 void transpose_and_sum_rows(const float* __restrict m, int64_t rows, int64_t cols, float* __restrict t, int64_t ld,
                             float* __restrict sums) {
+  if constexpr (simd::kHasMasks) {
+    using simd::kLanes;
+    for (int64_t r0 = 0; r0 < rows; r0 += kLanes) {
+      const simd::Lanes height(0, std::min(kLanes, rows - r0));
+      simd::Vec total = simd::load(sums + r0, height);
+      for (int64_t k0 = 0; k0 < cols; k0 += kLanes) {
+        const int64_t width = std::min(kLanes, cols - k0);
+        // Every loop over the block runs to kLanes, unrolled, so that the block stays in registers.
+        simd::Vec block[kLanes];
+#pragma GCC unroll 16
+        for (int64_t r = 0; r < kLanes; ++r)
+          block[r] = r0 + r < rows ? simd::load(m + (r0 + r) * cols + k0, simd::Lanes(0, width)) : simd::Vec{};
+        simd::transpose_square(block);
+#pragma GCC unroll 16
+        for (int64_t k = 0; k < kLanes; ++k) {
+          if (k >= width) break;
+          simd::store(t + (k0 + k) * ld + r0, block[k], height);
+          total += block[k];
+        }
+      }
+      simd::store(sums + r0, total, height);
+    }
+    return;
+  }
   for (int64_t k = 0; k < cols; ++k)
 #pragma omp simd
     for (int64_t r = 0; r < rows; ++r) {
@@ -370,8 +395,14 @@ void backward(const ConvGeometry& g, int64_t batch, const float* x, const float*
   // Per-group sums of the weight gradient (transposed, rows of ld) and the bias gradient. The
   // direct path reads whole vectors of filters, so its rows are padded to them.
   const int64_t ld = direct_path ? direct::vector_width(outs) : outs;
-  Buffer group_dw_t(static_cast<std::size_t>(groups * ld * patch), 0.0f);
-  Buffer group_db(static_cast<std::size_t>(groups * outs), 0.0f);
+  // Kept from call to call: a fresh half-megabyte buffer would come from mmap, and fault in its
+  // pages every mini-batch. (The references, not the thread_local names, go into the parallel
+  // region: there those names would mean each thread's own buffers.)
+  thread_local Buffer kept_dw_t, kept_db;
+  Buffer& group_dw_t = kept_dw_t;
+  Buffer& group_db = kept_db;
+  group_dw_t.assign(static_cast<std::size_t>(groups * ld * patch), 0.0f);
+  group_db.assign(static_cast<std::size_t>(groups * outs), 0.0f);
   const int threads = threads_for(groups, g, group * (dx ? 2 : 1));
 #pragma omp parallel num_threads(threads)
   {

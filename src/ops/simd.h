@@ -86,6 +86,26 @@ inline Vec gather_or_zero(const float* base, const int32_t* index) {
 #endif
 }
 
+// m[0..kLanes) as a kLanes x kLanes matrix, transposed in registers: log2(kLanes) rounds, each
+// swapping the off-diagonal blocks of size S between rows i and i + S. Every loop is unrolled
+// early, as the rows stay in registers only when each is named by a constant.
+template <int64_t S = kLanes / 2>
+inline void transpose_square(Vec (&m)[kLanes]) {
+  const IntVec lane = lane_index(), low = (lane & static_cast<int32_t>(S)) == 0;
+  // Row i keeps its lanes whose bit S is clear and takes row i + S's lanes (l - S) into the
+  // others; row i + S takes row i's lanes (l + S) and keeps its own.
+  const IntVec upper_pick = low ? lane : lane - static_cast<int32_t>(S) + static_cast<int32_t>(kLanes);
+  const IntVec lower_pick = low ? lane + static_cast<int32_t>(S) : lane + static_cast<int32_t>(kLanes);
+#pragma GCC unroll 16
+  for (int64_t i = 0; i < kLanes; ++i) {
+    if (i & S) continue;
+    const Vec a = m[i], b = m[i + S];
+    m[i] = shuffle(a, b, upper_pick);
+    m[i + S] = shuffle(a, b, lower_pick);
+  }
+  if constexpr (S > 1) transpose_square<S / 2>(m);
+}
+
 // The even and the odd elements of the 2 * kLanes floats lo, hi.
 inline Vec even_lanes(Vec lo, Vec hi) { return shuffle(lo, hi, 2 * lane_index()); }
 inline Vec odd_lanes(Vec lo, Vec hi) { return shuffle(lo, hi, 2 * lane_index() + 1); }
