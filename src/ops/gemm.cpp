@@ -20,6 +20,10 @@ std::atomic<int> g_threads{0};  // 0: not chosen yet, use every core
 // a BLAS call's overhead outweighs its faster arithmetic (see docs/benchmarks.md); batch-32
 // products of a 784-64 layer (1.6 M) ran 15% faster in our kernel than in OpenBLAS.
 constexpr int64_t kKernelLimit = 1 << 22;
+// A product with a small C but long dot products (a mini-batch through a wide dense layer: 50 x
+// 100 outputs over 1,568 inputs) runs in our kernel whatever its size: OpenBLAS takes it in one
+// piece on one core at about a third of our two threads' speed (bench_gemm, dense_forward).
+constexpr int64_t kSmallOutput = 1 << 14;
 // Below this many multiply-adds a second thread costs more to wake than it saves (measured:
 // batch-10 products of 784-30-10 ran slower on two threads, and far slower when the other core
 // is busy); evaluating 10,000 images at once still splits.
@@ -115,7 +119,7 @@ void gemm(GemmBackend backend, Transpose ta, Transpose tb, int64_t M, int64_t N,
   const int64_t work = M * N * std::max<int64_t>(K, 1);
   const bool use_blas =
       backend == GemmBackend::Blas ||
-      (backend == GemmBackend::Auto && work > kKernelLimit);
+      (backend == GemmBackend::Auto && work > kKernelLimit && M * N > kSmallOutput);
   const int parts = use_blas ? blas_parts(M, N) : (work >= kParallelMinWork ? num_threads() : 1);
   const int threads = work >= kParallelMinWork ? std::min(parts, num_threads()) : 1;
   auto run = [&](int part) {

@@ -106,9 +106,12 @@ void rows_of_b_impl(const Block& b, int64_t K, float alpha, const float* A, int6
 }
 
 // ---- dots: C[i, j] += alpha * dot(A[i, :], B[j, :]) ----
-// Register block: 2 rows of A by 4 rows of B, 8 vector accumulators along k; each step loads
-// 6 vectors for 8 fused multiply-adds. The k tail that does not fill a vector is added after
-// the lanes are summed, identically on every path.
+// Register block: kDotRows rows of A by 4 rows of B, 16 vector accumulators along k with
+// AVX-512 (each step loads 8 vectors for 16 fused multiply-adds), 8 with AVX2's 16 registers.
+// The k tail that does not fill a vector is added after the lanes are summed, identically on
+// every path, so the block shape never changes a result.
+
+constexpr int64_t kDotRows = kLanes == 16 ? 4 : 2;
 
 template <int64_t RowsA, int64_t RowsB>
 inline void dots_block(int64_t i, int64_t j, int64_t K, float alpha, const float* A, int64_t lda,
@@ -150,6 +153,8 @@ void rows_of_b(bool trans_a, const Block& b, int64_t K, float alpha, const float
 void dots(const Block& b, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
           int64_t ldb, float* C, int64_t ldc) {
   int64_t i = b.i0;
+  if constexpr (kDotRows > 2)
+    for (; i + kDotRows <= b.i1; i += kDotRows) dots_strip<kDotRows>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
   for (; i + 2 <= b.i1; i += 2) dots_strip<2>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
   for (; i < b.i1; ++i) dots_strip<1>(i, b, K, alpha, A, lda, B, ldb, C, ldc);
 }
