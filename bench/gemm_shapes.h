@@ -14,7 +14,7 @@ struct GemmShape {
   int64_t M, N, K;
 };
 
-// One batch-10 step of 784-30-10, then the large products.
+// One batch-10 step of 784-30-10, the seed CNN's dense layer, then the large products.
 inline constexpr GemmShape kShapes[] = {
     // forward of layer 1: X (10x784) . W1^T, W1 stored (30x784)
     {"fwd_10x30x784_NT", false, true, 10, 30, 784},
@@ -26,6 +26,12 @@ inline constexpr GemmShape kShapes[] = {
     // kernels need (libxsmm 1.17 generates none for the row-major B^T of the forward above)
     {"fwd_Wt_10x30x784_NN", false, false, 10, 30, 784},
     {"wgrad_Wt_784x30x10_TN", true, false, 784, 30, 10},
+    // seed 001's CNN: a batch of 50 through its dense 1568 -> 100 layer. The forward product has
+    // a small C and long dot products: neurite_auto runs it in our kernel at any size (gemm.cpp's
+    // kSmallOutput), where OpenBLAS would take it in one piece on one core.
+    {"cnn_dense_fwd_50x100x1568_NT", false, true, 50, 100, 1568},
+    {"cnn_dense_wgrad_100x1568x50_TN", true, false, 100, 1568, 50},
+    {"cnn_dense_igrad_50x1568x100_NN", false, false, 50, 1568, 100},
     // evaluating 10,000 test images through layer 1 at once
     {"eval_10000x30x784_NT", false, true, 10000, 30, 784},
     {"square_256_NN", false, false, 256, 256, 256},

@@ -85,8 +85,9 @@ TEST(SeedResults, RashidWithRotationsReaches97Point8Percent) {
   EXPECT_GE(last_match(run.output, std::regex(R"(Epoch \d+: (\d+) / 10000)")), 9780) << run.output;
 }
 
-// Seed 001's CNN, one epoch of its two (about 25 s on 2 cores): 98.91% measured on the AVX-512
-// machine; the floor leaves room for another CPU's rounding. The saved model evaluates the same.
+// Seed 001's CNN, one epoch of its two (about 10 s on 2 cores): 98.85% measured on the AVX-512
+// machine (2026-12-04); the floor leaves room for another CPU's rounding. The saved model
+// evaluates the same.
 TEST(SeedResults, SeedCnnReaches98Point6PercentAfterOneEpoch) {
   if (testing::mnist_dir().empty()) GTEST_SKIP() << "no MNIST files";
   const std::string model = testing::temp_dir() + "/cnn.safetensors";
