@@ -2,6 +2,7 @@
 // transposition, odd sizes, alpha / beta, and bit-identical results for 1 and 2 threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <tuple>
 
@@ -70,6 +71,24 @@ TEST_P(GemmTest, SameBitsForOneAndTwoThreads) {
 INSTANTIATE_TEST_SUITE_P(AllPaths, GemmTest,
                          ::testing::Combine(::testing::Values(GemmBackend::Kernel, GemmBackend::Blas),
                                             ::testing::Bool(), ::testing::Bool()));
+
+// Auto sends products over 2^22 multiply-adds to OpenBLAS, except those with a small C (at most
+// 2^14 elements), which stay in our kernel: a batch of 50 through the seed CNN's dense 1568 ->
+// 100 layer takes our kernel's bits, a product as large with a big C takes OpenBLAS's.
+TEST(Gemm, AutoKeepsSmallOutputsInTheKernelAtAnySize) {
+  const auto bits = [](GemmBackend backend, Case c) {
+    return run(backend, Transpose::No, Transpose::Yes, c, 1.0f, 0.0f, 2);
+  };
+  const auto same = [](const Tensor& a, const Tensor& b) {
+    return std::equal(a.span().begin(), a.span().end(), b.span().begin());
+  };
+  const Case small_output{50, 100, 1568}, large_output{200, 300, 100};  // 7.8 M and 6 M multiply-adds
+  for (const Case& c : {small_output, large_output})
+    if (same(bits(GemmBackend::Kernel, c), bits(GemmBackend::Blas, c)))
+      GTEST_SKIP() << "this BLAS gives our kernel's bits: the backends cannot be told apart";
+  EXPECT_TRUE(same(bits(GemmBackend::Auto, small_output), bits(GemmBackend::Kernel, small_output)));
+  EXPECT_TRUE(same(bits(GemmBackend::Auto, large_output), bits(GemmBackend::Blas, large_output)));
+}
 
 TEST(Gemm, BetaZeroIgnoresNaNInOutput) {
   const Tensor a = random_tensor({4, 3}, 1), b = random_tensor({3, 5}, 2);

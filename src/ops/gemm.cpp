@@ -22,7 +22,7 @@ std::atomic<int> g_threads{0};  // 0: not chosen yet, use every core
 constexpr int64_t kKernelLimit = 1 << 22;
 // A product with a small C but long dot products (a mini-batch through a wide dense layer: 50 x
 // 100 outputs over 1,568 inputs) runs in our kernel whatever its size: OpenBLAS takes it in one
-// piece on one core at about a third of our two threads' speed (bench_gemm, dense_forward).
+// piece on one core at about half our two threads' speed (bench_gemm's cnn_dense_fwd row).
 constexpr int64_t kSmallOutput = 1 << 14;
 // Below this many multiply-adds a second thread costs more to wake than it saves (measured:
 // batch-10 products of 784-30-10 ran slower on two threads, and far slower when the other core
