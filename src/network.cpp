@@ -78,8 +78,27 @@ const Tensor& Network::forward(const Tensor& x) {
                 to_string(x.shape()));
   }
   input_ = &x;  // the caller keeps x alive until backward
-  for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(layer_input(i), acts_[i + 1]);
+  fused_last_forward_ = training_;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    if (MaxPool2d* pool = pool_after_relu(i + 1)) {  // ReLU and max pooling in one pass
+      acts_[i + 1].resize({0});
+      pool->forward_after_relu(layer_input(i), acts_[i + 2]);
+      ++i;
+      continue;
+    }
+    layers_[i]->forward(layer_input(i), acts_[i + 1]);
+  }
   return acts_.back();
+}
+
+// Training runs a ReLU followed by max pooling as one step: pooling first and applying ReLU to
+// the winners gives the same bits and spares two passes over the feature maps each way (seed
+// 001's CNN: 2.5 MB a batch). Evaluation runs every layer, so each output can be looked at.
+MaxPool2d* Network::pool_after_relu(std::size_t i) const {
+  if (!fused_last_forward_ || i == 0 || i >= layers_.size()) return nullptr;
+  const auto* relu = dynamic_cast<const Activation*>(layers_[i - 1].get());
+  if (!relu || relu->kind() != ActivationKind::ReLU) return nullptr;
+  return dynamic_cast<MaxPool2d*>(layers_[i].get());
 }
 
 void Network::backward(const Tensor& output_grad, bool want_input_grad) {
@@ -96,8 +115,16 @@ void Network::backward(bool want_input_grad, const std::function<void(std::size_
   require_shape(grads_.back(), acts_.back().shape(), "network backward: the output gradient");
   const std::size_t first = want_input_grad ? 0 : first_trainable_;
   for (std::size_t i = layers_.size(); i-- > first;) {
-    Tensor* dx = (i > first || want_input_grad) ? &grads_[i] : nullptr;
-    layers_[i]->backward(layer_input(i), acts_[i + 1], grads_[i + 1], dx);
+    MaxPool2d* pool = i > first ? pool_after_relu(i) : nullptr;
+    if (pool) {  // through the pooling and its ReLU (layer i - 1) at once
+      Tensor* dz = (i - 1 > first || want_input_grad) ? &grads_[i - 1] : nullptr;
+      pool->backward_through_relu(layer_input(i - 1), acts_[i + 1], grads_[i + 1], dz);
+      if (after_layer) after_layer(i);
+      --i;
+    } else {
+      Tensor* dx = (i > first || want_input_grad) ? &grads_[i] : nullptr;
+      layers_[i]->backward(layer_input(i), acts_[i + 1], grads_[i + 1], dx);
+    }
     if (after_layer) after_layer(i);
   }
 }
@@ -161,6 +188,7 @@ void Network::set_buffer_updates(bool updates) {
 }
 
 void Network::set_training(bool training) {
+  training_ = training;
   for (auto& layer : layers_) layer->set_training(training);
 }
 

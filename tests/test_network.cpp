@@ -2,7 +2,10 @@
 // backprop written out in double loops, architecture round trips, and SGD.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -180,6 +183,51 @@ TEST(Network, ComputeGradientsMatchesManualBackprop) {
     expect_close(*params[2].grad, m.dw2, "2.weight");
     expect_close(*params[3].grad, m.db2, "2.bias");
     expect_close(net.input_grad(), m.dx, "input");
+  }
+}
+
+// ---- ReLU + max pooling run as one step while training ----
+
+// Training runs a ReLU followed by max pooling as one pass (MaxPool2d::forward_after_relu);
+// evaluation runs them one by one. Both must give the same bits: the output, every parameter's
+// gradient and the input's, for non-overlapping and overlapping windows.
+std::vector<uint32_t> bits(const Tensor& t) {
+  std::vector<uint32_t> b(static_cast<std::size_t>(t.size()));
+  std::transform(t.data(), t.data() + t.size(), b.begin(), [](float v) { return std::bit_cast<uint32_t>(v); });
+  return b;
+}
+
+TEST(Network, ReluAndMaxPoolingAsOneStepGiveTheBitsOfTwo) {
+  for (const nlohmann::json& pool : {nlohmann::json{{"type", "maxpool2d"}, {"kernel", 2}},
+                                     nlohmann::json{{"type", "maxpool2d"}, {"kernel", 3}, {"stride", 2}}}) {
+    SCOPED_TRACE(pool.dump());
+    auto build = [&] {
+      Network net({2, 9, 9}, {.seed = 5});
+      net.add({{"type", "conv2d"}, {"out_channels", 3}, {"kernel", 3}, {"padding", 1}});
+      net.add({{"type", "relu"}});
+      net.add(pool);
+      net.add({{"type", "flatten"}});
+      net.add({{"type", "dense"}, {"out", 4}});
+      return net;
+    };
+    Network fused = build(), apart = build();
+    fused.set_training(true);  // apart stays in evaluation mode: every layer on its own
+    const Tensor x = testing::random_tensor({3, 2, 9, 9}, 21);
+    const Tensor dy = testing::random_tensor({3, 4}, 22);
+    const std::vector<uint32_t> out_fused = bits(fused.forward(x)), out_apart = bits(apart.forward(x));
+    EXPECT_EQ(out_fused, out_apart);
+    EXPECT_EQ(fused.layer_output(1).size(), 0) << "the fused ReLU's own output is not kept";
+    EXPECT_EQ(apart.layer_output(1).size(), 3 * 3 * 9 * 9);
+    fused.zero_grad();
+    apart.zero_grad();
+    fused.backward(dy, /*want_input_grad=*/true);
+    apart.backward(dy, /*want_input_grad=*/true);
+    EXPECT_EQ(bits(fused.input_grad()), bits(apart.input_grad()));
+    const auto a = fused.parameters(), b = apart.parameters();
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(bits(*a[i].grad), bits(*b[i].grad)) << a[i].name;
+    // Some windows' winners are negative before the ReLU: their gradient must be held back.
+    const Tensor& z = fused.layer_output(0);
+    EXPECT_GT(std::count_if(z.data(), z.data() + z.size(), [](float v) { return v < 0; }), z.size() / 4);
   }
 }
 

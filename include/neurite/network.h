@@ -17,6 +17,7 @@
 
 #include "neurite/layers/activation.h"
 #include "neurite/layers/layer.h"
+#include "neurite/layers/pool2d.h"
 
 namespace neurite {
 
@@ -63,7 +64,9 @@ class Network {
   const Tensor& input_grad() const { return grads_.front(); }  // after want_input_grad
   // The output of the last forward, valid until the next one.
   const Tensor& output() const { return acts_.back(); }
-  // Layer i's output from the last forward (feature maps of a conv layer), same lifetime.
+  // Layer i's output from the last forward (feature maps of a conv layer), same lifetime. While
+  // training, a ReLU followed by max pooling runs as one step (MaxPool2d::forward_after_relu):
+  // the ReLU's own output is then not kept, and is empty here.
   const Tensor& layer_output(std::size_t i) const { return acts_.at(i + 1); }
 
   // Every parameter, named like PyTorch's nn.Sequential: "<layer index>.weight".
@@ -101,6 +104,8 @@ class Network {
 
  private:
   const Tensor& layer_input(std::size_t i) const { return i == 0 ? *input_ : acts_[i]; }
+  // The max pooling at layer i, if it follows a ReLU and the last forward ran the two as one.
+  MaxPool2d* pool_after_relu(std::size_t i) const;
 
   Shape input_shape_, output_shape_;
   Initializer init_;
@@ -110,6 +115,8 @@ class Network {
   int64_t weights_ = 0;  // parameter_count(): counted as each layer is added, held to kMaxNetworkWeights
   std::size_t first_trainable_ = 0;  // layers before it have no parameters (input dropout)
   const Tensor* input_ = nullptr;  // the batch of the last forward (not copied)
+  bool training_ = false;
+  bool fused_last_forward_ = false;  // whether the last forward ran ReLU + max pooling as one
   std::vector<Tensor> acts_;   // acts_[i] is layer i's input (i > 0); acts_.back() the output
   std::vector<Tensor> grads_;  // grads_[i] is dL/d acts_[i]
 };

@@ -74,7 +74,17 @@ void max_row(const float* in, int64_t w, Size2 k, Size2 s, int64_t oy, int64_t o
 
 }  // namespace
 
-void MaxPool2d::forward(const Tensor& x, Tensor& y) {
+void MaxPool2d::forward(const Tensor& x, Tensor& y) { pool(x, y, /*relu_after=*/false); }
+void MaxPool2d::forward_after_relu(const Tensor& z, Tensor& y) { pool(z, y, /*relu_after=*/true); }
+
+void MaxPool2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
+  route(x, y, dy, dx, /*relu_mask=*/false);
+}
+void MaxPool2d::backward_through_relu(const Tensor& z, const Tensor& y, const Tensor& dy, Tensor* dz) {
+  route(z, y, dy, dz, /*relu_mask=*/true);
+}
+
+void MaxPool2d::pool(const Tensor& x, Tensor& y, bool relu_after) {
   // x (N, C, H, W) -> y (N, C, OH, OW): the largest value of each window, and where it was.
   resize_output(x, y, "maxpool2d");
   const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
@@ -93,10 +103,12 @@ void MaxPool2d::forward(const Tensor& x, Tensor& y) {
       if (two_by_two) max_row_2x2(in, w, oy, ow, out + oy * ow, arg + oy * ow);
       else max_row(in, w, k, s, oy, ow, out + oy * ow, arg + oy * ow);
     }
+    if (relu_after)  // ReLU's formula (activation.cpp), on the winners only
+      for (int64_t o = 0; o < oh * ow; ++o) out[o] = out[o] > 0.0f ? out[o] : 0.0f;
   }
 }
 
-void MaxPool2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
+void MaxPool2d::route(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx, bool relu_mask) {
   // Only the winner of each window affected the output, so only it receives the gradient.
   require_shape(dy, y.shape(), "maxpool2d backward gradient");
   if (!dx) return;
@@ -105,8 +117,13 @@ void MaxPool2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Ten
 #pragma omp parallel for num_threads(threads_for(x)) schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     float* d = dx->data() + p * plane_in;
+    const float* in = x.data() + p * plane_in;
     std::fill(d, d + plane_in, 0.0f);
-    for (int64_t o = p * plane_out; o < (p + 1) * plane_out; ++o) d[argmax_[static_cast<std::size_t>(o)]] += dy[o];
+    for (int64_t o = p * plane_out; o < (p + 1) * plane_out; ++o) {
+      const int32_t at = argmax_[static_cast<std::size_t>(o)];
+      // ReLU's backward (activation.cpp) passes the gradient where its input is positive.
+      d[at] += !relu_mask || in[at] > 0.0f ? dy[o] : 0.0f;
+    }
   }
 }
 
