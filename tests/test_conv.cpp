@@ -181,7 +181,13 @@ INSTANTIATE_TEST_SUITE_P(
                       Geometry{37, 50, 9, 31, 7, 3, 1, 1, 3, 1},
                       Geometry{6, 16, 14, 14, 5, 5, 1, 1, 0, 0},   // LeNet-5's second layer
                       Geometry{3, 70, 6, 43, 2, 11, 1, 1, 1, 4},
-                      Geometry{20, 3, 5, 5, 1, 1, 1, 1, 0, 0}));
+                      Geometry{20, 3, 5, 5, 1, 1, 1, 1, 0, 0},
+                      // Strided shapes for the direct forward pass and weight gradient: the
+                      // speed run's two layers, a padded one, a stride of 2 across only.
+                      Geometry{1, 32, 28, 28, 5, 5, 2, 2, 0, 0},
+                      Geometry{32, 64, 12, 12, 3, 3, 2, 2, 0, 0},
+                      Geometry{17, 20, 15, 33, 3, 3, 2, 2, 1, 1},
+                      Geometry{9, 5, 8, 30, 3, 3, 1, 2, 1, 1}));
 
 TEST(ConvPaths, SameBitsWhateverTheThreadCount) {
   const ConvGeometry g{.in_channels = 6, .in_h = 14, .in_w = 14, .out_channels = 16, .kernel_h = 5, .kernel_w = 5,

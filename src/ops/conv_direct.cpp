@@ -48,9 +48,10 @@ void pad_planes(const float* src, int64_t count, int64_t h, int64_t w, int64_t p
 }
 
 // ---- Forward: Rows output positions of one row by Vecs vectors of filters ----
-// tile[r][o] = sum over (c, i, j), in that order, of x[c, oy + i, ox + r + j] W^T[(c, i, j), o]:
-// the order of the im2col GEMM's k loop.
-template <int64_t Rows, int64_t Vecs>
+// tile[r][o] = sum over (c, i, j), in that order, of x[c, S oy + i, S (ox + r) + j] W^T[(c, i, j),
+// o] for stride S: the order of the im2col GEMM's k loop. The stride along the row is a template
+// argument, so the positions' offsets stay constants.
+template <int64_t Rows, int64_t Vecs, int64_t StrideW>
 [[gnu::noinline]] void forward_block(const ConvGeometry& g, int64_t plane, int64_t row, const float* x,
                                      const float* wt, int64_t ldw, float* tile) {
   // GCC unrolls loops of at most 16 iterations by itself; a longer loop over Rows would leave
@@ -64,7 +65,7 @@ template <int64_t Rows, int64_t Vecs>
         for (int64_t v = 0; v < Vecs; ++v) wv[v] = load(wt + v * kLanes);
 #pragma GCC unroll 32
         for (int64_t r = 0; r < Rows; ++r)
-          for (int64_t v = 0; v < Vecs; ++v) acc[r][v] += xr[j + r] * wv[v];
+          for (int64_t v = 0; v < Vecs; ++v) acc[r][v] += xr[j + r * StrideW] * wv[v];
       }
     }
 #pragma GCC unroll 32
@@ -112,15 +113,16 @@ template <int64_t Filters, int64_t Vecs>
 }
 
 // ---- Weight gradient: KRows kernel rows by Rows kernel columns, by Vecs vectors of filters ----
-// dw_t[(c, i + kr, j + r), o] += sum over output positions q, in order, of x[c, oy + i + kr,
-// ox + j + r] dy_t[q, o]: the order of the im2col GEMM's k loop.
+// dw_t[(c, i + kr, j + r), o] += sum over output positions q, in order, of x[c, S oy + i + kr,
+// S ox + j + r] dy_t[q, o] for stride S: the order of the im2col GEMM's k loop.
 template <int64_t KRows, int64_t Rows, int64_t Vecs>
-[[gnu::noinline]] void weight_grad_block(int64_t out_h, int64_t out_w, int64_t row, const float* x,
-                                         const float* dy_t, int64_t ld, float* dw_t, int64_t kernel_w) {
+[[gnu::noinline]] void weight_grad_block(const ConvGeometry& g, int64_t row, const float* x, const float* dy_t,
+                                         int64_t ld, float* dw_t) {
+  const int64_t out_h = g.out_h(), out_w = g.out_w();
   Vec acc[KRows][Rows][Vecs] = {};
   for (int64_t oy = 0; oy < out_h; ++oy)
     for (int64_t ox = 0; ox < out_w; ++ox) {
-      const float* xq = x + oy * row + ox;
+      const float* xq = x + oy * g.stride_h * row + ox * g.stride_w;
       const float* d = dy_t + (oy * out_w + ox) * ld;
       Vec dv[Vecs];
       for (int64_t v = 0; v < Vecs; ++v) dv[v] = load(d + v * kLanes);
@@ -131,7 +133,7 @@ template <int64_t KRows, int64_t Rows, int64_t Vecs>
   for (int64_t kr = 0; kr < KRows; ++kr)
     for (int64_t r = 0; r < Rows; ++r)
       for (int64_t v = 0; v < Vecs; ++v) {
-        float* c = dw_t + (kr * kernel_w + r) * ld + v * kLanes;
+        float* c = dw_t + (kr * g.kernel_w + r) * ld + v * kLanes;
         store(c, load(c) + acc[kr][r][v]);
       }
 }
@@ -192,12 +194,14 @@ void scatter_tile(const float* tile, int64_t rows, int64_t vecs, int64_t c0, int
 }  // namespace
 
 bool applies(const ConvGeometry& g) {
-  return simd::kHasMasks && g.stride_h == 1 && g.stride_w == 1 && g.pad_h < g.kernel_h && g.pad_w < g.kernel_w;
+  return simd::kHasMasks && g.stride_w <= 2 && g.pad_h < g.kernel_h && g.pad_w < g.kernel_w;
 }
 
-bool input_grad_applies(const ConvGeometry& g) { return applies(g) && g.in_channels >= kLanes / 2; }
+bool input_grad_applies(const ConvGeometry& g) {
+  return applies(g) && g.stride_h == 1 && g.stride_w == 1 && g.in_channels >= kLanes / 2;
+}
 
-bool forward_by_rows(const ConvGeometry& g) { return g.in_channels < kLanes / 2; }
+bool forward_by_rows(const ConvGeometry& g) { return g.in_channels < kLanes / 2 && g.stride_w == 1; }
 
 int64_t vector_width(int64_t channels) { return (channels + kLanes - 1) / kLanes * kLanes; }
 
@@ -229,7 +233,7 @@ void forward_sample(const ConvGeometry& g, const float* forward_w, const float* 
       for (int64_t ox0 = 0; ox0 < out_w; ox0 += 2 * kLanes) {
         const int64_t count = std::min(2 * kLanes, out_w - ox0);
         const auto block = [&]<int64_t Filters>(int64_t o0) {
-          const float* in = padded.data() + oy * row + ox0;
+          const float* in = padded.data() + oy * g.stride_h * row + ox0;
           float* out = y + o0 * spatial + oy * out_w + ox0;
           const float* bias = b ? b + o0 : nullptr;
           if (count > kLanes) forward_row_block<Filters, 2>(g, plane, row, in, forward_w + o0, ldw, count, bias, out, spatial);
@@ -244,7 +248,9 @@ void forward_sample(const ConvGeometry& g, const float* forward_w, const float* 
   for (int64_t oy = 0; oy < g.out_h(); ++oy)
     cover_channels(g.out_channels, [&]<int64_t Vecs>(int64_t o0) {
       const auto block = [&]<int64_t Rows>(int64_t ox0) {
-        forward_block<Rows, Vecs>(g, plane, row, padded.data() + oy * row + ox0, forward_w + o0, ldw, tile);
+        const float* in = padded.data() + oy * g.stride_h * row + ox0 * g.stride_w;
+        if (g.stride_w == 1) forward_block<Rows, Vecs, 1>(g, plane, row, in, forward_w + o0, ldw, tile);
+        else forward_block<Rows, Vecs, 2>(g, plane, row, in, forward_w + o0, ldw, tile);
         scatter_tile(tile, Rows, Vecs, o0, g.out_channels, b, y + oy * out_w + ox0, spatial);
       };
       cover<14, 8, 4, 2, 1>(out_w, block);
@@ -260,8 +266,8 @@ void weight_grad_sample(const ConvGeometry& g, const float* x, const float* dy_t
       const auto kernel_rows = [&]<int64_t KRows>(int64_t i) {
         cover<5, 4, 3, 2, 1>(g.kernel_w, [&]<int64_t Rows>(int64_t j) {
           const int64_t p = (c * g.kernel_h + i) * g.kernel_w + j;
-          weight_grad_block<KRows, Rows, Vecs>(g.out_h(), g.out_w(), row, padded.data() + c * plane + i * row + j,
-                                               dy_t + o0, ld, dw_t + p * ld + o0, g.kernel_w);
+          weight_grad_block<KRows, Rows, Vecs>(g, row, padded.data() + c * plane + i * row + j, dy_t + o0, ld,
+                                               dw_t + p * ld + o0);
         });
       };
       // One vector of filters leaves room for a whole 5x5 kernel's 25 accumulators, so each

@@ -1,4 +1,4 @@
-// Direct convolution for stride 1 (private to src/ops): the three products of a conv layer read
+// Direct convolution (private to src/ops): the three products of a conv layer read
 // the (zero-padded) image itself instead of an im2col copy of every receptive field.
 //
 // The vector lanes run over channels, and each image value is broadcast from memory into a
@@ -18,16 +18,19 @@ inline namespace NEURITE_ISA {  // one copy per kernel family (isa.h)
 
 using Buffer = std::vector<float, AlignedAllocator<float>>;
 
-// Stride 1 both ways, and padding smaller than the kernel (so the input gradient's padding of
-// dy, kernel - 1 - padding, is not negative), on a target with masked vector stores.
+// The forward pass and the weight gradient: a stride of 1 or 2 along rows (any down columns),
+// and padding smaller than the kernel (so the input gradient's padding of dy, kernel - 1 -
+// padding, is not negative), on a target with masked vector stores.
 bool applies(const ConvGeometry& g);
 
-// The input gradient's vectors run over input channels: with fewer than half a vector of them
-// (a first layer's 1 channel) im2col's products, which run over positions, are faster.
+// The input gradient: stride 1 only (a strided layer's goes through im2col). Its vectors run
+// over input channels: with fewer than half a vector of them (a first layer's 1 channel)
+// im2col's products, which run over positions, are faster.
 bool input_grad_applies(const ConvGeometry& g);
 
 // The forward pass's vectors run along output rows rather than over filters: with fewer than
 // half a vector of input channels (a first layer) that is faster, and it gives the same bits.
+// Its rows are contiguous loads, so only for stride 1 along rows.
 bool forward_by_rows(const ConvGeometry& g);
 
 // A channel count rounded up to whole vectors: the width of the rearranged weight rows.
