@@ -1,6 +1,7 @@
-// Convolution kernels: the two conv layers of seed 001's CNN at batch 50 and one odd geometry,
-// forward and backward, through the plain reference loops and the fast path (direct for stride
-// 1, im2col + GEMM otherwise), and im2col + GEMM forced on the stride-1 layers for comparison;
+// Convolution kernels: the two conv layers of seed 001's CNN at batch 50, the speed run's second
+// layer and one odd geometry, forward and backward, through the plain reference loops and the
+// fast path (direct for stride 1 and 2; a strided layer's input gradient through im2col), and
+// im2col + GEMM forced for comparison;
 // and, in the same binary, plain SGEMM (neurite::gemm on its BLAS backend and cblas_sgemm
 // directly) so the conv rates can be read against this machine's SGEMM rate measured in the same
 // run.
@@ -12,9 +13,10 @@
 //   conv/<case>/<impl>/<pass>/batch:<n>/threads:<t>
 //     case  conv1_1x28x28_16x5x5_p2   (seed 001's first layer)
 //           conv2_16x14x14_32x5x5_p2  (seed 001's second layer)
+//           speedrun2_32x12x12_64x3x3_s2 (models/speedrun.json's second layer: stride 2)
 //           odd_8x15x15_16x3x3_s2     (stride 2, no padding, odd sizes)
-//     impl  reference (conv2d_*_reference) | fast (conv2d_forward / conv2d_backward: direct on
-//           the stride-1 cases) | im2col (the same, ConvAlgorithm::Im2col; stride-1 cases only)
+//     impl  reference (conv2d_*_reference) | fast (conv2d_forward / conv2d_backward: the direct
+//           path) | im2col (the same, ConvAlgorithm::Im2col)
 //     pass  forward | backward (weight, bias and input gradients) |
 //           backward_weights (no input gradient, as a network's first layer runs it)
 //   sgemm/<product>/<impl>/threads:<t>
@@ -71,6 +73,7 @@ ConvGeometry geometry(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int
 const ConvCase kCases[] = {
     {"conv1_1x28x28_16x5x5_p2", geometry(1, 28, 28, 16, 5, 1, 2)},
     {"conv2_16x14x14_32x5x5_p2", geometry(16, 14, 14, 32, 5, 1, 2)},
+    {"speedrun2_32x12x12_64x3x3_s2", geometry(32, 12, 12, 64, 3, 2, 0)},
     {"odd_8x15x15_16x3x3_s2", geometry(8, 15, 15, 16, 3, 2, 0)},
 };
 
@@ -254,9 +257,7 @@ int main(int argc, char** argv) {
       const std::string ref = stem + "reference/" + pass_name(pass) + "/batch:" + std::to_string(kReferenceBatch) +
                               "/threads:1";
       configure(benchmark::RegisterBenchmark(ref.c_str(), bm_conv, c.g, Impl::Reference, pass, kReferenceBatch, 1));
-      const bool has_direct = c.g.stride_h == 1 && c.g.stride_w == 1;
       for (Impl impl : {Impl::Fast, Impl::Im2col}) {
-        if (impl == Impl::Im2col && !has_direct) continue;  // there fast is im2col already
         for (int threads : {1, 2}) {
           const std::string name = stem + (impl == Impl::Fast ? "fast/" : "im2col/") + pass_name(pass) +
                                    "/batch:" + std::to_string(kBatch) + "/threads:" + std::to_string(threads);
