@@ -7,6 +7,7 @@
 #include "neurite/layers/activation.h"
 #include "neurite/layers/dense.h"
 #include "neurite/layers/dropout.h"
+#include "neurite/layers/pool2d.h"
 #include "neurite/io/json_input.h"
 
 namespace neurite {

@@ -17,9 +17,10 @@
 
 #include "neurite/layers/activation.h"
 #include "neurite/layers/layer.h"
-#include "neurite/layers/pool2d.h"
 
 namespace neurite {
+
+class MaxPool2d;
 
 // How a network's weights start: every layer is initialised as it is added, in order, from one
 // generator seeded here, so the same seed always gives the same network.
