@@ -187,7 +187,13 @@ INSTANTIATE_TEST_SUITE_P(
                       Geometry{1, 32, 28, 28, 5, 5, 2, 2, 0, 0},
                       Geometry{32, 64, 12, 12, 3, 3, 2, 2, 0, 0},
                       Geometry{17, 20, 15, 33, 3, 3, 2, 2, 1, 1},
-                      Geometry{9, 5, 8, 30, 3, 3, 1, 2, 1, 1}));
+                      Geometry{9, 5, 8, 30, 3, 3, 1, 2, 1, 1},
+                      // The strided input gradient's classes: a stride of 3 down, 2 across, an
+                      // odd width, a kernel taller than the stride.
+                      Geometry{12, 7, 11, 9, 4, 3, 3, 2, 2, 1},
+                      // The padded input and the padded dy have the same size, 8 x 5 x 5, but
+                      // different borders.
+                      Geometry{8, 8, 5, 5, 4, 4, 2, 2, 0, 0}));
 
 TEST(ConvPaths, SameBitsWhateverTheThreadCount) {
   const ConvGeometry g{.in_channels = 6, .in_h = 14, .in_w = 14, .out_channels = 16, .kernel_h = 5, .kernel_w = 5,

@@ -138,31 +138,55 @@ template <int64_t KRows, int64_t Rows, int64_t Vecs>
       }
 }
 
-// ---- Input gradient: Rows input positions of one row by Vecs vectors of input channels ----
-// tile[r][c] = sum over (i, j), in order, of (sum over o, in order, of dy[o, y - i + P, x + r - j
-// + P] W[o, c, i, j]): the GEMM W^T dy summed over o, then col2im adding kernel offsets in order.
-// dy is padded by kernel - 1 - P, so the positions outside it read 0.
+// ---- Input gradient: Rows input positions by Vecs vectors of input channels ----
+// An input pixel (y, x) takes a gradient from kernel tap (i, j) where y + P - i and x + P - j are
+// multiples of the strides; then dy's position is ((y + P - i) / S, (x + P - j) / S). Pixels whose
+// offsets share their remainders (a class) use the same taps, and along a row the pixels of a
+// class, S apart, read consecutive dy columns: a block takes Rows of them.
+struct Tap {
+  int64_t weights;  // where the tap's rows start in the input gradient's weights
+  int64_t dy;       // its dy value for the block's first position, from the block's base
+};
+
+// tile[r * step][c] = sum over the taps, in order, of (sum over o, in order, of dy[o, base + tap +
+// r] W[o, c, i, j]): the GEMM W^T dy summed over o, then col2im adding kernel offsets in order.
+// dy is padded, so the positions outside it read 0.
 template <int64_t Rows, int64_t Vecs>
-[[gnu::noinline]] void input_grad_block(const ConvGeometry& g, int64_t plane, int64_t row, const float* dy,
-                                        const float* wg, int64_t ldc, float* tile) {
+[[gnu::noinline]] void input_grad_block(const std::vector<Tap>& taps, int64_t outs, int64_t plane,
+                                        const float* dy, const float* wg, int64_t ldc, float* tile, int64_t step) {
   Vec total[Rows][Vecs] = {};
-  for (int64_t i = 0; i < g.kernel_h; ++i)
-    for (int64_t j = 0; j < g.kernel_w; ++j) {
-      const float* d = dy + (g.kernel_h - 1 - i) * row + (g.kernel_w - 1 - j);
-      const float* wk = wg + (i * g.kernel_w + j) * g.out_channels * ldc;
-      Vec part[Rows][Vecs] = {};
-      for (int64_t o = 0; o < g.out_channels; ++o) {
-        Vec wv[Vecs];
-        for (int64_t v = 0; v < Vecs; ++v) wv[v] = load(wk + o * ldc + v * kLanes);
-        const float* dr = d + o * plane;
-        for (int64_t r = 0; r < Rows; ++r)
-          for (int64_t v = 0; v < Vecs; ++v) part[r][v] += dr[r] * wv[v];
-      }
+  for (const Tap& tap : taps) {
+    const float* d = dy + tap.dy;
+    const float* wk = wg + tap.weights;
+    Vec part[Rows][Vecs] = {};
+    for (int64_t o = 0; o < outs; ++o) {
+      Vec wv[Vecs];
+      for (int64_t v = 0; v < Vecs; ++v) wv[v] = load(wk + o * ldc + v * kLanes);
+      const float* dr = d + o * plane;
       for (int64_t r = 0; r < Rows; ++r)
-        for (int64_t v = 0; v < Vecs; ++v) total[r][v] += part[r][v];
+        for (int64_t v = 0; v < Vecs; ++v) part[r][v] += dr[r] * wv[v];
     }
+    for (int64_t r = 0; r < Rows; ++r)
+      for (int64_t v = 0; v < Vecs; ++v) total[r][v] += part[r][v];
+  }
   for (int64_t r = 0; r < Rows; ++r)
-    for (int64_t v = 0; v < Vecs; ++v) store(tile + (r * Vecs + v) * kLanes, total[r][v]);
+    for (int64_t v = 0; v < Vecs; ++v) store(tile + (r * step * Vecs + v) * kLanes, total[r][v]);
+}
+
+// dy's zero border for the input gradient along one axis: room for the taps below a pixel's
+// first dy row and for the rows past dy's end that the last pixels' offsets reach.
+int64_t dy_padding(int64_t kernel, int64_t pad, int64_t stride, int64_t in, int64_t out) {
+  const int64_t before = (kernel - 1 - pad) / stride, after = (in - 1 + pad) / stride - (out - 1);
+  return std::max(before, after);
+}
+
+// The taps of the class whose offsets leave remainders (bh, bw), in the (i, j) order of col2im.
+std::vector<Tap> class_taps(const ConvGeometry& g, int64_t bh, int64_t bw, int64_t row, int64_t ldc) {
+  std::vector<Tap> taps;
+  for (int64_t i = bh; i < g.kernel_h; i += g.stride_h)
+    for (int64_t j = bw; j < g.kernel_w; j += g.stride_w)
+      taps.push_back({(i * g.kernel_w + j) * g.out_channels * ldc, -(i - bh) / g.stride_h * row - (j - bw) / g.stride_w});
+  return taps;
 }
 
 // tile (rows, vecs * kLanes), one row per position and one lane per channel, into channel-major
@@ -198,7 +222,7 @@ bool applies(const ConvGeometry& g) {
 }
 
 bool input_grad_applies(const ConvGeometry& g) {
-  return applies(g) && g.stride_h == 1 && g.stride_w == 1 && g.in_channels >= kLanes / 2;
+  return applies(g) && g.in_channels >= kLanes / 2;
 }
 
 bool forward_by_rows(const ConvGeometry& g) { return g.in_channels < kLanes / 2 && g.stride_w == 1; }
@@ -279,20 +303,39 @@ void weight_grad_sample(const ConvGeometry& g, const float* x, const float* dy_t
 
 void input_grad_sample(const ConvGeometry& g, const float* input_grad_w, const float* dy, float* dx,
                        Buffer& padded) {
-  const int64_t pad_h = g.kernel_h - 1 - g.pad_h, pad_w = g.kernel_w - 1 - g.pad_w;
-  pad_planes(dy, g.out_channels, g.out_h(), g.out_w(), pad_h, pad_w, padded);
-  const int64_t row = g.out_w() + 2 * pad_w, plane = (g.out_h() + 2 * pad_h) * row;
+  const int64_t sh = g.stride_h, sw = g.stride_w, out_h = g.out_h(), out_w = g.out_w();
+  const int64_t pad_h = dy_padding(g.kernel_h, g.pad_h, sh, g.in_h, out_h);
+  const int64_t pad_w = dy_padding(g.kernel_w, g.pad_w, sw, g.in_w, out_w);
+  pad_planes(dy, g.out_channels, out_h, out_w, pad_h, pad_w, padded);
+  const int64_t row = out_w + 2 * pad_w, plane = (out_h + 2 * pad_h) * row;
   const int64_t ldc = vector_width(g.in_channels), in_plane = g.in_h * g.in_w;
+  std::vector<std::vector<Tap>> taps;  // by class, bh * sw + bw
+  for (int64_t bh = 0; bh < sh; ++bh)
+    for (int64_t bw = 0; bw < sw; ++bw) taps.push_back(class_taps(g, bh, bw, row, ldc));
   alignas(64) float tile[kMaxTile];
-  for (int64_t y = 0; y < g.in_h; ++y)
+  for (int64_t y = 0; y < g.in_h; ++y) {
+    const int64_t bh = (y + g.pad_h) % sh, dy_row = (y + g.pad_h - bh) / sh + pad_h;
     cover_channels(g.in_channels, [&]<int64_t Vecs>(int64_t c0) {
-      const auto block = [&]<int64_t Rows>(int64_t x0) {
-        input_grad_block<Rows, Vecs>(g, plane, row, padded.data() + y * row + x0, input_grad_w + c0, ldc, tile);
-        scatter_tile(tile, Rows, Vecs, c0, g.in_channels, nullptr, dx + y * g.in_w + x0, in_plane);
-      };
-      if constexpr (Vecs == 2) cover<7, 4, 2, 1>(g.in_w, block);
-      else cover<14, 8, 4, 2, 1>(g.in_w, block);
+      // A window of pixels fills the tile; each class in it runs in blocks of its pixels.
+      const int64_t window = (Vecs == 2 ? 7 : 14) * sw;
+      for (int64_t x0 = 0; x0 < g.in_w; x0 += window) {
+        const int64_t width = std::min(window, g.in_w - x0);
+        for (int64_t k = 0; k < std::min(sw, width); ++k) {
+          const int64_t first = x0 + k, bw = (first + g.pad_w) % sw;
+          const float* base = padded.data() + dy_row * row + (first + g.pad_w - bw) / sw + pad_w;
+          const std::vector<Tap>& class_taps = taps[static_cast<std::size_t>(bh * sw + bw)];
+          const auto block = [&]<int64_t Rows>(int64_t r0) {
+            input_grad_block<Rows, Vecs>(class_taps, g.out_channels, plane, base + r0, input_grad_w + c0, ldc,
+                                         tile + (k + r0 * sw) * Vecs * kLanes, sw);
+          };
+          const int64_t count = (width - k + sw - 1) / sw;
+          if constexpr (Vecs == 2) cover<7, 4, 2, 1>(count, block);
+          else cover<14, 8, 4, 2, 1>(count, block);
+        }
+        scatter_tile(tile, width, Vecs, c0, g.in_channels, nullptr, dx + y * g.in_w + x0, in_plane);
+      }
     });
+  }
 }
 
 }  // namespace NEURITE_ISA

@@ -23,9 +23,9 @@ using Buffer = std::vector<float, AlignedAllocator<float>>;
 // padding, is not negative), on a target with masked vector stores.
 bool applies(const ConvGeometry& g);
 
-// The input gradient: stride 1 only (a strided layer's goes through im2col). Its vectors run
-// over input channels: with fewer than half a vector of them (a first layer's 1 channel)
-// im2col's products, which run over positions, are faster.
+// The input gradient: the same strides. Its vectors run over input channels: with fewer than
+// half a vector of them (a first layer's 1 channel) im2col's products, which run over
+// positions, are faster.
 bool input_grad_applies(const ConvGeometry& g);
 
 // The forward pass's vectors run along output rows rather than over filters: with fewer than

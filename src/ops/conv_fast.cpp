@@ -306,9 +306,11 @@ bool use_direct(const ConvGeometry& g, ConvAlgorithm algorithm) {
   return algorithm == ConvAlgorithm::Auto && direct::applies(g);
 }
 
-// Per-thread scratch of the backward pass.
+// Per-thread scratch of the backward pass. The padded image and the padded dy keep apart: a
+// padded buffer's border is zeroed only when it is resized, and the two may have the same size
+// with different borders.
 struct BackwardScratch {
-  Buffer columns, dcols, dy_t, padded;
+  Buffer columns, dcols, dy_t, padded_x, padded_dy;
 };
 
 // One sample's share of the backward pass: its weight and bias gradient added into the group's
@@ -327,10 +329,10 @@ struct SampleBackward {
     // dy_n^T (OH*OW, ld), and the bias gradient on the way.
     s.dy_t.resize(static_cast<std::size_t>(spatial * ld));
     transpose_and_sum_rows(dyn, g.out_channels, spatial, s.dy_t.data(), ld, group_db);
-    if (direct_weight_grad) direct::weight_grad_sample(g, x, s.dy_t.data(), ld, group_dw_t, s.padded);
+    if (direct_weight_grad) direct::weight_grad_sample(g, x, s.dy_t.data(), ld, group_dw_t, s.padded_x);
     else im2col_weight_grad(x, s);
     if (!dxn) return;
-    if (direct_input_grad_w) direct::input_grad_sample(g, direct_input_grad_w, dyn, dxn, s.padded);
+    if (direct_input_grad_w) direct::input_grad_sample(g, direct_input_grad_w, dyn, dxn, s.padded_dy);
     else im2col_input_grad(dyn, dxn, s);
   }
 
