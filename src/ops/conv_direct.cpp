@@ -277,7 +277,9 @@ void forward_sample(const ConvGeometry& g, const float* forward_w, const float* 
         else forward_block<Rows, Vecs, 2>(g, plane, row, in, forward_w + o0, ldw, tile);
         scatter_tile(tile, Rows, Vecs, o0, g.out_channels, b, y + oy * out_w + ox0, spatial);
       };
-      cover<14, 8, 4, 2, 1>(out_w, block);
+      // Short rows (a strided layer's 5 to 7 outputs) as one block each: a block of 1 reloads
+      // the weights for 2 multiply-adds.
+      cover<14, 8, 7, 6, 5, 4, 2, 1>(out_w, block);
     });
 }
 
@@ -294,9 +296,11 @@ void weight_grad_sample(const ConvGeometry& g, const float* x, const float* dy_t
                                                dw_t + p * ld + o0);
         });
       };
-      // One vector of filters leaves room for a whole 5x5 kernel's 25 accumulators, so each
-      // output position's gradient vector is loaded once per channel, not once per 2 kernel rows.
+      // One vector of filters leaves room for a whole 5x5 kernel's 25 accumulators, and two
+      // for a 3x3 kernel's 18, so each output position's gradient vector is loaded once per
+      // channel, not once per 2 kernel rows.
       if constexpr (Vecs == 1) cover<5, 2, 1>(g.kernel_h, kernel_rows);
+      else if (g.kernel_w <= 3) cover<3, 1>(g.kernel_h, kernel_rows);
       else cover<2, 1>(g.kernel_h, kernel_rows);
     });
 }
