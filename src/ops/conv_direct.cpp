@@ -38,14 +38,29 @@ void cover_channels(int64_t width, F&& f) {
 
 // planes (count, h, w) -> padded (count, h + 2 ph, w + 2 pw), zero around each plane. The
 // border is written only when the buffer is (re)sized: later samples overwrite the inside only.
-void pad_planes(const float* src, int64_t count, int64_t h, int64_t w, int64_t ph, int64_t pw, Buffer& padded) {
-  const int64_t ph2 = h + 2 * ph, pw2 = w + 2 * pw;
+// With `split`, each padded row holds its even columns and then its odd ones (see
+// split_column), so that a stride of 2 along rows reads consecutive values.
+void pad_planes(const float* src, int64_t count, int64_t h, int64_t w, int64_t ph, int64_t pw, Buffer& padded,
+                bool split = false) {
+  const int64_t ph2 = h + 2 * ph, pw2 = w + 2 * pw, evens = (pw2 + 1) / 2;
   const auto size = static_cast<std::size_t>(count * ph2 * pw2);
   if (padded.size() != size) padded.assign(size, 0.0f);
   for (int64_t c = 0; c < count; ++c)
-    for (int64_t y = 0; y < h; ++y)
-      std::copy_n(src + (c * h + y) * w, w, padded.data() + (c * ph2 + y + ph) * pw2 + pw);
+    for (int64_t y = 0; y < h; ++y) {
+      const float* from = src + (c * h + y) * w;
+      float* to = padded.data() + (c * ph2 + y + ph) * pw2;
+      if (!split) {
+        std::copy_n(from, w, to + pw);
+        continue;
+      }
+      const int64_t first_even = pw % 2;  // the first x whose padded column is even
+      for (int64_t x = first_even; x < w; x += 2) to[(x + pw) / 2] = from[x];
+      for (int64_t x = 1 - first_even; x < w; x += 2) to[evens + (x + pw) / 2] = from[x];
+    }
 }
+
+// Where padded column `column` lies in a split row of `width` values.
+int64_t split_column(int64_t column, int64_t width) { return column % 2 * ((width + 1) / 2) + column / 2; }
 
 // ---- Forward: Rows output positions of one row by Vecs vectors of filters ----
 // tile[r][o] = sum over (c, i, j), in that order, of x[c, S oy + i, S (ox + r) + j] W^T[(c, i, j),
@@ -73,19 +88,30 @@ template <int64_t Rows, int64_t Vecs, int64_t StrideW>
     for (int64_t v = 0; v < Vecs; ++v) store(tile + (r * Vecs + v) * kLanes, acc[r][v]);
 }
 
-// ---- Forward with few input channels: Filters filters by Vecs vectors along an output row ----
+// ---- Forward with few input channels: Filters filters by Vecs vectors of output positions ----
 // With one or two input channels the loop over (c, i, j) is short, and turning each tile of
 // filter vectors back into planes (scatter_tile) costs about as much as its products. Here the
-// lanes run along the output row instead: acc[f][v] holds `count` positions of filter f, each
+// lanes run along output rows instead: acc[f][v] holds a vector of positions of filter f, each
 // step multiplies a row of the padded image (an unaligned load) by one weight broadcast from
 // memory, and the sums go straight into the filter's plane. The terms and their order are
-// forward_block's, so both give the same bits.
+// forward_block's, so both give the same bits. Kernel column j starts at columns[j] of a row: j
+// itself, or for a stride of 2 its place in the split row, where output positions read
+// consecutive values.
+//
+// Where the vectors lie: vector v starts in_step * v after the block's first input value and
+// out_step * v after its first output, all but the last with `lanes` positions. Along a long
+// output row they are its next positions; short rows (a strided first layer's 12) take the same
+// positions of the next output row, so that each weight broadcast feeds Vecs multiply-adds.
+struct RowVectors {
+  int64_t in_step, out_step;
+  simd::Lanes lanes, last;
+};
+
 template <int64_t Filters, int64_t Vecs>
 [[gnu::noinline]] void forward_row_block(const ConvGeometry& g, int64_t plane, int64_t row, const float* x,
-                                         const float* wt, int64_t ldw, int64_t count, const float* b, float* y,
-                                         int64_t spatial) {
+                                         const int64_t* columns, const float* wt, int64_t ldw, const RowVectors& at,
+                                         const float* b, float* y, int64_t spatial) {
   // GCC turns the accumulators into registers only when every loop over them is unrolled early.
-  const simd::Lanes last(0, count - (Vecs - 1) * kLanes);
   Vec acc[Filters][Vecs] = {};
   for (int64_t c = 0; c < g.in_channels; ++c)
     for (int64_t i = 0; i < g.kernel_h; ++i) {
@@ -93,8 +119,7 @@ template <int64_t Filters, int64_t Vecs>
       for (int64_t j = 0; j < g.kernel_w; ++j, wt += ldw) {
         Vec xv[Vecs];
 #pragma GCC unroll 4
-        for (int64_t v = 0; v < Vecs; ++v)
-          xv[v] = v + 1 < Vecs ? load(xr + j + v * kLanes) : load(xr + j + v * kLanes, last);
+        for (int64_t v = 0; v < Vecs; ++v) xv[v] = load(xr + columns[j] + v * at.in_step, v + 1 < Vecs ? at.lanes : at.last);
 #pragma GCC unroll 16
         for (int64_t f = 0; f < Filters; ++f)
 #pragma GCC unroll 4
@@ -105,10 +130,8 @@ template <int64_t Filters, int64_t Vecs>
   for (int64_t f = 0; f < Filters; ++f) {
     const Vec bias = simd::splat(b ? b[f] : 0.0f);
 #pragma GCC unroll 4
-    for (int64_t v = 0; v < Vecs; ++v) {
-      if (v + 1 < Vecs) store(y + f * spatial + v * kLanes, bias + acc[f][v]);
-      else store(y + f * spatial + v * kLanes, bias + acc[f][v], last);
-    }
+    for (int64_t v = 0; v < Vecs; ++v)
+      store(y + f * spatial + v * at.out_step, bias + acc[f][v], v + 1 < Vecs ? at.lanes : at.last);
   }
 }
 
@@ -225,7 +248,7 @@ bool input_grad_applies(const ConvGeometry& g) {
   return applies(g) && g.in_channels >= kLanes / 2;
 }
 
-bool forward_by_rows(const ConvGeometry& g) { return g.in_channels < kLanes / 2 && g.stride_w == 1; }
+bool forward_by_rows(const ConvGeometry& g) { return g.in_channels < kLanes / 2 && g.stride_w <= 2; }
 
 int64_t vector_width(int64_t channels) { return (channels + kLanes - 1) / kLanes * kLanes; }
 
@@ -249,22 +272,36 @@ Buffer input_grad_weights(const ConvGeometry& g, const float* w) {
 
 void forward_sample(const ConvGeometry& g, const float* forward_w, const float* x, const float* b, float* y,
                     Buffer& padded) {
-  pad_planes(x, g.in_channels, g.in_h, g.in_w, g.pad_h, g.pad_w, padded);
+  const bool by_rows = forward_by_rows(g), split = by_rows && g.stride_w == 2;
+  pad_planes(x, g.in_channels, g.in_h, g.in_w, g.pad_h, g.pad_w, padded, split);
   const int64_t row = g.in_w + 2 * g.pad_w, plane = (g.in_h + 2 * g.pad_h) * row;
   const int64_t out_w = g.out_w(), spatial = g.out_h() * out_w, ldw = vector_width(g.out_channels);
-  if (forward_by_rows(g)) {
+  if (by_rows) {
+    std::vector<int64_t> columns(static_cast<std::size_t>(g.kernel_w));
+    for (int64_t j = 0; j < g.kernel_w; ++j) columns[static_cast<std::size_t>(j)] = split ? split_column(j, row) : j;
+    // One block: `vecs` vectors placed as `at`, from output row oy and column ox0.
+    const auto blocks = [&](int64_t oy, int64_t ox0, int64_t vecs, const RowVectors& at) {
+      const auto block = [&]<int64_t Filters>(int64_t o0) {
+        const float* in = padded.data() + oy * g.stride_h * row + ox0;
+        float* out = y + o0 * spatial + oy * out_w + ox0;
+        const float* bias = b ? b + o0 : nullptr;
+        const float* w = forward_w + o0;
+        if (vecs == 2) forward_row_block<Filters, 2>(g, plane, row, in, columns.data(), w, ldw, at, bias, out, spatial);
+        else forward_row_block<Filters, 1>(g, plane, row, in, columns.data(), w, ldw, at, bias, out, spatial);
+      };
+      if constexpr (kLanes >= 16) cover<8, 4, 2, 1>(g.out_channels, block);
+      else cover<4, 2, 1>(g.out_channels, block);  // AVX2's 16 registers
+    };
+    if (out_w <= kLanes) {  // pairs of short rows
+      const simd::Lanes row_lanes(0, out_w);
+      for (int64_t oy = 0; oy < g.out_h(); oy += 2)
+        blocks(oy, 0, std::min<int64_t>(2, g.out_h() - oy), {g.stride_h * row, out_w, row_lanes, row_lanes});
+      return;
+    }
     for (int64_t oy = 0; oy < g.out_h(); ++oy)
       for (int64_t ox0 = 0; ox0 < out_w; ox0 += 2 * kLanes) {
-        const int64_t count = std::min(2 * kLanes, out_w - ox0);
-        const auto block = [&]<int64_t Filters>(int64_t o0) {
-          const float* in = padded.data() + oy * g.stride_h * row + ox0;
-          float* out = y + o0 * spatial + oy * out_w + ox0;
-          const float* bias = b ? b + o0 : nullptr;
-          if (count > kLanes) forward_row_block<Filters, 2>(g, plane, row, in, forward_w + o0, ldw, count, bias, out, spatial);
-          else forward_row_block<Filters, 1>(g, plane, row, in, forward_w + o0, ldw, count, bias, out, spatial);
-        };
-        if constexpr (kLanes >= 16) cover<8, 4, 2, 1>(g.out_channels, block);
-        else cover<4, 2, 1>(g.out_channels, block);  // AVX2's 16 registers
+        const int64_t count = std::min(2 * kLanes, out_w - ox0), vecs = count > kLanes ? 2 : 1;
+        blocks(oy, ox0, vecs, {kLanes, kLanes, simd::Lanes(0, kLanes), simd::Lanes(0, count - (vecs - 1) * kLanes)});
       }
     return;
   }

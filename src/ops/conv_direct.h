@@ -30,7 +30,8 @@ bool input_grad_applies(const ConvGeometry& g);
 
 // The forward pass's vectors run along output rows rather than over filters: with fewer than
 // half a vector of input channels (a first layer) that is faster, and it gives the same bits.
-// Its rows are contiguous loads, so only for stride 1 along rows.
+// Its rows are contiguous loads: for a stride of 2 along rows each padded row is stored as its
+// even columns and then its odd ones.
 bool forward_by_rows(const ConvGeometry& g);
 
 // A channel count rounded up to whole vectors: the width of the rearranged weight rows.
