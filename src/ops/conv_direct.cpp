@@ -27,11 +27,13 @@ void cover(int64_t width, F&& f, int64_t start = 0) {
   if constexpr (sizeof...(Rest) > 0) cover<Rest...>(width, f, start);
 }
 
-// Channel blocks of 2 vectors while at least 2 are needed, then of 1 (the last one partly
-// used): calls f.template operator()<Vecs>(c0).
-template <typename F>
+// Channel blocks of MaxVecs (4 or 2) vectors while that many are needed, then of 2, then of 1
+// (the last one partly used): calls f.template operator()<Vecs>(c0).
+template <int64_t MaxVecs = 2, typename F>
 void cover_channels(int64_t width, F&& f) {
   int64_t c0 = 0;
+  if constexpr (MaxVecs == 4)
+    for (; c0 + 3 * kLanes < width; c0 += 4 * kLanes) f.template operator()<4>(c0);
   for (; c0 + kLanes < width; c0 += 2 * kLanes) f.template operator()<2>(c0);
   for (; c0 < width; c0 += kLanes) f.template operator()<1>(c0);
 }
@@ -307,7 +309,9 @@ void forward_sample(const ConvGeometry& g, const float* forward_w, const float* 
   }
   alignas(64) float tile[kMaxTile];
   for (int64_t oy = 0; oy < g.out_h(); ++oy)
-    cover_channels(g.out_channels, [&]<int64_t Vecs>(int64_t o0) {
+    // Four vectors of filters at a time where there are as many, in blocks of at most 6
+    // positions (24 accumulators): each broadcast value then feeds 4 multiply-adds.
+    cover_channels<kLanes >= 16 ? 4 : 2>(g.out_channels, [&]<int64_t Vecs>(int64_t o0) {
       const auto block = [&]<int64_t Rows>(int64_t ox0) {
         const float* in = padded.data() + oy * g.stride_h * row + ox0 * g.stride_w;
         if (g.stride_w == 1) forward_block<Rows, Vecs, 1>(g, plane, row, in, forward_w + o0, ldw, tile);
@@ -316,7 +320,8 @@ void forward_sample(const ConvGeometry& g, const float* forward_w, const float* 
       };
       // Short rows (a strided layer's 5 to 7 outputs) as one block each: a block of 1 reloads
       // the weights for 2 multiply-adds.
-      cover<14, 8, 7, 6, 5, 4, 2, 1>(out_w, block);
+      if constexpr (Vecs == 4) cover<6, 5, 4, 2, 1>(out_w, block);
+      else cover<14, 8, 7, 6, 5, 4, 2, 1>(out_w, block);
     });
 }
 
@@ -370,7 +375,7 @@ void input_grad_sample(const ConvGeometry& g, const float* input_grad_w, const f
                                          tile + (k + r0 * sw) * Vecs * kLanes, sw);
           };
           const int64_t count = (width - k + sw - 1) / sw;
-          if constexpr (Vecs == 2) cover<7, 4, 2, 1>(count, block);
+          if constexpr (Vecs == 2) cover<7, 6, 4, 2, 1>(count, block);
           else cover<14, 8, 4, 2, 1>(count, block);
         }
         scatter_tile(tile, width, Vecs, c0, g.in_channels, nullptr, dx + y * g.in_w + x0, in_plane);
