@@ -164,9 +164,13 @@ void set_labels(Dataset& d, std::span<const uint8_t> labels, int classes, Target
 Dataset make_dataset(std::span<const uint8_t> pixels, std::span<const uint8_t> labels,
                      const Shape& sample_shape, int classes, InputScale scale, TargetValues targets,
                      bool keep_pixels) {
-  if (keep_pixels)
-    return make_dataset(std::vector<uint8_t>(pixels.begin(), pixels.end()), labels, sample_shape, classes, scale,
-                        targets);
+  if (keep_pixels) {
+    std::vector<uint8_t> copy;
+    copy.reserve(pixels.size());
+    prefer_huge_pages(copy.data(), copy.capacity());
+    copy.assign(pixels.begin(), pixels.end());
+    return make_dataset(std::move(copy), labels, sample_shape, classes, scale, targets);
+  }
   const auto n = static_cast<int64_t>(labels.size());
   require_pixel_count(static_cast<int64_t>(pixels.size()), n, sample_shape);
   Dataset d;
