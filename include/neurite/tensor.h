@@ -16,13 +16,14 @@ using Shape = std::vector<int64_t>;
 std::string to_string(const Shape& shape);  // "(10, 784)"
 int64_t element_count(const Shape& shape);
 
-// 64-byte aligned storage so kernels start every row on a cache line.
 // Asks the OS to back the 2 MiB-aligned part of a fresh, not yet touched block of at least 4 MiB
 // with 2 MiB pages (Linux; elsewhere nothing): each first touch of a 4 KiB page is a fault, and
 // on the virtual machines measured that made reading MNIST's 47 MB take 190-280 ms instead of
 // 26. A hint: nothing fails without it.
 void prefer_huge_pages(void* start, std::size_t bytes);
 
+// 64-byte aligned storage so kernels start every row on a cache line; big blocks ask for 2 MiB
+// pages.
 template <class T>
 struct AlignedAllocator {
   using value_type = T;
