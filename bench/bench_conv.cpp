@@ -13,7 +13,9 @@
 //   conv/<case>/<impl>/<pass>/batch:<n>/threads:<t>
 //     case  conv1_1x28x28_16x5x5_p2   (seed 001's first layer)
 //           conv2_16x14x14_32x5x5_p2  (seed 001's second layer)
-//           speedrun2_32x12x12_64x3x3_s2 (models/speedrun.json's second layer: stride 2)
+//           speedrun1_1x28x28_24x5x5_s2 (models/speedrun.json's first layer: stride 2)
+//           speedrun2_24x12x12_64x3x3_s2 (models/speedrun.json's second layer: stride 2)
+//           speedrun2_32x12x12_64x3x3_s2 (the same with the 32 filters the model had until 2026-12-04)
 //           odd_8x15x15_16x3x3_s2     (stride 2, no padding, odd sizes)
 //     impl  reference (conv2d_*_reference) | fast (conv2d_forward / conv2d_backward: the direct
 //           path) | im2col (the same, ConvAlgorithm::Im2col)
@@ -73,6 +75,8 @@ ConvGeometry geometry(int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int
 const ConvCase kCases[] = {
     {"conv1_1x28x28_16x5x5_p2", geometry(1, 28, 28, 16, 5, 1, 2)},
     {"conv2_16x14x14_32x5x5_p2", geometry(16, 14, 14, 32, 5, 1, 2)},
+    {"speedrun1_1x28x28_24x5x5_s2", geometry(1, 28, 28, 24, 5, 2, 0)},
+    {"speedrun2_24x12x12_64x3x3_s2", geometry(24, 12, 12, 64, 3, 2, 0)},
     {"speedrun2_32x12x12_64x3x3_s2", geometry(32, 12, 12, 64, 3, 2, 0)},
     {"odd_8x15x15_16x3x3_s2", geometry(8, 15, 15, 16, 3, 2, 0)},
 };

@@ -52,7 +52,14 @@ void pad_planes(const float* src, int64_t count, int64_t h, int64_t w, int64_t p
       const float* from = src + (c * h + y) * w;
       float* to = padded.data() + (c * ph2 + y + ph) * pw2;
       if (!split) {
-        std::copy_n(from, w, to + pw);
+        // Masked vectors where the family has them: the rows are short (5 to 28 values), and
+        // a call to memmove for each cost more than the copy.
+        if constexpr (simd::kHasMasks)
+          for (int64_t x0 = 0; x0 < w; x0 += kLanes) {
+            const simd::Lanes lanes(0, std::min(kLanes, w - x0));
+            store(to + pw + x0, load(from + x0, lanes), lanes);
+          }
+        else std::copy_n(from, w, to + pw);
         continue;
       }
       const int64_t first_even = pw % 2;  // the first x whose padded column is even
@@ -144,19 +151,28 @@ template <int64_t KRows, int64_t Rows, int64_t Vecs>
 [[gnu::noinline]] void weight_grad_block(const ConvGeometry& g, int64_t row, const float* x, const float* dy_t,
                                          int64_t ld, float* dw_t) {
   const int64_t out_h = g.out_h(), out_w = g.out_w();
+  // Every loop over acc is unrolled, so that it stays in registers: otherwise GCC keeps a copy
+  // on the stack for the final additions, zeroed on each call.
   Vec acc[KRows][Rows][Vecs] = {};
   for (int64_t oy = 0; oy < out_h; ++oy)
     for (int64_t ox = 0; ox < out_w; ++ox) {
       const float* xq = x + oy * g.stride_h * row + ox * g.stride_w;
       const float* d = dy_t + (oy * out_w + ox) * ld;
       Vec dv[Vecs];
+#pragma GCC unroll 4
       for (int64_t v = 0; v < Vecs; ++v) dv[v] = load(d + v * kLanes);
+#pragma GCC unroll 8
       for (int64_t kr = 0; kr < KRows; ++kr)
+#pragma GCC unroll 8
         for (int64_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
           for (int64_t v = 0; v < Vecs; ++v) acc[kr][r][v] += xq[kr * row + r] * dv[v];
     }
+#pragma GCC unroll 8
   for (int64_t kr = 0; kr < KRows; ++kr)
+#pragma GCC unroll 8
     for (int64_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
       for (int64_t v = 0; v < Vecs; ++v) {
         float* c = dw_t + (kr * g.kernel_w + r) * ld + v * kLanes;
         store(c, load(c) + acc[kr][r][v]);
@@ -179,6 +195,7 @@ struct Tap {
 template <int64_t Rows, int64_t Vecs>
 [[gnu::noinline]] void input_grad_block(const std::vector<Tap>& taps, int64_t outs, int64_t plane,
                                         const float* dy, const float* wg, int64_t ldc, float* tile, int64_t step) {
+  // (Every loop over the accumulators unrolled, as in weight_grad_block.)
   Vec total[Rows][Vecs] = {};
   for (const Tap& tap : taps) {
     const float* d = dy + tap.dy;
@@ -186,15 +203,22 @@ template <int64_t Rows, int64_t Vecs>
     Vec part[Rows][Vecs] = {};
     for (int64_t o = 0; o < outs; ++o) {
       Vec wv[Vecs];
+#pragma GCC unroll 4
       for (int64_t v = 0; v < Vecs; ++v) wv[v] = load(wk + o * ldc + v * kLanes);
       const float* dr = d + o * plane;
+#pragma GCC unroll 16
       for (int64_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
         for (int64_t v = 0; v < Vecs; ++v) part[r][v] += dr[r] * wv[v];
     }
+#pragma GCC unroll 16
     for (int64_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
       for (int64_t v = 0; v < Vecs; ++v) total[r][v] += part[r][v];
   }
+#pragma GCC unroll 16
   for (int64_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
     for (int64_t v = 0; v < Vecs; ++v) store(tile + (r * step * Vecs + v) * kLanes, total[r][v]);
 }
 
@@ -327,14 +351,17 @@ void forward_sample(const ConvGeometry& g, const float* forward_w, const float* 
 
 void weight_grad_sample(const ConvGeometry& g, const float* x, const float* dy_t, int64_t ld, float* dw_t,
                         Buffer& padded) {
-  pad_planes(x, g.in_channels, g.in_h, g.in_w, g.pad_h, g.pad_w, padded);
+  // Without padding the image is read where it is.
+  const bool pad = g.pad_h > 0 || g.pad_w > 0;
+  if (pad) pad_planes(x, g.in_channels, g.in_h, g.in_w, g.pad_h, g.pad_w, padded);
+  const float* image = pad ? padded.data() : x;
   const int64_t row = g.in_w + 2 * g.pad_w, plane = (g.in_h + 2 * g.pad_h) * row;
   for (int64_t c = 0; c < g.in_channels; ++c)
     cover_channels(g.out_channels, [&]<int64_t Vecs>(int64_t o0) {
       const auto kernel_rows = [&]<int64_t KRows>(int64_t i) {
         cover<5, 4, 3, 2, 1>(g.kernel_w, [&]<int64_t Rows>(int64_t j) {
           const int64_t p = (c * g.kernel_h + i) * g.kernel_w + j;
-          weight_grad_block<KRows, Rows, Vecs>(g, row, padded.data() + c * plane + i * row + j, dy_t + o0, ld,
+          weight_grad_block<KRows, Rows, Vecs>(g, row, image + c * plane + i * row + j, dy_t + o0, ld,
                                                dw_t + p * ld + o0);
         });
       };
@@ -358,14 +385,23 @@ void input_grad_sample(const ConvGeometry& g, const float* input_grad_w, const f
   std::vector<std::vector<Tap>> taps;  // by class, bh * sw + bw
   for (int64_t bh = 0; bh < sh; ++bh)
     for (int64_t bw = 0; bw < sw; ++bw) taps.push_back(class_taps(g, bh, bw, row, ldc));
+  // Pixels past the last output's receptive field (a strided layer's last row and column when
+  // the stride does not divide the size) get no gradient: they are set to 0, not computed.
+  const int64_t reach_h = std::min(g.in_h, (out_h - 1) * sh + g.kernel_h - g.pad_h);
+  const int64_t reach_w = std::min(g.in_w, (out_w - 1) * sw + g.kernel_w - g.pad_w);
+  for (int64_t c = 0; c < g.in_channels; ++c)
+    for (int64_t y = 0; y < g.in_h; ++y) {
+      float* dx_row = dx + (c * g.in_h + y) * g.in_w;
+      std::fill(dx_row + (y < reach_h ? reach_w : 0), dx_row + g.in_w, 0.0f);
+    }
   alignas(64) float tile[kMaxTile];
-  for (int64_t y = 0; y < g.in_h; ++y) {
+  for (int64_t y = 0; y < reach_h; ++y) {
     const int64_t bh = (y + g.pad_h) % sh, dy_row = (y + g.pad_h - bh) / sh + pad_h;
     cover_channels(g.in_channels, [&]<int64_t Vecs>(int64_t c0) {
       // A window of pixels fills the tile; each class in it runs in blocks of its pixels.
       const int64_t window = (Vecs == 2 ? 7 : 14) * sw;
-      for (int64_t x0 = 0; x0 < g.in_w; x0 += window) {
-        const int64_t width = std::min(window, g.in_w - x0);
+      for (int64_t x0 = 0; x0 < reach_w; x0 += window) {
+        const int64_t width = std::min(window, reach_w - x0);
         for (int64_t k = 0; k < std::min(sw, width); ++k) {
           const int64_t first = x0 + k, bw = (first + g.pad_w) % sw;
           const float* base = padded.data() + dy_row * row + (first + g.pad_w - bw) / sw + pad_w;
