@@ -389,11 +389,11 @@ void input_grad_sample(const ConvGeometry& g, const float* input_grad_w, const f
   // the stride does not divide the size) get no gradient: they are set to 0, not computed.
   const int64_t reach_h = std::min(g.in_h, (out_h - 1) * sh + g.kernel_h - g.pad_h);
   const int64_t reach_w = std::min(g.in_w, (out_w - 1) * sw + g.kernel_w - g.pad_w);
+  // (Masked stores: std::fill would call memset for every run of one or two values.)
   for (int64_t c = 0; c < g.in_channels; ++c)
-    for (int64_t y = 0; y < g.in_h; ++y) {
-      float* dx_row = dx + (c * g.in_h + y) * g.in_w;
-      std::fill(dx_row + (y < reach_h ? reach_w : 0), dx_row + g.in_w, 0.0f);
-    }
+    for (int64_t y = 0; y < g.in_h; ++y)
+      for (int64_t x = y < reach_h ? reach_w : 0; x < g.in_w; x += kLanes)
+        store(dx + (c * g.in_h + y) * g.in_w + x, Vec{}, simd::Lanes(0, std::min(kLanes, g.in_w - x)));
   alignas(64) float tile[kMaxTile];
   for (int64_t y = 0; y < reach_h; ++y) {
     const int64_t bh = (y + g.pad_h) % sh, dy_row = (y + g.pad_h - bh) / sh + pad_h;
@@ -411,7 +411,7 @@ void input_grad_sample(const ConvGeometry& g, const float* input_grad_w, const f
                                          tile + (k + r0 * sw) * Vecs * kLanes, sw);
           };
           const int64_t count = (width - k + sw - 1) / sw;
-          if constexpr (Vecs == 2) cover<7, 6, 4, 2, 1>(count, block);
+          if constexpr (Vecs == 2) cover<7, 6, 5, 4, 2, 1>(count, block);
           else cover<14, 8, 4, 2, 1>(count, block);
         }
         scatter_tile(tile, width, Vecs, c0, g.in_channels, nullptr, dx + y * g.in_w + x0, in_plane);
