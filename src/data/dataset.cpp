@@ -4,10 +4,15 @@
 #include <array>
 
 #include "neurite/error.h"
+#include "neurite/ops/gemm.h"  // num_threads
 
 namespace neurite {
 
 namespace {
+
+// Fewer values than this are gathered on one thread: waking a second costs more.
+constexpr int64_t kMinParallelValues = int64_t{1} << 15;
+
 Shape with_rows(Shape sample, int64_t rows) {
   sample.front() = rows;
   return sample;
@@ -97,6 +102,10 @@ void Dataset::gather(std::span<const int64_t> rows, Tensor& inputs_out, Tensor& 
   inputs_out.resize(shape);
   targets_out.resize(with_rows(targets.shape(), n));
   const RowReader reader(*this);
+  // A mini-batch of images (64 x 784 values) is split between threads: each row is a plain copy,
+  // so the split changes no value.
+  const int threads = n * reader.row_size() >= kMinParallelValues ? num_threads() : 1;
+#pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t r = 0; r < n; ++r) {
     const int64_t src = rows[static_cast<std::size_t>(r)];
     reader.copy(src, inputs_out.data() + r * reader.row_size());

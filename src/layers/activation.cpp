@@ -43,8 +43,9 @@ float logit(float a) { return std::log(a / (1.0f - a)); }
 namespace {
 
 // Feature maps are split between threads from this many values (a conv layer's maps: 627,000
-// values per batch of seed 001's CNN); smaller work is not worth waking a thread for.
-constexpr int64_t kMinParallel = int64_t{1} << 17;
+// values per batch of seed 001's CNN, 102,400 for the speed run's second layer); smaller work is
+// not worth waking a thread for.
+constexpr int64_t kMinParallel = int64_t{1} << 15;
 
 // The element-wise formulas over [begin, end). Plain functions with restrict pointers, so the
 // compiler knows the arrays do not overlap and turns every case into vector code without

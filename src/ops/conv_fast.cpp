@@ -403,7 +403,8 @@ void backward(const ConvGeometry& g, int64_t batch, const float* x, const float*
   thread_local Buffer kept_dw_t, kept_db;
   Buffer& group_dw_t = kept_dw_t;
   Buffer& group_db = kept_db;
-  group_dw_t.assign(static_cast<std::size_t>(groups * ld * patch), 0.0f);
+  // Each group's rows are zeroed by the thread that sums into them, in the parallel loop below.
+  group_dw_t.resize(static_cast<std::size_t>(groups * ld * patch));
   group_db.assign(static_cast<std::size_t>(groups * outs), 0.0f);
   const int threads = threads_for(groups, g, group * (dx ? 2 : 1));
 #pragma omp parallel num_threads(threads)
@@ -411,6 +412,7 @@ void backward(const ConvGeometry& g, int64_t batch, const float* x, const float*
     BackwardScratch scratch;
 #pragma omp for schedule(static)
     for (int64_t k = 0; k < groups; ++k) {
+      std::fill_n(group_dw_t.data() + k * ld * patch, ld * patch, 0.0f);
       const SampleBackward sample{g,
                                   w,
                                   direct_path,
