@@ -5,6 +5,7 @@
 #include "neurite/error.h"
 #include "neurite/ops/gemm.h"
 #include "ops/kernels.h"
+#include "ops/pieces.h"
 
 namespace neurite {
 
@@ -176,16 +177,23 @@ Shape Flatten::output_shape(const Shape& in) const {
   return {element_count(in)};
 }
 
+namespace {
+// A copy of n floats, split between threads when long enough (a speed-run batch: 102,400).
+void copy_values(const float* from, int64_t n, float* to) {
+  for_each_piece(n, kMinParallelElements / 2, [=](int64_t begin, int64_t end) { std::copy(from + begin, from + end, to + begin); });
+}
+}  // namespace
+
 void Flatten::forward(const Tensor& x, Tensor& y) {
   y.resize({x.dim(0), x.dim(0) == 0 ? 0 : x.size() / x.dim(0)});
-  std::copy(x.data(), x.data() + x.size(), y.data());
+  copy_values(x.data(), x.size(), y.data());
 }
 
 void Flatten::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
   require_shape(dy, y.shape(), "flatten backward gradient");
   if (!dx) return;
   dx->resize(x.shape());
-  std::copy(dy.data(), dy.data() + dy.size(), dx->data());
+  copy_values(dy.data(), dy.size(), dx->data());
 }
 
 namespace {

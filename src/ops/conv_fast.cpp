@@ -404,7 +404,9 @@ void backward(const ConvGeometry& g, int64_t batch, const float* x, const float*
   Buffer& group_dw_t = kept_dw_t;
   Buffer& group_db = kept_db;
   // Each group's rows are zeroed by the thread that sums into them, in the parallel loop below.
-  group_dw_t.resize(static_cast<std::size_t>(groups * ld * patch));
+  // The buffer only grows: layers of different sizes take turns with it, and growing zero-fills.
+  const auto needed = static_cast<std::size_t>(groups * ld * patch);
+  if (group_dw_t.size() < needed) group_dw_t.resize(needed);
   group_db.assign(static_cast<std::size_t>(groups * outs), 0.0f);
   const int threads = threads_for(groups, g, group * (dx ? 2 : 1));
 #pragma omp parallel num_threads(threads)
