@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -259,7 +260,8 @@ TEST(MaxPool, TwoByTwoRowsMatchAPlainScanWithTies) {
     Tensor x(shape);
     for (float& v : x.span()) v = static_cast<float>(static_cast<int>(rng.uniform(0.0, 4.0)) - 2);
     MaxPool2d pool({.kernel = {2, 2}});
-    Tensor y, dx;
+    Tensor y, dx(shape);
+    for (float& v : dx.span()) v = std::numeric_limits<float>::quiet_NaN();  // every input must be written
     pool.forward(x, y);
     Tensor dy(y.shape());
     for (int64_t i = 0; i < dy.size(); ++i) dy[i] = static_cast<float>(i + 1);

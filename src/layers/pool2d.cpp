@@ -114,16 +114,31 @@ void MaxPool2d::route(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
   require_shape(dy, y.shape(), "maxpool2d backward gradient");
   if (!dx) return;
   dx->resize(x.shape());
-  const int64_t planes = x.dim(0) * x.dim(1), plane_in = x.dim(2) * x.dim(3), plane_out = y.dim(2) * y.dim(3);
+  const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), oh = y.dim(2), ow = y.dim(3);
+  const int64_t plane_in = h * w, plane_out = oh * ow;
+  // Non-overlapping 2x2 windows in vector lanes, writing each input once (ops/pool_kernel.cpp).
+  const auto route_row_2x2 = kernels::chosen().route_row_2x2;
+  const Size2 k = options_.kernel, s = options_.stride;
+  const bool two_by_two = route_row_2x2 && k.h == 2 && k.w == 2 && s.h == 2 && s.w == 2;
 #pragma omp parallel for num_threads(threads_for(x)) schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
     float* d = dx->data() + p * plane_in;
     const float* in = x.data() + p * plane_in;
+    const int32_t* arg = argmax_.data() + p * plane_out;
+    const float* grad = dy.data() + p * plane_out;
+    if (two_by_two) {
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        route_row_2x2(in, arg + oy * ow, grad + oy * ow, w, oy, ow, relu_mask, d);
+        if (w > 2 * ow) d[2 * oy * w + w - 1] = d[(2 * oy + 1) * w + w - 1] = 0.0f;  // an odd column no window has
+      }
+      std::fill(d + 2 * oh * w, d + plane_in, 0.0f);  // an odd row no window has
+      continue;
+    }
     std::fill(d, d + plane_in, 0.0f);
-    for (int64_t o = p * plane_out; o < (p + 1) * plane_out; ++o) {
-      const int32_t at = argmax_[static_cast<std::size_t>(o)];
+    for (int64_t o = 0; o < plane_out; ++o) {
+      const int32_t at = arg[o];
       // ReLU's backward (activation.cpp) passes the gradient where its input is positive.
-      d[at] += !relu_mask || in[at] > 0.0f ? dy[o] : 0.0f;
+      d[at] += !relu_mask || in[at] > 0.0f ? grad[o] : 0.0f;
     }
   }
 }

@@ -22,6 +22,7 @@ const Table table{
     .conv2d_forward = &conv_fast::forward,
     .conv2d_backward = &conv_fast::backward,
     .max_row_2x2 = simd::kHasMasks ? &pool_kernel::max_row_2x2 : nullptr,
+    .route_row_2x2 = simd::kHasMasks ? &pool_kernel::route_row_2x2 : nullptr,
     .make_dense_chain = &dense_chain::make,
 };
 

@@ -34,6 +34,8 @@ struct Table {
                           float* dw, float* db, float* dx, ConvAlgorithm algorithm);
   // pool_kernel.h; null where the family has no masked loads (SSE)
   void (*max_row_2x2)(const float* in, int64_t w, int64_t oy, int64_t ow, float* out, int32_t* arg);
+  void (*route_row_2x2)(const float* in, const int32_t* arg, const float* dy, int64_t w, int64_t oy, int64_t ow,
+                        bool relu_mask, float* d);
   // train/dense_chain.h
   std::unique_ptr<DenseChain> (*make_dense_chain)(Network& net);
 };

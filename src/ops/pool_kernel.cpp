@@ -3,6 +3,7 @@
 #include "pool_kernel.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "simd.h"
 
@@ -36,6 +37,30 @@ void max_row_2x2(const float* in, int64_t w, int64_t oy, int64_t ow, float* out,
     }
     simd::store(out + ox0, best_value, simd::Lanes(0, n));
     simd::store(arg + ox0, best, simd::Lanes(0, n));
+  }
+}
+
+// The way back, kLanes inputs of both rows at a time: each output's gradient and winner spread
+// to its window's two columns, and each input keeps dy where it won (and, with relu_mask, is
+// positive), else 0. Windows do not overlap, so every input is written once, with the bits of
+// route's 0 + dy (pool2d.cpp).
+void route_row_2x2(const float* in, const int32_t* arg, const float* dy, int64_t w, int64_t oy, int64_t ow,
+                   bool relu_mask, float* d) {
+  using simd::kLanes;
+  const simd::IntVec pair = simd::lane_index() >> 1;  // input lane -> its output lane
+  for (int64_t ox0 = 0; ox0 < ow; ox0 += kLanes / 2) {
+    const int64_t n = std::min(kLanes / 2, ow - ox0), c0 = 2 * ox0;
+    const simd::Lanes outputs(0, n), inputs(0, 2 * n);
+    const simd::Vec grad = simd::shuffle(simd::load(dy + ox0, outputs), simd::Vec{}, pair);
+    const simd::Vec winner_bits = simd::load(reinterpret_cast<const float*>(arg + ox0), outputs);
+    const simd::IntVec winner = std::bit_cast<simd::IntVec>(simd::shuffle(winner_bits, simd::Vec{}, pair));
+    for (int64_t i = 0; i < 2; ++i) {
+      const int64_t row = (2 * oy + i) * w + c0;
+      const simd::IntVec here = static_cast<int32_t>(row) + simd::lane_index();
+      simd::IntVec keep = winner == here;
+      if (relu_mask) keep &= simd::load(in + row, inputs) > 0.0f;
+      simd::store(d + row, simd::Vec{} + (keep ? grad : simd::Vec{}), inputs);
+    }
   }
 }
 
