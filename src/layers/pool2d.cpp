@@ -100,10 +100,11 @@ void MaxPool2d::pool(const Tensor& x, Tensor& y, bool relu_after) {
     const float* in = x.data() + p * h * w;
     float* out = y.data() + p * oh * ow;
     int32_t* arg = argmax_.data() + p * oh * ow;
-    for (int64_t oy = 0; oy < oh; ++oy) {
-      if (two_by_two) max_row_2x2(in, w, oy, ow, out + oy * ow, arg + oy * ow);
-      else max_row(in, w, k, s, oy, ow, out + oy * ow, arg + oy * ow);
+    if (two_by_two) {
+      for (int64_t oy = 0; oy < oh; ++oy) max_row_2x2(in, w, oy, ow, relu_after, out + oy * ow, arg + oy * ow);
+      continue;
     }
+    for (int64_t oy = 0; oy < oh; ++oy) max_row(in, w, k, s, oy, ow, out + oy * ow, arg + oy * ow);
     if (relu_after)  // ReLU's formula (activation.cpp), on the winners only
       for (int64_t o = 0; o < oh * ow; ++o) out[o] = out[o] > 0.0f ? out[o] : 0.0f;
   }

@@ -33,7 +33,7 @@ struct Table {
   void (*conv2d_backward)(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* dy,
                           float* dw, float* db, float* dx, ConvAlgorithm algorithm);
   // pool_kernel.h; null where the family has no masked loads (SSE)
-  void (*max_row_2x2)(const float* in, int64_t w, int64_t oy, int64_t ow, float* out, int32_t* arg);
+  void (*max_row_2x2)(const float* in, int64_t w, int64_t oy, int64_t ow, bool relu_after, float* out, int32_t* arg);
   void (*route_row_2x2)(const float* in, const int32_t* arg, const float* dy, int64_t w, int64_t oy, int64_t ow,
                         bool relu_mask, float* d);
   // train/dense_chain.h

@@ -13,7 +13,7 @@ inline namespace NEURITE_ISA {
 // kLanes outputs at a time, the same as max_row (pool2d.cpp) for 2x2 windows with stride 2:
 // masked loads of the two input rows, split into even and odd columns, and the same comparisons
 // in the same order as max_row, as vector selects.
-void max_row_2x2(const float* in, int64_t w, int64_t oy, int64_t ow, float* out, int32_t* arg) {
+void max_row_2x2(const float* in, int64_t w, int64_t oy, int64_t ow, bool relu_after, float* out, int32_t* arg) {
   using simd::kLanes;
   const float* top = in + 2 * oy * w;
   const float* bottom = top + w;
@@ -35,6 +35,7 @@ void max_row_2x2(const float* in, int64_t w, int64_t oy, int64_t ow, float* out,
       best_value = better ? candidates[c] : best_value;
       best = better ? at + offsets[c] : best;
     }
+    if (relu_after) best_value = best_value > 0.0f ? best_value : simd::Vec{};  // ReLU's formula
     simd::store(out + ox0, best_value, simd::Lanes(0, n));
     simd::store(arg + ox0, best, simd::Lanes(0, n));
   }
