@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "neurite/cost.h"
 #include "neurite/gradcheck.h"
@@ -265,6 +268,40 @@ TEST(Recurrent, SameBitsOnOneAndTwoThreads) {
         ASSERT_EQ(results[0][i][j], results[1][i][j]) << cell_name(cell);
 #endif
   }
+}
+
+// A one-hot input (a character model's) takes no input-side products (Recurrent::find_hot_inputs):
+// the same samples in a batch with one more that is not one-hot take them, and that sample's
+// zero gradient adds only zeros to every sum. Outputs and gradients must agree bit for bit.
+TEST(Recurrent, OneHotInputsGiveTheBitsOfTheProducts) {
+  const int64_t n = 5, t_len = 6, f = 11, h = 20;
+  for (CellKind cell : {CellKind::Rnn, CellKind::Lstm, CellKind::Gru})
+    for (bool reverse : {false, true}) {
+      Recurrent layer({.cell = cell, .in = f, .hidden = h, .reverse = reverse});
+      Rng rng(3, 1);
+      layer.initialize({}, rng);
+      Tensor hot({n, t_len, f}), mixed({n + 1, t_len, f}), dy_mixed({n + 1, t_len, h});
+      for (int64_t r = 0; r < n * t_len; ++r)  // every seventh row all zeros, as padding would be
+        if (r % 7 != 3) hot[r * f + static_cast<int64_t>(rng.uniform(0.0, 1.0) * f) % f] = 1.0f;
+      const Tensor extra = random_tensor({1, t_len, f}, 5), dy = random_tensor({n, t_len, h}, 6);
+      std::copy_n(hot.data(), hot.size(), mixed.data());
+      std::copy_n(extra.data(), extra.size(), mixed.data() + hot.size());
+      std::copy_n(dy.data(), dy.size(), dy_mixed.data());  // the extra sample's gradient stays 0
+      const std::vector<Tensor> by_rows = gradients_of(layer, hot, dy);
+      Tensor y_hot, y_mixed;
+      layer.forward(hot, y_hot);
+      const std::vector<Tensor> by_products = gradients_of(layer, mixed, dy_mixed);
+      layer.forward(mixed, y_mixed);
+      const std::string what = cell_name(cell) + (reverse ? " reversed" : "");
+      for (int64_t j = 0; j < y_hot.size(); ++j) ASSERT_EQ(y_hot[j], y_mixed[j]) << what << " output " << j;
+      for (std::size_t i = 0; i < by_rows.size(); ++i)
+        for (int64_t j = 0; j < by_rows[i].size(); ++j)
+#if defined(NEURITE_TEST_SANITIZED)
+          ASSERT_NEAR(by_rows[i][j], by_products[i][j], 1e-6f * (1.0f + std::abs(by_rows[i][j]))) << what;
+#else
+          ASSERT_EQ(by_rows[i][j], by_products[i][j]) << what << " parameter " << i << " entry " << j;
+#endif
+    }
 }
 
 TEST(Recurrent, ConfigRebuildsTheSameLayer) {

@@ -266,8 +266,12 @@ void Recurrent::run_forward(const float* x, int64_t n, int64_t t_len) {
   // gates_x (N*T, G*H) = x (N*T, F) weight_ih^T: every step's input side in one product, the
   // rows in x's order (sample, position); each entry is the same sum as one product per step
   // would give. bias_ih is added by the step that reads the row (step_forward), on its thread.
+  // One-hot rows (a character model's) need no product: step_forward copies the hot input's
+  // row of weight_ih^T, the one nonzero term of the sum.
+  find_hot_inputs(x, n * t_len, f);
   gates_x_.resize({n, t_len, g});
-  gemm(kBackend, Transpose::No, Transpose::No, n * t_len, g, f, 1.0f, x, f, ih_t_.data(), g, 0.0f, gates_x_.data(), g);
+  if (hot_.empty())
+    gemm(kBackend, Transpose::No, Transpose::No, n * t_len, g, f, 1.0f, x, f, ih_t_.data(), g, 0.0f, gates_x_.data(), g);
   for (int64_t s = 0; s < t_len; ++s) step_forward(s, n, t_len);
   if (keep_state_) {
     carried_h_ = Tensor({n, h});
@@ -279,6 +283,20 @@ void Recurrent::run_forward(const float* x, int64_t n, int64_t t_len) {
   }
 }
 
+void Recurrent::find_hot_inputs(const float* x, int64_t rows, int64_t f) {
+  hot_.resize(static_cast<std::size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    int32_t hot = -1;
+    for (int64_t k = 0; k < f; ++k) {
+      const float v = x[r * f + k];
+      if (v == 0.0f) continue;
+      if (v != 1.0f || hot >= 0) return hot_.clear();  // not one-hot: the product it is
+      hot = static_cast<int32_t>(k);
+    }
+    hot_[static_cast<std::size_t>(r)] = hot;
+  }
+}
+
 // One step s for the batch: gates_h[s] = h_{s} weight_hh^T + bias_hh, then the cell's formulas.
 void Recurrent::step_forward(int64_t s, int64_t n, int64_t t_len) {
   const int64_t h = options_.hidden, g = gates() * h;
@@ -287,10 +305,12 @@ void Recurrent::step_forward(int64_t s, int64_t n, int64_t t_len) {
   float* gh = gates_h_.data() + s * n * g;
   gemm(kBackend, Transpose::No, Transpose::No, n, g, h, 1.0f, h_prev, h, hh_t_.data(), g, 0.0f, gh, g);
   // Sample i's input side of this step: row (i, t) of gates_x, T rows apart.
-  float* gx = gates_x_.data() + input_step(s, t_len) * g;
+  const int64_t t = input_step(s, t_len);
+  float* gx = gates_x_.data() + t * g;
   float* act = acts_.data() + s * n * g;
   const float* bias_ih = bias_ih_.data();
   const float* bias_hh = bias_hh_.data();
+  const int32_t* hot = hot_.empty() ? nullptr : hot_.data();
 #pragma omp parallel for num_threads(threads_for(n, g)) schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     float* ax = gx + i * t_len * g;
@@ -298,7 +318,15 @@ void Recurrent::step_forward(int64_t s, int64_t n, int64_t t_len) {
     // The biases join the products' sums here, in the thread, rather than as their starting
     // values in a copy before them (16 MB a step of the character model, on one thread): b + s
     // either way, the same bits.
-    for (int64_t j = 0; j < g; ++j) ax[j] = bias_ih[j] + ax[j];
+    const int32_t k = hot ? hot[i * t_len + t] : -1;
+    if (k >= 0) {  // the product's sum as the kernel adds it up from 0: 0 + w, for finite weights
+      const float* w = ih_t_.data() + k * g;
+      for (int64_t j = 0; j < g; ++j) ax[j] = bias_ih[j] + (0.0f + w[j]);
+    } else if (hot) {  // a row of zeros
+      for (int64_t j = 0; j < g; ++j) ax[j] = bias_ih[j] + 0.0f;
+    } else {
+      for (int64_t j = 0; j < g; ++j) ax[j] = bias_ih[j] + ax[j];
+    }
     for (int64_t j = 0; j < g; ++j) ah[j] = bias_hh[j] + ah[j];
     float* a = act + i * g;
     const float* hp = h_prev + i * h;
@@ -387,11 +415,14 @@ void Recurrent::accumulate_gradients(const float* x, int64_t n, int64_t t_len, f
   // weight_hh: sum over steps of dgates_h[s]^T h_s, the steps stacked as rows (T*N, .)
   gemm(kBackend, Transpose::Yes, Transpose::No, g, h, t_len * n, 1.0f, dgates_h_.data(), g, h_.data(), h, 1.0f,
        weight_hh_grad_.data(), h);
+  if (!hot_.empty()) add_hot_input_gradients(n, t_len);
   for (int64_t s = 0; s < t_len; ++s) {
     const float* dgx = dgates_x_.data() + s * n * g;
     const int64_t t = input_step(s, t_len);
     // weight_ih += dgates_x[s]^T x_t; x_t's rows are T*F apart
-    gemm(kBackend, Transpose::Yes, Transpose::No, g, f, n, 1.0f, dgx, g, x + t * f, t_len * f, 1.0f, weight_ih_grad_.data(), f);
+    if (hot_.empty())
+      gemm(kBackend, Transpose::Yes, Transpose::No, g, f, n, 1.0f, dgx, g, x + t * f, t_len * f, 1.0f,
+           weight_ih_grad_.data(), f);
     if (dx)  // dx_t (N, F) = dgates_x[s] weight_ih
       gemm(kBackend, Transpose::No, Transpose::No, n, f, g, 1.0f, dgx, g, weight_ih_.data(), f, 0.0f, dx + t * f, t_len * f);
   }
@@ -408,6 +439,56 @@ void Recurrent::accumulate_gradients(const float* x, int64_t n, int64_t t_len, f
         dbx[j] += dgx_all[row * g + j];
         dbh[j] += dgh_all[row * g + j];
       }
+}
+
+// weight_ih's gradient for one-hot inputs: at each step s, input k's column gains the sum, in
+// sample order from 0, of dgates_x[s] over the samples whose hot input is k. Those are the
+// nonzero terms of dgates_x[s]^T x_t in the order the kernel adds them (x * 1 and x * 0 are
+// exact), and a column no sample picked would gain +0, which changes nothing: the same bits as
+// the product, for a fraction of its work.
+void Recurrent::add_hot_input_gradients(int64_t n, int64_t t_len) {
+  const int64_t g = gates() * options_.hidden, f = options_.in;
+  // The gradient transposed to (F, G*H) for the duration, so that an input's column is a row.
+  Tensor& grad_t = hot_scratch_[0];
+  Tensor& sums = hot_scratch_[1];  // (N, G*H): one row per distinct input of a step
+  grad_t.resize({f, g});
+  sums.resize({n, g});
+  float* gw = weight_ih_grad_.data();
+  // Each thread takes whole ranges of the G*H columns, through every step.
+  constexpr int64_t kColumns = 256;
+#pragma omp parallel for num_threads(threads_for(n * t_len, g)) schedule(static)
+  for (int64_t j0 = 0; j0 < g; j0 += kColumns) {
+    const int64_t j1 = std::min(g, j0 + kColumns);
+    for (int64_t k = 0; k < f; ++k)
+      for (int64_t j = j0; j < j1; ++j) grad_t[k * g + j] = gw[j * f + k];
+    std::vector<int64_t> slot(static_cast<std::size_t>(f), -1), used;
+    for (int64_t s = 0; s < t_len; ++s) {
+      const float* dgx = dgates_x_.data() + s * n * g;
+      const int64_t t = input_step(s, t_len);
+      for (int64_t i = 0; i < n; ++i) {
+        const int32_t k = hot_[static_cast<std::size_t>(i * t_len + t)];
+        if (k < 0) continue;
+        int64_t& at = slot[static_cast<std::size_t>(k)];
+        const bool first = at < 0;
+        if (first) {
+          at = static_cast<int64_t>(used.size());
+          used.push_back(k);
+        }
+        float* sum = sums.data() + at * g;
+        const float* d = dgx + i * g;
+        for (int64_t j = j0; j < j1; ++j) sum[j] = (first ? 0.0f : sum[j]) + d[j];
+      }
+      for (const int64_t k : used) {
+        float* row = grad_t.data() + k * g;
+        const float* sum = sums.data() + slot[static_cast<std::size_t>(k)] * g;
+        for (int64_t j = j0; j < j1; ++j) row[j] = row[j] + sum[j];
+        slot[static_cast<std::size_t>(k)] = -1;
+      }
+      used.clear();
+    }
+    for (int64_t j = j0; j < j1; ++j)
+      for (int64_t k = 0; k < f; ++k) gw[j * f + k] = grad_t[k * g + j];
+  }
 }
 
 // ---- Bidirectional ---------------------------------------------------------------------

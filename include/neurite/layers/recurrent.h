@@ -70,6 +70,10 @@ class Recurrent : public Layer {
   void step_forward(int64_t s, int64_t n, int64_t t_len);
   void step_backward(int64_t s, int64_t n, float* dh, float* dc, float* dh_prev, float* dc_prev);
   void accumulate_gradients(const float* x, int64_t n, int64_t t_len, float* dx);
+  // hot_[row] = the input that is 1 in that row of x (N*T rows of F), -1 for a row of zeros;
+  // empty when some row is neither.
+  void find_hot_inputs(const float* x, int64_t rows, int64_t f);
+  void add_hot_input_gradients(int64_t n, int64_t t_len);
   int64_t input_step(int64_t s, int64_t t_len) const { return options_.reverse ? t_len - 1 - s : s; }
 
   RecurrentOptions options_;
@@ -79,7 +83,8 @@ class Recurrent : public Layer {
 
   // Time-major caches of the last forward, indexed by processing step s (not input position).
   Tensor ih_t_, hh_t_;   // weight_ih^T (F, G*H), weight_hh^T (H, G*H): plain products per step
-  Tensor gates_x_;       // (N, T, G*H), input order: x_t weight_ih^T + bias_ih
+  Tensor gates_x_;       // (N, T, G*H), input order: x_t weight_ih^T, + bias_ih once its step ran
+  std::vector<int32_t> hot_;  // find_hot_inputs() of the last forward's x
   Tensor gates_h_;       // (T, N, G*H): h_{s-1} weight_hh^T + bias_hh
   Tensor acts_;          // (T, N, G*H): the gates after their nonlinearities (rnn: h itself)
   Tensor h_, c_;         // (T + 1, N, H): states before and after each step (c: lstm only)
@@ -87,6 +92,7 @@ class Recurrent : public Layer {
   // Backward scratch.
   Tensor dgates_x_, dgates_h_;  // (T, N, G*H): dL/d(pre-activation), x side and h side
   Tensor state_grads_;          // (T, N, H)
+  Tensor hot_scratch_[2];       // add_hot_input_gradients()
 };
 
 // Two recurrent layers with their own weights, one reading the sequence forwards and one
