@@ -3,7 +3,7 @@
 #include "pool_kernel.h"
 
 #include <algorithm>
-#include <bit>
+#include <cstring>
 
 #include "simd.h"
 
@@ -54,7 +54,9 @@ void route_row_2x2(const float* in, const int32_t* arg, const float* dy, int64_t
     const simd::Lanes outputs(0, n), inputs(0, 2 * n);
     const simd::Vec grad = simd::shuffle(simd::load(dy + ox0, outputs), simd::Vec{}, pair);
     const simd::Vec winner_bits = simd::load(reinterpret_cast<const float*>(arg + ox0), outputs);
-    const simd::IntVec winner = std::bit_cast<simd::IntVec>(simd::shuffle(winner_bits, simd::Vec{}, pair));
+    const simd::Vec winner_spread = simd::shuffle(winner_bits, simd::Vec{}, pair);
+    simd::IntVec winner;  // the same bits as int32 (memcpy: clang refuses bit_cast of the aligned(4) Vec)
+    std::memcpy(&winner, &winner_spread, sizeof winner);
     for (int64_t i = 0; i < 2; ++i) {
       const int64_t row = (2 * oy + i) * w + c0;
       const simd::IntVec here = static_cast<int32_t>(row) + simd::lane_index();
