@@ -215,6 +215,74 @@ TEST(ConvPaths, SameBitsWhateverTheThreadCount) {
     for (int64_t i = 0; i < one[t].size(); ++i) ASSERT_EQ(one[t][i], two[t][i]) << "tensor " << t << " at " << i;
 }
 
+// ---- Winograd (opt-in, 5x5 kernels): the reference's results within rounding ----------
+
+struct WinogradShape {
+  int64_t c, o, h, w, pad, batch;
+};
+
+class WinogradConv : public ::testing::TestWithParam<WinogradShape> {};
+
+// Every output, weight, bias and input gradient within a relative 2e-5 of the reference's largest
+// value (measured: 3e-6 to 6e-6). A wrong transform entry, a tile read one pixel off or a
+// dropped tile is off by the size of a whole term.
+TEST_P(WinogradConv, AgreesWithTheReferenceLoops) {
+  const WinogradShape p = GetParam();
+  const ConvCase c(Geometry{p.c, p.o, p.h, p.w, 5, 5, 1, 1, p.pad, p.pad}, p.batch);
+  const ConvResults ref = c.run(std::nullopt), wino = c.run(ConvAlgorithm::Winograd);
+  const std::pair<const Tensor*, const Tensor*> pairs[] = {
+      {&wino.y, &ref.y}, {&wino.dw, &ref.dw}, {&wino.db, &ref.db}, {&wino.dx, &ref.dx}};
+  const char* names[] = {"output", "weight gradient", "bias gradient", "input gradient"};
+  for (std::size_t t = 0; t < std::size(pairs); ++t) {
+    float largest = 0.0f;
+    for (int64_t i = 0; i < pairs[t].second->size(); ++i) largest = std::max(largest, std::abs((*pairs[t].second)[i]));
+    for (int64_t i = 0; i < pairs[t].first->size(); ++i)
+      ASSERT_NEAR((*pairs[t].first)[i], (*pairs[t].second)[i], 2e-5f * largest) << names[t] << " at " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, WinogradConv,
+    ::testing::Values(WinogradShape{16, 32, 14, 14, 2, 7},   // seed 001's second layer, a batch of 7
+                      WinogradShape{16, 16, 9, 11, 0, 3},    // no padding, outputs not whole tiles
+                      WinogradShape{32, 16, 7, 5, 4, 4},     // padding 4, fewer outputs than inputs
+                      WinogradShape{16, 48, 5, 5, 0, 2},     // a single output per map
+                      WinogradShape{48, 32, 20, 13, 1, 11}), // three vectors of channels, 11 samples
+    [](const auto& param_info) {
+      const WinogradShape& p = param_info.param;
+      return std::to_string(p.c) + "x" + std::to_string(p.h) + "x" + std::to_string(p.w) + "_to_" +
+             std::to_string(p.o) + "_pad" + std::to_string(p.pad);
+    });
+
+// Winograd's sums run in fixed groups of samples, like the direct path's: the same bits on 1 and
+// 2 threads.
+TEST(WinogradConv, SameBitsWhateverTheThreadCount) {
+  const ConvCase c(Geometry{16, 32, 14, 14, 5, 5, 1, 1, 2, 2}, 23);
+  const auto run = [&](int threads) {
+    set_num_threads(threads);
+    return c.run(ConvAlgorithm::Winograd);
+  };
+  const ConvResults one = run(1), two = run(2);
+  set_num_threads(2);
+  const std::pair<const Tensor*, const Tensor*> pairs[] = {
+      {&one.y, &two.y}, {&one.dw, &two.dw}, {&one.db, &two.db}, {&one.dx, &two.dx}};
+  for (std::size_t t = 0; t < std::size(pairs); ++t)
+    for (int64_t i = 0; i < pairs[t].first->size(); ++i)
+      ASSERT_EQ((*pairs[t].first)[i], (*pairs[t].second)[i]) << "tensor " << t << " at " << i;
+}
+
+// Where Winograd does not apply (a 3x3 kernel, one input channel, a stride) it is the direct
+// path, bit for bit.
+TEST(WinogradConv, FallsBackToTheDirectPathElsewhere) {
+  for (const Geometry& p : {Geometry{16, 16, 8, 8, 3, 3, 1, 1, 1, 1}, Geometry{1, 16, 12, 12, 5, 5, 1, 1, 2, 2},
+                            Geometry{16, 16, 12, 12, 5, 5, 2, 2, 2, 2}}) {
+    const ConvCase c(p, 3);
+    const ConvResults wino = c.run(ConvAlgorithm::Winograd), direct = c.run(ConvAlgorithm::Auto);
+    for (int64_t i = 0; i < wino.y.size(); ++i) ASSERT_EQ(wino.y[i], direct.y[i]) << i;
+    for (int64_t i = 0; i < wino.dx.size(); ++i) ASSERT_EQ(wino.dx[i], direct.dx[i]) << i;
+  }
+}
+
 // Feature maps are big enough for activations to split between threads: the same bits anyway,
 // including exp's and tanh's vector and scalar paths at the pieces' edges.
 TEST(ConvPaths, ActivationsOnBigFeatureMapsGiveTheSameBitsOnAnyThreadCount) {
@@ -375,6 +443,24 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// A Winograd layer inside a network: backprop through its transforms matches the numerical
+// gradient, for its weights, its bias and the layers before it.
+TEST(ConvGradCheck, ThroughAWinogradLayer) {
+  Network net({2, 6, 6});
+  net.add(std::make_unique<Conv2d>(Conv2dOptions{.in_channels = 2, .out_channels = 16, .kernel = {3, 3}}));
+  net.add(std::make_unique<Activation>(ActivationKind::Tanh));
+  net.add(std::make_unique<Conv2d>(Conv2dOptions{.in_channels = 16, .out_channels = 16, .kernel = {5, 5},
+                                                 .padding = {2, 2}, .algorithm = ConvAlgorithm::Winograd}));
+  net.add(std::make_unique<Flatten>());
+  net.add(std::make_unique<Dense>(DenseOptions{.in = 16 * 4 * 4, .out = 3}));
+  net.add(std::make_unique<Activation>(ActivationKind::Softmax));
+  initialize(net, 5);
+  const Tensor x = random_tensor({2, 2, 6, 6}, 13, 0.0f, 1.0f);
+  const Tensor y = Tensor::from({2, 3}, {1, 0, 0, 0, 0, 1});
+  const GradCheckReport report = gradient_check(net, *make_cost("log-likelihood"), x, y, {.floor = 1e-2});
+  EXPECT_TRUE(report.passed) << report.describe();
+}
+
 // The check must catch a wrong conv gradient: a layer whose backward drops one input channel's
 // contribution to the weight gradient fails, with the blame on that layer's weight.
 class BrokenConv : public Conv2d {
@@ -443,6 +529,15 @@ TEST(ConvConfig, RoundTripsThroughJson) {
                .bias = false, .init = "he"});
   const LayerPtr copy = make_layer(conv.config());
   EXPECT_EQ(copy->config(), conv.config());
+  EXPECT_FALSE(conv.config().contains("algorithm"));  // the default is left out of saved models
+  Conv2d wino({.in_channels = 16, .out_channels = 16, .kernel = {5, 5}, .algorithm = ConvAlgorithm::Winograd});
+  EXPECT_EQ(wino.config().at("algorithm"), "winograd");
+  EXPECT_EQ(make_layer(wino.config())->config(), wino.config());
+  EXPECT_NE(wino.summary().find("winograd"), std::string::npos) << wino.summary();
+  const std::string bad = error_of([] {
+    make_layer({{"type", "conv2d"}, {"in_channels", 1}, {"out_channels", 2}, {"kernel", 5}, {"algorithm", "fft"}});
+  });
+  EXPECT_NE(bad.find("algorithm 'fft'"), std::string::npos) << bad;
   MaxPool2d pool({.kernel = {3, 3}, .stride = {2, 2}});
   EXPECT_EQ(make_layer(pool.config())->config(), pool.config());
   EXPECT_EQ(make_layer(Flatten().config())->type(), "flatten");

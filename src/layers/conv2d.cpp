@@ -47,6 +47,21 @@ Conv2d::Conv2d(Conv2dOptions options) : options_(options) {
   }
 }
 
+const char* conv_algorithm_name(ConvAlgorithm algorithm) {
+  switch (algorithm) {
+    case ConvAlgorithm::Auto: return "auto";
+    case ConvAlgorithm::Im2col: return "im2col";
+    case ConvAlgorithm::Winograd: return "winograd";
+  }
+  return "auto";
+}
+
+ConvAlgorithm parse_conv_algorithm(const std::string& name) {
+  for (ConvAlgorithm a : {ConvAlgorithm::Auto, ConvAlgorithm::Im2col, ConvAlgorithm::Winograd})
+    if (name == conv_algorithm_name(a)) return a;
+  throw Error("conv2d algorithm '" + name + "': expected auto, im2col or winograd");
+}
+
 nlohmann::json Conv2d::config() const {
   nlohmann::json config = {{"type", type()},
                            {"in_channels", options_.in_channels},
@@ -56,6 +71,7 @@ nlohmann::json Conv2d::config() const {
                            {"padding", to_json_value(options_.padding)},
                            {"bias", options_.bias}};
   if (!options_.init.empty()) config["init"] = options_.init;
+  if (options_.algorithm != ConvAlgorithm::Auto) config["algorithm"] = conv_algorithm_name(options_.algorithm);
   return config;
 }
 
@@ -63,6 +79,7 @@ std::string Conv2d::summary() const {
   std::string s = "conv2d(" + std::to_string(options_.out_channels) + ", " + describe(options_.kernel);
   if (options_.stride != Size2{1, 1}) s += ", stride " + describe(options_.stride);
   if (options_.padding != Size2{0, 0}) s += ", pad " + describe(options_.padding);
+  if (options_.algorithm != ConvAlgorithm::Auto) s += std::string(", ") + conv_algorithm_name(options_.algorithm);
   return s + ")";
 }
 
@@ -100,7 +117,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y) {
   y.resize({x.dim(0), out[0], out[1], out[2]});
   const float* b = options_.bias ? bias_.data() : nullptr;
   if (reference_) conv2d_forward_reference(g, x.dim(0), x.data(), weight_.data(), b, y.data());
-  else conv2d_forward(g, x.dim(0), x.data(), weight_.data(), b, y.data());
+  else conv2d_forward(g, x.dim(0), x.data(), weight_.data(), b, y.data(), options_.algorithm);
 }
 
 void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
@@ -117,7 +134,8 @@ void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
   if (reference_)
     conv2d_backward_reference(g, x.dim(0), x.data(), weight_.data(), dy.data(), weight_grad_.data(), db, dx_data);
   else
-    conv2d_backward(g, x.dim(0), x.data(), weight_.data(), dy.data(), weight_grad_.data(), db, dx_data);
+    conv2d_backward(g, x.dim(0), x.data(), weight_.data(), dy.data(), weight_grad_.data(), db, dx_data,
+                    options_.algorithm);
 }
 
 std::vector<Parameter> Conv2d::parameters() {
@@ -149,7 +167,8 @@ LayerPtr conv2d_from_config(const nlohmann::json& c, const Shape& input) {
       .stride = size2_or(c, "stride", {1, 1}),
       .padding = size2_or(c, "padding", {0, 0}),
       .bias = c.value("bias", true),
-      .init = c.value("init", std::string())});
+      .init = c.value("init", std::string()),
+      .algorithm = parse_conv_algorithm(c.value("algorithm", std::string("auto")))});
 }
 const bool registered = register_layer("conv2d", &conv2d_from_config);
 }  // namespace

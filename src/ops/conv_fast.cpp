@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "conv_direct.h"
+#include "conv_winograd.h"
 #include "neurite/ops/gemm.h"
 #include "neurite/tensor.h"
 #include "simd.h"
@@ -363,6 +364,7 @@ struct SampleBackward {
 
 void forward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* b,
              float* y, ConvAlgorithm algorithm) {
+  if (algorithm == ConvAlgorithm::Winograd && winograd::applies(g)) return winograd::forward(g, batch, x, w, b, y);
   const int64_t spatial = g.out_h() * g.out_w();
   const bool direct_path = use_direct(g, algorithm);
   const Buffer forward_w = direct_path ? direct::forward_weights(g, w) : Buffer{};
@@ -391,6 +393,8 @@ void backward(const ConvGeometry& g, int64_t batch, const float* x, const float*
               float* dw, float* db, float* dx, ConvAlgorithm algorithm) {
   const int64_t patch = g.patch_size(), outs = g.out_channels;
   const int64_t group = group_size(batch), groups = (batch + group - 1) / group;
+  if (algorithm == ConvAlgorithm::Winograd && winograd::applies(g))
+    return winograd::backward(g, batch, group, x, w, dy, dw, db, dx);
   const bool direct_path = use_direct(g, algorithm);
   const bool direct_input_grad = direct_path && dx && direct::input_grad_applies(g);
   const Buffer input_grad_w = direct_input_grad ? direct::input_grad_weights(g, w) : Buffer{};

@@ -22,7 +22,14 @@ struct Conv2dOptions {
   Size2 padding{0, 0};
   bool bias = true;
   std::string init = {};  // an initializer name for this layer alone; empty: the network's default
+  // How the fast path computes the products (include/neurite/ops/conv.h): Winograd is opt-in, as
+  // its results differ from the direct path's in the last bits.
+  ConvAlgorithm algorithm = ConvAlgorithm::Auto;
 };
+
+// "auto", "im2col", "winograd" (the spec's "algorithm" key) and back; parsing names a bad value.
+const char* conv_algorithm_name(ConvAlgorithm algorithm);
+ConvAlgorithm parse_conv_algorithm(const std::string& name);
 
 class Conv2d : public Layer {
  public:

@@ -1,0 +1,474 @@
+#include "conv_winograd.h"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "neurite/ops/gemm.h"
+#include "neurite/tensor.h"
+#include "simd.h"
+
+namespace neurite::winograd {
+inline namespace NEURITE_ISA {
+
+namespace {
+
+using simd::kLanes;
+using simd::load;
+using simd::store;
+using simd::Vec;
+using Buffer = std::vector<float, AlignedAllocator<float>>;
+
+constexpr int kOut = 4;                   // m: outputs per tile side
+constexpr int kKernel = 5;                // r
+constexpr int kAlpha = kOut + kKernel - 1;  // 8: the transformed tile's side
+constexpr int kPositions = kAlpha * kAlpha;
+
+// ---- The transforms, from the Toom-Cook construction --------------------------------------
+// A correlation y = g * d of outputs m and taps r is the transpose of the linear convolution
+// of polynomials of degree r - 1 and m - 1, which evaluation at alpha - 1 points and infinity
+// followed by interpolation computes exactly. With E_g, E_d the evaluation matrices and C the
+// interpolation: y = E_d^T [(E_g g) . (C^T d)], so A^T = E_d^T, G = E_g, B^T = C^T.
+// Points of small magnitude keep the rounding low (0, +-1, +-2, +-1/2 is the usual choice).
+struct Transforms {
+  float bt[kAlpha][kAlpha];
+  float g[kAlpha][kKernel];
+  float at[kOut][kAlpha];
+};
+
+constexpr double kPoints[kAlpha - 1] = {0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5};
+
+constexpr double power(double x, int n) {
+  double p = 1.0;
+  for (int i = 0; i < n; ++i) p *= x;
+  return p;
+}
+
+consteval Transforms make_transforms() {
+  // V (alpha x alpha): row j evaluates a polynomial of degree alpha - 1 at point j; the last row
+  // picks its leading coefficient (the point at infinity). C = V^-1, by Gauss-Jordan.
+  std::array<std::array<double, 2 * kAlpha>, kAlpha> v{};
+  for (int j = 0; j < kAlpha; ++j) {
+    for (int t = 0; t < kAlpha; ++t)
+      v[j][t] = j < kAlpha - 1 ? power(kPoints[j], t) : (t == kAlpha - 1 ? 1.0 : 0.0);
+    v[j][kAlpha + j] = 1.0;
+  }
+  for (int col = 0; col < kAlpha; ++col) {
+    int pivot = col;
+    for (int r = col + 1; r < kAlpha; ++r)
+      if ((v[r][col] < 0 ? -v[r][col] : v[r][col]) > (v[pivot][col] < 0 ? -v[pivot][col] : v[pivot][col])) pivot = r;
+    std::swap(v[col], v[pivot]);
+    const double scale = v[col][col];
+    for (double& e : v[col]) e /= scale;
+    for (int r = 0; r < kAlpha; ++r)
+      if (r != col) {
+        const double f = v[r][col];
+        for (int t = 0; t < 2 * kAlpha; ++t) v[r][t] -= f * v[col][t];
+      }
+  }
+  Transforms m{};
+  for (int j = 0; j < kAlpha; ++j)
+    for (int t = 0; t < kAlpha; ++t) m.bt[j][t] = static_cast<float>(v[t][kAlpha + j]);  // C^T
+  for (int j = 0; j < kAlpha; ++j)
+    for (int k = 0; k < kKernel; ++k)
+      m.g[j][k] = static_cast<float>(j < kAlpha - 1 ? power(kPoints[j], k) : (k == kKernel - 1 ? 1.0 : 0.0));
+  for (int i = 0; i < kOut; ++i)
+    for (int j = 0; j < kAlpha; ++j)
+      m.at[i][j] = static_cast<float>(j < kAlpha - 1 ? power(kPoints[j], i) : (i == kOut - 1 ? 1.0 : 0.0));
+  return m;
+}
+
+constexpr Transforms kT = make_transforms();
+
+// out[i] = sum over k of coef(i, k) in[k], for constant coefficients: every loop is unrolled, so
+// the zero terms drop out and the ones become plain additions.
+template <int Out, int In, typename Coef>
+inline void apply(Coef coef, const Vec (&in)[In], Vec (&out)[Out]) {
+#pragma GCC unroll 8
+  for (int i = 0; i < Out; ++i) {
+    Vec sum{};
+    bool first = true;
+#pragma GCC unroll 8
+    for (int k = 0; k < In; ++k) {
+      const float c = coef(i, k);
+      if (c == 0.0f) continue;
+      if (first) sum = c == 1.0f ? in[k] : c * in[k];
+      else sum += c * in[k];
+      first = false;
+    }
+    out[i] = sum;
+  }
+}
+
+// ---- Layout -------------------------------------------------------------------------------
+// One layer's tiles: the outputs in tiles_h x tiles_w blocks of 4x4, the padded image in
+// channel-last order (rows, cols, C) large enough for every block's 8x8 window.
+struct Tiles {
+  int64_t c, o, h, w, oh, ow, pad_h, pad_w, tiles_h, tiles_w, count, rows, cols;
+  explicit Tiles(const ConvGeometry& g)
+      : c(g.in_channels), o(g.out_channels), h(g.in_h), w(g.in_w), oh(g.out_h()), ow(g.out_w()), pad_h(g.pad_h),
+        pad_w(g.pad_w), tiles_h((oh + kOut - 1) / kOut), tiles_w((ow + kOut - 1) / kOut), count(tiles_h * tiles_w),
+        rows(tiles_h * kOut + kKernel - 1), cols(tiles_w * kOut + kKernel - 1) {}
+  int64_t padded_size() const { return rows * cols * c; }
+  int64_t outputs_size() const { return tiles_h * kOut * tiles_w * kOut * o; }  // whole tiles, channel last
+};
+
+// dst[k * dst_ld + r] = src[r * src_ld + k] for r < rows, k < cols: square blocks transposed in
+// registers, masked at the edges.
+void transpose(const float* __restrict src, int64_t rows, int64_t cols, int64_t src_ld, float* __restrict dst,
+               int64_t dst_ld) {
+  if constexpr (simd::kHasMasks) {
+    for (int64_t r0 = 0; r0 < rows; r0 += kLanes) {
+      const simd::Lanes height(0, std::min(kLanes, rows - r0));
+      for (int64_t k0 = 0; k0 < cols; k0 += kLanes) {
+        const int64_t width = std::min(kLanes, cols - k0);
+        Vec block[kLanes];
+#pragma GCC unroll 16
+        for (int64_t r = 0; r < kLanes; ++r)
+          block[r] = r0 + r < rows ? load(src + (r0 + r) * src_ld + k0, simd::Lanes(0, width)) : Vec{};
+        simd::transpose_square(block);
+#pragma GCC unroll 16
+        for (int64_t k = 0; k < kLanes; ++k) {
+          if (k >= width) break;
+          store(dst + (k0 + k) * dst_ld + r0, block[k], height);
+        }
+      }
+    }
+    return;
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; ++k) dst[k * dst_ld + r] = src[r * src_ld + k];
+}
+
+// Sample x (C, H, W) into the padded channel-last image; its border stays as it was (zero).
+void to_padded(const Tiles& s, const float* x, float* padded) {
+  for (int64_t y = 0; y < s.h; ++y)
+    transpose(x + y * s.w, s.c, s.w, s.h * s.w, padded + ((y + s.pad_h) * s.cols + s.pad_w) * s.c, s.c);
+}
+
+// ---- The products between channels ------------------------------------------------------------
+// c (rows, n) = [c +] a (rows, k) b (k, n), a's entry (r, i) at a[r * ars + i * ais], b and c in
+// rows ldb and ldc apart; n in whole vectors. Rows x Vecs accumulators stay in registers.
+template <int Rows, int Vecs>
+inline void product_block(int64_t k, const float* a, int64_t ars, int64_t ais, const float* b, int64_t ldb, float* c,
+                          int64_t ldc, bool accumulate) {
+  Vec acc[Rows][Vecs];
+#pragma GCC unroll 8
+  for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; ++v) acc[r][v] = accumulate ? load(c + r * ldc + v * kLanes) : Vec{};
+  for (int64_t i = 0; i < k; ++i) {
+    Vec bv[Vecs];
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; ++v) bv[v] = load(b + i * ldb + v * kLanes);
+#pragma GCC unroll 8
+    for (int r = 0; r < Rows; ++r) {
+      const Vec av = simd::splat(a[r * ars + i * ais]);
+#pragma GCC unroll 4
+      for (int v = 0; v < Vecs; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < Vecs; ++v) store(c + r * ldc + v * kLanes, acc[r][v]);
+}
+
+template <int Vecs>
+inline void product_rows(int64_t rows, int64_t k, const float* a, int64_t ars, int64_t ais, const float* b, int64_t ldb,
+                         float* c, int64_t ldc, bool accumulate) {
+  int64_t r = 0;
+  for (; r + 8 <= rows; r += 8) product_block<8, Vecs>(k, a + r * ars, ars, ais, b, ldb, c + r * ldc, ldc, accumulate);
+  for (; r + 4 <= rows; r += 4) product_block<4, Vecs>(k, a + r * ars, ars, ais, b, ldb, c + r * ldc, ldc, accumulate);
+  for (; r < rows; ++r) product_block<1, Vecs>(k, a + r * ars, ars, ais, b, ldb, c + r * ldc, ldc, accumulate);
+}
+
+void product(int64_t rows, int64_t k, int64_t n, const float* a, int64_t ars, int64_t ais, const float* b,
+             int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  int64_t n0 = 0;
+  for (; n0 + 2 * kLanes <= n; n0 += 2 * kLanes)
+    product_rows<2>(rows, k, a, ars, ais, b + n0, ldb, c + n0, ldc, accumulate);
+  for (; n0 < n; n0 += kLanes) product_rows<1>(rows, k, a, ars, ais, b + n0, ldb, c + n0, ldc, accumulate);
+}
+
+// ---- Tile transforms (vectors over channels) --------------------------------------------------
+
+// V[p] (tiles, C) for every tile: B^T d B of each 8x8 window of the padded image.
+void transform_input(const Tiles& s, const float* padded, float* v) {
+  for (int64_t ty = 0; ty < s.tiles_h; ++ty)
+    for (int64_t tx = 0; tx < s.tiles_w; ++tx) {
+      const int64_t t = ty * s.tiles_w + tx;
+      for (int64_t c0 = 0; c0 < s.c; c0 += kLanes) {
+        Vec half[kAlpha][kAlpha];  // B^T d, [row][column]
+        for (int j = 0; j < kAlpha; ++j) {
+          Vec column[kAlpha], out[kAlpha];
+#pragma GCC unroll 8
+          for (int k = 0; k < kAlpha; ++k) column[k] = load(padded + ((ty * kOut + k) * s.cols + tx * kOut + j) * s.c + c0);
+          apply<kAlpha, kAlpha>([](int i, int k) { return kT.bt[i][k]; }, column, out);
+#pragma GCC unroll 8
+          for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
+        }
+        for (int i = 0; i < kAlpha; ++i) {
+          Vec out[kAlpha];
+          apply<kAlpha, kAlpha>([](int j, int k) { return kT.bt[j][k]; }, half[i], out);
+#pragma GCC unroll 8
+          for (int j = 0; j < kAlpha; ++j) store(v + ((i * kAlpha + j) * s.count + t) * s.c + c0, out[j]);
+        }
+      }
+    }
+}
+
+// The outputs of every tile from M[p] (tiles, O): A^T M A + b, channel last (whole tiles).
+void transform_output(const Tiles& s, const float* m, const float* bias, float* out_tiles) {
+  const int64_t out_cols = s.tiles_w * kOut;
+  for (int64_t ty = 0; ty < s.tiles_h; ++ty)
+    for (int64_t tx = 0; tx < s.tiles_w; ++tx) {
+      const int64_t t = ty * s.tiles_w + tx;
+      for (int64_t o0 = 0; o0 < s.o; o0 += kLanes) {
+        Vec half[kOut][kAlpha];  // A^T M
+        for (int j = 0; j < kAlpha; ++j) {
+          Vec column[kAlpha], out[kOut];
+#pragma GCC unroll 8
+          for (int k = 0; k < kAlpha; ++k) column[k] = load(m + ((k * kAlpha + j) * s.count + t) * s.o + o0);
+          apply<kOut, kAlpha>([](int i, int k) { return kT.at[i][k]; }, column, out);
+#pragma GCC unroll 4
+          for (int i = 0; i < kOut; ++i) half[i][j] = out[i];
+        }
+        const Vec b = bias ? load(bias + o0) : Vec{};
+        for (int i = 0; i < kOut; ++i) {
+          Vec out[kOut];
+          apply<kOut, kAlpha>([](int j, int k) { return kT.at[j][k]; }, half[i], out);
+#pragma GCC unroll 4
+          for (int j = 0; j < kOut; ++j)
+            store(out_tiles + ((ty * kOut + i) * out_cols + tx * kOut + j) * s.o + o0, out[j] + b);
+        }
+      }
+    }
+}
+
+// dM[p] (tiles, O) = A dY A^T of each tile of dY (channel last, whole tiles, zero beyond the outputs).
+void transform_output_grad(const Tiles& s, const float* dy_tiles, float* dm) {
+  const int64_t out_cols = s.tiles_w * kOut;
+  for (int64_t ty = 0; ty < s.tiles_h; ++ty)
+    for (int64_t tx = 0; tx < s.tiles_w; ++tx) {
+      const int64_t t = ty * s.tiles_w + tx;
+      for (int64_t o0 = 0; o0 < s.o; o0 += kLanes) {
+        Vec half[kAlpha][kOut];  // A dY
+        for (int j = 0; j < kOut; ++j) {
+          Vec column[kOut], out[kAlpha];
+#pragma GCC unroll 4
+          for (int k = 0; k < kOut; ++k) column[k] = load(dy_tiles + ((ty * kOut + k) * out_cols + tx * kOut + j) * s.o + o0);
+          apply<kAlpha, kOut>([](int i, int k) { return kT.at[k][i]; }, column, out);
+#pragma GCC unroll 8
+          for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
+        }
+        for (int i = 0; i < kAlpha; ++i) {
+          Vec out[kAlpha];
+          apply<kAlpha, kOut>([](int j, int k) { return kT.at[k][j]; }, half[i], out);
+#pragma GCC unroll 8
+          for (int j = 0; j < kAlpha; ++j) store(dm + ((i * kAlpha + j) * s.count + t) * s.o + o0, out[j]);
+        }
+      }
+    }
+}
+
+// The padded image's gradient (channel last, zeroed by the caller) += B dV B^T of every tile.
+void transform_input_grad(const Tiles& s, const float* dv, float* dpadded) {
+  for (int64_t ty = 0; ty < s.tiles_h; ++ty)
+    for (int64_t tx = 0; tx < s.tiles_w; ++tx) {
+      const int64_t t = ty * s.tiles_w + tx;
+      for (int64_t c0 = 0; c0 < s.c; c0 += kLanes) {
+        Vec half[kAlpha][kAlpha];  // B dV
+        for (int j = 0; j < kAlpha; ++j) {
+          Vec column[kAlpha], out[kAlpha];
+#pragma GCC unroll 8
+          for (int k = 0; k < kAlpha; ++k) column[k] = load(dv + ((k * kAlpha + j) * s.count + t) * s.c + c0);
+          apply<kAlpha, kAlpha>([](int i, int k) { return kT.bt[k][i]; }, column, out);
+#pragma GCC unroll 8
+          for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
+        }
+        for (int i = 0; i < kAlpha; ++i) {
+          Vec out[kAlpha];
+          apply<kAlpha, kAlpha>([](int j, int k) { return kT.bt[k][j]; }, half[i], out);
+#pragma GCC unroll 8
+          for (int j = 0; j < kAlpha; ++j) {
+            float* at = dpadded + ((ty * kOut + i) * s.cols + tx * kOut + j) * s.c + c0;
+            store(at, load(at) + out[j]);
+          }
+        }
+      }
+    }
+}
+
+// u[p] (outer, inner) = G w G^T for the filters w_r (outer, 5, 5, inner): the lanes run over inner.
+void transform_filters(const float* w_r, int64_t outer, int64_t inner, float* u) {
+  for (int64_t a = 0; a < outer; ++a)
+    for (int64_t i0 = 0; i0 < inner; i0 += kLanes) {
+      Vec half[kAlpha][kKernel];  // G w
+      for (int j = 0; j < kKernel; ++j) {
+        Vec column[kKernel], out[kAlpha];
+#pragma GCC unroll 5
+        for (int k = 0; k < kKernel; ++k) column[k] = load(w_r + ((a * kKernel + k) * kKernel + j) * inner + i0);
+        apply<kAlpha, kKernel>([](int i, int k) { return kT.g[i][k]; }, column, out);
+#pragma GCC unroll 8
+        for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
+      }
+      for (int i = 0; i < kAlpha; ++i) {
+        Vec out[kAlpha];
+        apply<kAlpha, kKernel>([](int j, int k) { return kT.g[j][k]; }, half[i], out);
+#pragma GCC unroll 8
+        for (int j = 0; j < kAlpha; ++j) store(u + ((i * kAlpha + j) * outer + a) * inner + i0, out[j]);
+      }
+    }
+}
+
+// U[p] (C, O) and, when `transposed` is given, U[p]^T (O, C) from w (O, C, 5, 5).
+void filter_transforms(const Tiles& s, const float* w, Buffer& u, Buffer* transposed) {
+  const int64_t taps = kKernel * kKernel;
+  Buffer w_r(static_cast<std::size_t>(s.c * taps * s.o));
+  for (int64_t o = 0; o < s.o; ++o)  // (C, 5, 5, O)
+    for (int64_t c = 0; c < s.c; ++c)
+      for (int64_t k = 0; k < taps; ++k) w_r[static_cast<std::size_t>((c * taps + k) * s.o + o)] = w[(o * s.c + c) * taps + k];
+  u.resize(static_cast<std::size_t>(kPositions * s.c * s.o));
+  transform_filters(w_r.data(), s.c, s.o, u.data());
+  if (!transposed) return;
+  for (int64_t o = 0; o < s.o; ++o)  // (O, 5, 5, C)
+    for (int64_t c = 0; c < s.c; ++c)
+      for (int64_t k = 0; k < taps; ++k) w_r[static_cast<std::size_t>((o * taps + k) * s.c + c)] = w[(o * s.c + c) * taps + k];
+  transposed->resize(u.size());
+  transform_filters(w_r.data(), s.o, s.c, transposed->data());
+}
+
+// Threads for `items` independent pieces: one when there is too little to share.
+int threads_for(const ConvGeometry& g, int64_t items, int64_t samples_per_item) {
+  constexpr int64_t kMinParallelMacs = int64_t{1} << 20;
+  if (items < 2 || g.macs() * samples_per_item * items < kMinParallelMacs) return 1;
+  return static_cast<int>(std::min<int64_t>(items, num_threads()));
+}
+
+// Per-thread scratch; each buffer's border and tail are zero from its creation on.
+struct Scratch {
+  Buffer padded, v, m, out_tiles, dpadded;
+  explicit Scratch(const Tiles& s)
+      : padded(static_cast<std::size_t>(s.padded_size())),
+        v(static_cast<std::size_t>(kPositions * s.count * s.c)),
+        m(static_cast<std::size_t>(kPositions * s.count * s.o)),
+        out_tiles(static_cast<std::size_t>(s.outputs_size())) {}
+};
+
+// One sample's V from x.
+void sample_input(const Tiles& s, const float* x, Scratch& k) {
+  to_padded(s, x, k.padded.data());
+  transform_input(s, k.padded.data(), k.v.data());
+}
+
+}  // namespace
+
+bool applies(const ConvGeometry& g) {
+  return g.kernel_h == kKernel && g.kernel_w == kKernel && g.stride_h == 1 && g.stride_w == 1 && g.pad_h >= 0 &&
+         g.pad_w >= 0 && g.pad_h < kKernel && g.pad_w < kKernel && g.out_h() > 0 && g.out_w() > 0 &&
+         g.in_channels % kLanes == 0 && g.out_channels % kLanes == 0 && simd::kHasMasks;
+}
+
+void forward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* b, float* y) {
+  const Tiles s(g);
+  Buffer u;
+  filter_transforms(s, w, u, nullptr);
+  const int64_t out_cols = s.tiles_w * kOut;
+#pragma omp parallel num_threads(threads_for(g, batch, 1))
+  {
+    Scratch k(s);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < batch; ++n) {
+      sample_input(s, x + n * g.in_size(), k);
+      for (int64_t p = 0; p < kPositions; ++p)
+        product(s.count, s.c, s.o, k.v.data() + p * s.count * s.c, s.c, 1, u.data() + p * s.c * s.o, s.o,
+                k.m.data() + p * s.count * s.o, s.o, false);
+      transform_output(s, k.m.data(), b, k.out_tiles.data());
+      float* yn = y + n * g.out_size();
+      for (int64_t oy = 0; oy < s.oh; ++oy)
+        transpose(k.out_tiles.data() + oy * out_cols * s.o, s.ow, s.o, s.o, yn + oy * s.ow, s.oh * s.ow);
+    }
+  }
+}
+
+void backward(const ConvGeometry& g, int64_t batch, int64_t group, const float* x, const float* w, const float* dy,
+              float* dw, float* db, float* dx) {
+  const Tiles s(g);
+  Buffer u, u_t;
+  filter_transforms(s, w, u, dx ? &u_t : nullptr);
+  const int64_t groups = (batch + group - 1) / group, out_cols = s.tiles_w * kOut;
+  const int64_t du_size = kPositions * s.c * s.o;
+  Buffer du(static_cast<std::size_t>(groups * du_size)), dbias(static_cast<std::size_t>(groups * s.o));
+#pragma omp parallel num_threads(threads_for(g, groups, group * (dx ? 3 : 2)))
+  {
+    Scratch k(s);
+    Buffer& dy_tiles = k.out_tiles;  // zero beyond the outputs, as the transforms read whole tiles
+    if (dx) k.dpadded.resize(k.padded.size());
+#pragma omp for schedule(static)
+    for (int64_t q = 0; q < groups; ++q) {
+      float* du_q = du.data() + q * du_size;
+      float* db_q = dbias.data() + q * s.o;
+      for (int64_t n = q * group; n < std::min(batch, (q + 1) * group); ++n) {
+        sample_input(s, x + n * g.in_size(), k);
+        const float* dyn = dy + n * g.out_size();
+        for (int64_t oy = 0; oy < s.oh; ++oy)
+          transpose(dyn + oy * s.ow, s.o, s.ow, s.oh * s.ow, dy_tiles.data() + oy * out_cols * s.o, s.o);
+        // The bias gradient: each channel's outputs in order, row by row.
+        for (int64_t o0 = 0; o0 < s.o; o0 += kLanes) {
+          Vec sum = load(db_q + o0);
+          for (int64_t oy = 0; oy < s.oh; ++oy)
+            for (int64_t ox = 0; ox < s.ow; ++ox) sum += load(dy_tiles.data() + (oy * out_cols + ox) * s.o + o0);
+          store(db_q + o0, sum);
+        }
+        float* dm = k.m.data();
+        transform_output_grad(s, dy_tiles.data(), dm);
+        for (int64_t p = 0; p < kPositions; ++p)  // dU[p] (C, O) += V[p]^T dM[p]
+          product(s.c, s.count, s.o, k.v.data() + p * s.count * s.c, 1, s.c, dm + p * s.count * s.o, s.o,
+                  du_q + p * s.c * s.o, s.o, true);
+        if (!dx) continue;
+        float* dv = k.v.data();  // V is spent: dV[p] (tiles, C) = dM[p] U[p]^T in its place
+        for (int64_t p = 0; p < kPositions; ++p)
+          product(s.count, s.o, s.c, dm + p * s.count * s.o, s.o, 1, u_t.data() + p * s.o * s.c, s.c,
+                  dv + p * s.count * s.c, s.c, false);
+        std::fill(k.dpadded.begin(), k.dpadded.end(), 0.0f);
+        transform_input_grad(s, dv, k.dpadded.data());
+        float* dxn = dx + n * g.in_size();
+        for (int64_t iy = 0; iy < s.h; ++iy)
+          transpose(k.dpadded.data() + ((iy + s.pad_h) * s.cols + s.pad_w) * s.c, s.w, s.c, s.c, dxn + iy * s.w,
+                    s.h * s.w);
+      }
+    }
+  }
+  // The groups' sums in group order, then dW += G^T dU G for each (C, O) pair.
+  for (int64_t q = 1; q < groups; ++q)
+    for (int64_t e = 0; e < du_size; e += kLanes)
+      store(du.data() + e, load(du.data() + e) + load(du.data() + q * du_size + e));
+  for (int64_t c = 0; c < s.c; ++c)
+    for (int64_t o0 = 0; o0 < s.o; o0 += kLanes) {
+      Vec half[kKernel][kAlpha];  // G^T dU
+      for (int j = 0; j < kAlpha; ++j) {
+        Vec column[kAlpha], out[kKernel];
+#pragma GCC unroll 8
+        for (int k = 0; k < kAlpha; ++k) column[k] = load(du.data() + ((k * kAlpha + j) * s.c + c) * s.o + o0);
+        apply<kKernel, kAlpha>([](int i, int k) { return kT.g[k][i]; }, column, out);
+#pragma GCC unroll 5
+        for (int i = 0; i < kKernel; ++i) half[i][j] = out[i];
+      }
+      for (int i = 0; i < kKernel; ++i) {
+        Vec out[kKernel];
+        apply<kKernel, kAlpha>([](int j, int k) { return kT.g[k][j]; }, half[i], out);
+        for (int j = 0; j < kKernel; ++j)
+          for (int64_t l = 0; l < kLanes; ++l) dw[((o0 + l) * s.c + c) * kKernel * kKernel + i * kKernel + j] += out[j][l];
+      }
+    }
+  if (db)
+    for (int64_t o = 0; o < s.o; ++o) {
+      float sum = dbias[static_cast<std::size_t>(o)];
+      for (int64_t q = 1; q < groups; ++q) sum += dbias[static_cast<std::size_t>(q * s.o + o)];
+      db[o] += sum;
+    }
+}
+
+}  // namespace NEURITE_ISA
+}  // namespace neurite::winograd
