@@ -18,7 +18,8 @@
 //           speedrun2_32x12x12_64x3x3_s2 (the same with the 32 filters the model had until 2026-12-04)
 //           odd_8x15x15_16x3x3_s2     (stride 2, no padding, odd sizes)
 //     impl  reference (conv2d_*_reference) | fast (conv2d_forward / conv2d_backward: the direct
-//           path) | im2col (the same, ConvAlgorithm::Im2col)
+//           path) | im2col (the same, ConvAlgorithm::Im2col) | winograd (ConvAlgorithm::Winograd,
+//           seed 001's second layer, as models/seed001-cnn.json computes it)
 //     pass  forward | backward (weight, bias and input gradients) |
 //           backward_weights (no input gradient, as a network's first layer runs it)
 //   sgemm/<product>/<impl>/threads:<t>
@@ -26,8 +27,9 @@
 //           cblas_sgemm (OpenBLAS)
 // Counters: items_per_second = samples per second (conv rows); GFLOP/s = 2 * multiply-adds per
 // second, ConvGeometry::macs() per sample for each product (forward: 1 product, backward: 2, or
-// 1 without the input gradient). The reference loops run at batch 2 (they are slow); per sample
-// they do the same work at any batch. Every fast variant is checked once against the reference
+// 1 without the input gradient), for Winograd too: its GFLOP/s are the direct products' flops
+// per second, and may pass the machine's limit. The reference loops run at batch 2 (they are
+// slow); per sample they do the same work at any batch. Every fast variant is checked once against the reference
 // before it is timed.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
@@ -81,7 +83,7 @@ const ConvCase kCases[] = {
     {"odd_8x15x15_16x3x3_s2", geometry(8, 15, 15, 16, 3, 2, 0)},
 };
 
-enum class Impl { Reference, Fast, Im2col };
+enum class Impl { Reference, Fast, Im2col, Winograd };
 enum class Pass { Forward, Backward, BackwardWeights };
 
 const char* pass_name(Pass p) {
@@ -119,7 +121,9 @@ struct ConvOperands {
 
 void call(const ConvGeometry& g, int64_t batch, Impl impl, Pass pass, ConvOperands& op) {
   float* dx = pass == Pass::Backward ? op.dx.data() : nullptr;
-  const auto algorithm = impl == Impl::Im2col ? neurite::ConvAlgorithm::Im2col : neurite::ConvAlgorithm::Auto;
+  const auto algorithm = impl == Impl::Im2col     ? neurite::ConvAlgorithm::Im2col
+                         : impl == Impl::Winograd ? neurite::ConvAlgorithm::Winograd
+                                                  : neurite::ConvAlgorithm::Auto;
   if (pass == Pass::Forward) {
     if (impl == Impl::Reference)
       neurite::conv2d_forward_reference(g, batch, op.x.data(), op.w.data(), op.b.data(), op.y.data());
@@ -261,9 +265,13 @@ int main(int argc, char** argv) {
       const std::string ref = stem + "reference/" + pass_name(pass) + "/batch:" + std::to_string(kReferenceBatch) +
                               "/threads:1";
       configure(benchmark::RegisterBenchmark(ref.c_str(), bm_conv, c.g, Impl::Reference, pass, kReferenceBatch, 1));
-      for (Impl impl : {Impl::Fast, Impl::Im2col}) {
+      // Winograd where the layer opts in: 5x5, stride 1, channels in whole vectors.
+      const bool winograd = c.g.kernel_h == 5 && c.g.stride_h == 1 && c.g.in_channels % 16 == 0;
+      for (Impl impl : {Impl::Fast, Impl::Im2col, Impl::Winograd}) {
+        if (impl == Impl::Winograd && !winograd) continue;
+        const char* impl_name = impl == Impl::Fast ? "fast/" : impl == Impl::Im2col ? "im2col/" : "winograd/";
         for (int threads : {1, 2}) {
-          const std::string name = stem + (impl == Impl::Fast ? "fast/" : "im2col/") + pass_name(pass) +
+          const std::string name = stem + impl_name + pass_name(pass) +
                                    "/batch:" + std::to_string(kBatch) + "/threads:" + std::to_string(threads);
           configure(benchmark::RegisterBenchmark(name.c_str(), bm_conv, c.g, impl, pass, kBatch, threads));
         }

@@ -105,10 +105,15 @@ inline void apply(Coef coef, const Vec (&in)[In], Vec (&out)[Out]) {
 // channel-last order (rows, cols, C) large enough for every block's 8x8 window.
 struct Tiles {
   int64_t c, o, h, w, oh, ow, pad_h, pad_w, tiles_h, tiles_w, count, rows, cols;
+  // V[p] and M[p] (or dV, dM) lie this far apart: one vector more than their (tiles, channels),
+  // as a power of two (16 tiles of 16 or 32 channels) would put a tile's 64 values in the same
+  // few L1 sets, where they evicted each other (a third of the backward pass's time).
+  int64_t v_stride, m_stride;
   explicit Tiles(const ConvGeometry& g)
       : c(g.in_channels), o(g.out_channels), h(g.in_h), w(g.in_w), oh(g.out_h()), ow(g.out_w()), pad_h(g.pad_h),
         pad_w(g.pad_w), tiles_h((oh + kOut - 1) / kOut), tiles_w((ow + kOut - 1) / kOut), count(tiles_h * tiles_w),
-        rows(tiles_h * kOut + kKernel - 1), cols(tiles_w * kOut + kKernel - 1) {}
+        rows(tiles_h * kOut + kKernel - 1), cols(tiles_w * kOut + kKernel - 1), v_stride(count * c + kLanes),
+        m_stride(count * o + kLanes) {}
   int64_t padded_size() const { return rows * cols * c; }
   int64_t outputs_size() const { return tiles_h * kOut * tiles_w * kOut * o; }  // whole tiles, channel last
 };
@@ -212,7 +217,7 @@ void transform_input(const Tiles& s, const float* padded, float* v) {
           Vec out[kAlpha];
           apply<kAlpha, kAlpha>([](int j, int k) { return kT.bt[j][k]; }, half[i], out);
 #pragma GCC unroll 8
-          for (int j = 0; j < kAlpha; ++j) store(v + ((i * kAlpha + j) * s.count + t) * s.c + c0, out[j]);
+          for (int j = 0; j < kAlpha; ++j) store(v + (i * kAlpha + j) * s.v_stride + t * s.c + c0, out[j]);
         }
       }
     }
@@ -229,7 +234,7 @@ void transform_output(const Tiles& s, const float* m, const float* bias, float* 
         for (int j = 0; j < kAlpha; ++j) {
           Vec column[kAlpha], out[kOut];
 #pragma GCC unroll 8
-          for (int k = 0; k < kAlpha; ++k) column[k] = load(m + ((k * kAlpha + j) * s.count + t) * s.o + o0);
+          for (int k = 0; k < kAlpha; ++k) column[k] = load(m + (k * kAlpha + j) * s.m_stride + t * s.o + o0);
           apply<kOut, kAlpha>([](int i, int k) { return kT.at[i][k]; }, column, out);
 #pragma GCC unroll 4
           for (int i = 0; i < kOut; ++i) half[i][j] = out[i];
@@ -266,7 +271,7 @@ void transform_output_grad(const Tiles& s, const float* dy_tiles, float* dm) {
           Vec out[kAlpha];
           apply<kAlpha, kOut>([](int j, int k) { return kT.at[k][j]; }, half[i], out);
 #pragma GCC unroll 8
-          for (int j = 0; j < kAlpha; ++j) store(dm + ((i * kAlpha + j) * s.count + t) * s.o + o0, out[j]);
+          for (int j = 0; j < kAlpha; ++j) store(dm + (i * kAlpha + j) * s.m_stride + t * s.o + o0, out[j]);
         }
       }
     }
@@ -282,7 +287,7 @@ void transform_input_grad(const Tiles& s, const float* dv, float* dpadded) {
         for (int j = 0; j < kAlpha; ++j) {
           Vec column[kAlpha], out[kAlpha];
 #pragma GCC unroll 8
-          for (int k = 0; k < kAlpha; ++k) column[k] = load(dv + ((k * kAlpha + j) * s.count + t) * s.c + c0);
+          for (int k = 0; k < kAlpha; ++k) column[k] = load(dv + (k * kAlpha + j) * s.v_stride + t * s.c + c0);
           apply<kAlpha, kAlpha>([](int i, int k) { return kT.bt[k][i]; }, column, out);
 #pragma GCC unroll 8
           for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
@@ -300,43 +305,62 @@ void transform_input_grad(const Tiles& s, const float* dv, float* dpadded) {
     }
 }
 
-// u[p] (outer, inner) = G w G^T for the filters w_r (outer, 5, 5, inner): the lanes run over inner.
-void transform_filters(const float* w_r, int64_t outer, int64_t inner, float* u) {
-  for (int64_t a = 0; a < outer; ++a)
-    for (int64_t i0 = 0; i0 < inner; i0 += kLanes) {
-      Vec half[kAlpha][kKernel];  // G w
-      for (int j = 0; j < kKernel; ++j) {
-        Vec column[kKernel], out[kAlpha];
-#pragma GCC unroll 5
-        for (int k = 0; k < kKernel; ++k) column[k] = load(w_r + ((a * kKernel + k) * kKernel + j) * inner + i0);
-        apply<kAlpha, kKernel>([](int i, int k) { return kT.g[i][k]; }, column, out);
-#pragma GCC unroll 8
-        for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
-      }
-      for (int i = 0; i < kAlpha; ++i) {
-        Vec out[kAlpha];
-        apply<kAlpha, kKernel>([](int j, int k) { return kT.g[j][k]; }, half[i], out);
-#pragma GCC unroll 8
-        for (int j = 0; j < kAlpha; ++j) store(u + ((i * kAlpha + j) * outer + a) * inner + i0, out[j]);
-      }
+// Row `a` of the transformed filters: u[p] (outer, inner) = G w G^T for w (O, C, 5, 5), where
+// (outer, inner) is (C, O), giving U, or (O, C) with `by_output`, giving U^T. The lanes run over
+// inner, each vector's 25 taps gathered first.
+void transform_filter_row(const Tiles& s, const float* w, int64_t a, bool by_output, float* u) {
+  const int64_t taps = kKernel * kKernel, outer = by_output ? s.o : s.c, inner = by_output ? s.c : s.o;
+  for (int64_t i0 = 0; i0 < inner; i0 += kLanes) {
+    alignas(64) float tap[kKernel * kKernel][kLanes];
+    for (int64_t l = 0; l < kLanes; ++l) {
+      const float* filter = w + (by_output ? a * s.c + i0 + l : (i0 + l) * s.c + a) * taps;
+      for (int64_t k = 0; k < taps; ++k) tap[k][l] = filter[k];
     }
+    Vec half[kAlpha][kKernel];  // G w
+    for (int j = 0; j < kKernel; ++j) {
+      Vec column[kKernel], out[kAlpha];
+#pragma GCC unroll 5
+      for (int k = 0; k < kKernel; ++k) column[k] = load(tap[k * kKernel + j]);
+      apply<kAlpha, kKernel>([](int i, int k) { return kT.g[i][k]; }, column, out);
+#pragma GCC unroll 8
+      for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
+    }
+    for (int i = 0; i < kAlpha; ++i) {
+      Vec out[kAlpha];
+      apply<kAlpha, kKernel>([](int j, int k) { return kT.g[j][k]; }, half[i], out);
+#pragma GCC unroll 8
+      for (int j = 0; j < kAlpha; ++j) store(u + ((i * kAlpha + j) * outer + a) * inner + i0, out[j]);
+    }
+  }
 }
 
-// U[p] (C, O) and, when `transposed` is given, U[p]^T (O, C) from w (O, C, 5, 5).
-void filter_transforms(const Tiles& s, const float* w, Buffer& u, Buffer* transposed) {
-  const int64_t taps = kKernel * kKernel;
-  Buffer w_r(static_cast<std::size_t>(s.c * taps * s.o));
-  for (int64_t o = 0; o < s.o; ++o)  // (C, 5, 5, O)
-    for (int64_t c = 0; c < s.c; ++c)
-      for (int64_t k = 0; k < taps; ++k) w_r[static_cast<std::size_t>((c * taps + k) * s.o + o)] = w[(o * s.c + c) * taps + k];
-  u.resize(static_cast<std::size_t>(kPositions * s.c * s.o));
-  transform_filters(w_r.data(), s.c, s.o, u.data());
-  if (!transposed) return;
-  for (int64_t o = 0; o < s.o; ++o)  // (O, 5, 5, C)
-    for (int64_t c = 0; c < s.c; ++c)
-      for (int64_t k = 0; k < taps; ++k) w_r[static_cast<std::size_t>((o * taps + k) * s.c + c)] = w[(o * s.c + c) * taps + k];
-  transposed->resize(u.size());
-  transform_filters(w_r.data(), s.o, s.c, transposed->data());
+// U (when u is given) and U^T (when transposed is), the rows shared between the team's threads.
+void filter_transforms(const Tiles& s, const float* w, float* u, float* transposed) {
+  const int64_t u_rows = u ? s.c : 0, rows = u_rows + (transposed ? s.o : 0);
+#pragma omp for schedule(static)
+  for (int64_t a = 0; a < rows; ++a) {
+    if (a < u_rows) transform_filter_row(s, w, a, false, u);
+    else transform_filter_row(s, w, a - u_rows, true, transposed);
+  }
+}
+
+// dW (O, C, 5, 5) += G^T dU G for input channel c and the output channels [o0, o0 + kLanes).
+void add_filter_grad(const Tiles& s, const float* du, int64_t c, int64_t o0, float* dw) {
+  Vec half[kKernel][kAlpha];  // G^T dU
+  for (int j = 0; j < kAlpha; ++j) {
+    Vec column[kAlpha], out[kKernel];
+#pragma GCC unroll 8
+    for (int k = 0; k < kAlpha; ++k) column[k] = load(du + ((k * kAlpha + j) * s.c + c) * s.o + o0);
+    apply<kKernel, kAlpha>([](int i, int k) { return kT.g[k][i]; }, column, out);
+#pragma GCC unroll 5
+    for (int i = 0; i < kKernel; ++i) half[i][j] = out[i];
+  }
+  for (int i = 0; i < kKernel; ++i) {
+    Vec out[kKernel];
+    apply<kKernel, kAlpha>([](int j, int k) { return kT.g[k][j]; }, half[i], out);
+    for (int j = 0; j < kKernel; ++j)
+      for (int64_t l = 0; l < kLanes; ++l) dw[((o0 + l) * s.c + c) * kKernel * kKernel + i * kKernel + j] += out[j][l];
+  }
 }
 
 // Threads for `items` independent pieces: one when there is too little to share.
@@ -351,8 +375,8 @@ struct Scratch {
   Buffer padded, v, m, out_tiles, dpadded;
   explicit Scratch(const Tiles& s)
       : padded(static_cast<std::size_t>(s.padded_size())),
-        v(static_cast<std::size_t>(kPositions * s.count * s.c)),
-        m(static_cast<std::size_t>(kPositions * s.count * s.o)),
+        v(static_cast<std::size_t>(kPositions * s.v_stride)),
+        m(static_cast<std::size_t>(kPositions * s.m_stride)),
         out_tiles(static_cast<std::size_t>(s.outputs_size())) {}
 };
 
@@ -372,18 +396,20 @@ bool applies(const ConvGeometry& g) {
 
 void forward(const ConvGeometry& g, int64_t batch, const float* x, const float* w, const float* b, float* y) {
   const Tiles s(g);
-  Buffer u;
-  filter_transforms(s, w, u, nullptr);
+  thread_local Buffer kept_u;
+  kept_u.resize(static_cast<std::size_t>(kPositions * s.c * s.o));
+  float* u = kept_u.data();
   const int64_t out_cols = s.tiles_w * kOut;
 #pragma omp parallel num_threads(threads_for(g, batch, 1))
   {
+    filter_transforms(s, w, u, nullptr);
     Scratch k(s);
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < batch; ++n) {
       sample_input(s, x + n * g.in_size(), k);
       for (int64_t p = 0; p < kPositions; ++p)
-        product(s.count, s.c, s.o, k.v.data() + p * s.count * s.c, s.c, 1, u.data() + p * s.c * s.o, s.o,
-                k.m.data() + p * s.count * s.o, s.o, false);
+        product(s.count, s.c, s.o, k.v.data() + p * s.v_stride, s.c, 1, u + p * s.c * s.o, s.o,
+                k.m.data() + p * s.m_stride, s.o, false);
       transform_output(s, k.m.data(), b, k.out_tiles.data());
       float* yn = y + n * g.out_size();
       for (int64_t oy = 0; oy < s.oh; ++oy)
@@ -395,13 +421,21 @@ void forward(const ConvGeometry& g, int64_t batch, const float* x, const float* 
 void backward(const ConvGeometry& g, int64_t batch, int64_t group, const float* x, const float* w, const float* dy,
               float* dw, float* db, float* dx) {
   const Tiles s(g);
-  Buffer u, u_t;
-  filter_transforms(s, w, u, dx ? &u_t : nullptr);
+  thread_local Buffer kept_u_t;  // U^T, for the input gradient
+  if (dx) kept_u_t.resize(static_cast<std::size_t>(kPositions * s.c * s.o));
+  float* u_t = dx ? kept_u_t.data() : nullptr;
   const int64_t groups = (batch + group - 1) / group, out_cols = s.tiles_w * kOut;
   const int64_t du_size = kPositions * s.c * s.o;
-  Buffer du(static_cast<std::size_t>(groups * du_size)), dbias(static_cast<std::size_t>(groups * s.o));
+  // Each group's dU is written by its first sample and added to by the others. The buffer is
+  // kept from call to call (it only grows): a fresh one each mini-batch would be zeroed, or
+  // faulted in page by page, for nothing.
+  thread_local Buffer kept_du;
+  if (kept_du.size() < static_cast<std::size_t>(groups * du_size)) kept_du.resize(static_cast<std::size_t>(groups * du_size));
+  Buffer& du = kept_du;  // the reference, not the thread_local name, goes into the parallel region
+  Buffer dbias(static_cast<std::size_t>(groups * s.o));
 #pragma omp parallel num_threads(threads_for(g, groups, group * (dx ? 3 : 2)))
   {
+    filter_transforms(s, w, nullptr, u_t);
     Scratch k(s);
     Buffer& dy_tiles = k.out_tiles;  // zero beyond the outputs, as the transforms read whole tiles
     if (dx) k.dpadded.resize(k.padded.size());
@@ -423,14 +457,14 @@ void backward(const ConvGeometry& g, int64_t batch, int64_t group, const float* 
         }
         float* dm = k.m.data();
         transform_output_grad(s, dy_tiles.data(), dm);
-        for (int64_t p = 0; p < kPositions; ++p)  // dU[p] (C, O) += V[p]^T dM[p]
-          product(s.c, s.count, s.o, k.v.data() + p * s.count * s.c, 1, s.c, dm + p * s.count * s.o, s.o,
-                  du_q + p * s.c * s.o, s.o, true);
+        for (int64_t p = 0; p < kPositions; ++p)  // dU[p] (C, O) (+)= V[p]^T dM[p]
+          product(s.c, s.count, s.o, k.v.data() + p * s.v_stride, 1, s.c, dm + p * s.m_stride, s.o,
+                  du_q + p * s.c * s.o, s.o, n > q * group);
         if (!dx) continue;
         float* dv = k.v.data();  // V is spent: dV[p] (tiles, C) = dM[p] U[p]^T in its place
         for (int64_t p = 0; p < kPositions; ++p)
-          product(s.count, s.o, s.c, dm + p * s.count * s.o, s.o, 1, u_t.data() + p * s.o * s.c, s.c,
-                  dv + p * s.count * s.c, s.c, false);
+          product(s.count, s.o, s.c, dm + p * s.m_stride, s.o, 1, u_t + p * s.o * s.c, s.c,
+                  dv + p * s.v_stride, s.c, false);
         std::fill(k.dpadded.begin(), k.dpadded.end(), 0.0f);
         transform_input_grad(s, dv, k.dpadded.data());
         float* dxn = dx + n * g.in_size();
@@ -439,29 +473,19 @@ void backward(const ConvGeometry& g, int64_t batch, int64_t group, const float* 
                     s.h * s.w);
       }
     }
-  }
-  // The groups' sums in group order, then dW += G^T dU G for each (C, O) pair.
-  for (int64_t q = 1; q < groups; ++q)
-    for (int64_t e = 0; e < du_size; e += kLanes)
-      store(du.data() + e, load(du.data() + e) + load(du.data() + q * du_size + e));
-  for (int64_t c = 0; c < s.c; ++c)
-    for (int64_t o0 = 0; o0 < s.o; o0 += kLanes) {
-      Vec half[kKernel][kAlpha];  // G^T dU
-      for (int j = 0; j < kAlpha; ++j) {
-        Vec column[kAlpha], out[kKernel];
-#pragma GCC unroll 8
-        for (int k = 0; k < kAlpha; ++k) column[k] = load(du.data() + ((k * kAlpha + j) * s.c + c) * s.o + o0);
-        apply<kKernel, kAlpha>([](int i, int k) { return kT.g[k][i]; }, column, out);
-#pragma GCC unroll 5
-        for (int i = 0; i < kKernel; ++i) half[i][j] = out[i];
-      }
-      for (int i = 0; i < kKernel; ++i) {
-        Vec out[kKernel];
-        apply<kKernel, kAlpha>([](int j, int k) { return kT.g[k][j]; }, half[i], out);
-        for (int j = 0; j < kKernel; ++j)
-          for (int64_t l = 0; l < kLanes; ++l) dw[((o0 + l) * s.c + c) * kKernel * kKernel + i * kKernel + j] += out[j][l];
-      }
+    // The groups' sums in group order, each thread taking a range of them: the same additions
+    // for any thread count.
+#pragma omp for schedule(static)
+    for (int64_t e = 0; e < du_size; e += kLanes) {
+      Vec sum = load(du.data() + e);
+      for (int64_t q = 1; q < groups; ++q) sum += load(du.data() + q * du_size + e);
+      store(du.data() + e, sum);
     }
+    const int64_t o_vectors = s.o / kLanes;
+#pragma omp for schedule(static)
+    for (int64_t pair = 0; pair < s.c * o_vectors; ++pair)
+      add_filter_grad(s, du.data(), pair / o_vectors, pair % o_vectors * kLanes, dw);
+  }
   if (db)
     for (int64_t o = 0; o < s.o; ++o) {
       float sum = dbias[static_cast<std::size_t>(o)];
