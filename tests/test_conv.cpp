@@ -271,6 +271,23 @@ TEST(WinogradConv, SameBitsWhateverTheThreadCount) {
       ASSERT_EQ((*pairs[t].first)[i], (*pairs[t].second)[i]) << "tensor " << t << " at " << i;
 }
 
+// Each thread keeps its scratch while a layer's shape stays: layers of two shapes taking turns
+// must each get what they get alone (padding borders and the zeros beyond the last output tile
+// rebuilt on each change).
+TEST(WinogradConv, LayersOfTwoShapesTakingTurns) {
+  const ConvCase a(Geometry{16, 32, 14, 14, 5, 5, 1, 1, 2, 2}, 6), b(Geometry{32, 16, 9, 7, 5, 5, 1, 1, 4, 4}, 5);
+  const ConvResults a_alone = a.run(ConvAlgorithm::Winograd);
+  const ConvResults b_between = b.run(ConvAlgorithm::Winograd);
+  const ConvResults a_again = a.run(ConvAlgorithm::Winograd);
+  const ConvResults b_again = b.run(ConvAlgorithm::Winograd);
+  const std::pair<const Tensor*, const Tensor*> pairs[] = {{&a_alone.y, &a_again.y},   {&a_alone.dx, &a_again.dx},
+                                                           {&a_alone.dw, &a_again.dw}, {&b_between.y, &b_again.y},
+                                                           {&b_between.dx, &b_again.dx}};
+  for (std::size_t t = 0; t < std::size(pairs); ++t)
+    for (int64_t i = 0; i < pairs[t].first->size(); ++i)
+      ASSERT_EQ((*pairs[t].first)[i], (*pairs[t].second)[i]) << "tensor " << t << " at " << i;
+}
+
 // Where Winograd does not apply (a 3x3 kernel, one input channel, a stride) it is the direct
 // path, bit for bit.
 TEST(WinogradConv, FallsBackToTheDirectPathElsewhere) {
