@@ -68,6 +68,8 @@ def test_spec_dict_and_spec_file_give_the_cli_network():
     from_dict = neurite.Model(spec)
     from_file = neurite.Model(str(REPOSITORY / "models" / "seed001-cnn.json"))
     assert from_dict.architecture == from_file.architecture
+    assert [layer.get("algorithm") for layer in from_file.architecture["layers"] if layer["type"] == "conv2d"] == [
+        None, "winograd"]  # the spec's choice of algorithm reaches the network
     assert from_file.input_shape == [1, 28, 28] and from_file.parameter_count == 171158
     assert from_file.settings["optimizer"] == "adam"
     for a, b in zip(from_dict.parameters.values(), from_file.parameters.values()):

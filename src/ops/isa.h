@@ -1,6 +1,6 @@
 // Which instruction set this translation unit is compiled for (private to the library).
 //
-// The hot kernels (src/ops/gemm_kernel, conv_fast, conv_direct, pool_kernel and
+// The hot kernels (src/ops/gemm_kernel, conv_fast, conv_direct, conv_winograd, pool_kernel and
 // train/dense_chain_steps) are compiled once per kernel family, each with its own flags
 // (CMakeLists.txt, NEURITE_KERNEL_SOURCES), and src/ops/kernels.cpp picks one family at run time
 // by what the CPU has. Everything those files define, and the inline helpers they share (simd.h,
