@@ -12,6 +12,9 @@
 // The results differ from the direct path's in the last bits (the transforms round); they are
 // deterministic for a given kernel family and thread count independent, as the direct path's.
 // The vector lanes run over channels, so both channel counts must be whole vectors.
+// Memory: 64 C O floats of transformed filters for each pass, and as many for each group of
+// samples' weight gradient (10 groups at batch 50), kept between calls: 1.6 MB for seed 001's
+// 16 -> 32 layer, but 200 MB for a 256 -> 256 one, one more reason the algorithm is opt-in.
 #pragma once
 #include <cstdint>
 
