@@ -200,112 +200,89 @@ void product(int64_t rows, int64_t k, int64_t n, const float* a, int64_t ars, in
 }
 
 // ---- Tile transforms (vectors over channels) --------------------------------------------------
+// Each is L X L^T for a square block X of vectors and one of the six matrices below, given by
+// its coefficients: the columns first, then the rows.
+
+constexpr auto kBt = [](int i, int k) { return kT.bt[i][k]; };  // B^T: the input's transform
+constexpr auto kB = [](int i, int k) { return kT.bt[k][i]; };   // B: its adjoint
+constexpr auto kAt = [](int i, int k) { return kT.at[i][k]; };  // A^T: the output's
+constexpr auto kA = [](int i, int k) { return kT.at[k][i]; };   // A
+constexpr auto kG = [](int i, int k) { return kT.g[i][k]; };    // G: the filters'
+constexpr auto kGt = [](int i, int k) { return kT.g[k][i]; };   // G^T
+
+// out = L X L^T, L (Out, In) given by coef(i, k); load_at(k, j) gives X[k][j], store_at(i, j, v)
+// takes out[i][j].
+template <int Out, int In, typename Coef, typename Load, typename Store>
+inline void transform_block(Coef coef, Load load_at, Store store_at) {
+  Vec half[Out][In];  // L X
+  for (int j = 0; j < In; ++j) {
+    Vec column[In], out[Out];
+#pragma GCC unroll 8
+    for (int k = 0; k < In; ++k) column[k] = load_at(k, j);
+    apply<Out, In>(coef, column, out);
+#pragma GCC unroll 8
+    for (int i = 0; i < Out; ++i) half[i][j] = out[i];
+  }
+  for (int i = 0; i < Out; ++i) {
+    Vec out[Out];
+    apply<Out, In>(coef, half[i], out);
+#pragma GCC unroll 8
+    for (int j = 0; j < Out; ++j) store_at(i, j, out[j]);
+  }
+}
+
+// f(ty, tx, t, c0) for every tile (row ty, column tx, index t) and every vector of `channels`.
+template <typename F>
+inline void for_each_tile(const Tiles& s, int64_t channels, F&& f) {
+  for (int64_t ty = 0; ty < s.tiles_h; ++ty)
+    for (int64_t tx = 0; tx < s.tiles_w; ++tx)
+      for (int64_t c0 = 0; c0 < channels; c0 += kLanes) f(ty, tx, ty * s.tiles_w + tx, c0);
+}
 
 // V[p] (tiles, C) for every tile: B^T d B of each 8x8 window of the padded image.
 void transform_input(const Tiles& s, const float* padded, float* v) {
-  for (int64_t ty = 0; ty < s.tiles_h; ++ty)
-    for (int64_t tx = 0; tx < s.tiles_w; ++tx) {
-      const int64_t t = ty * s.tiles_w + tx;
-      for (int64_t c0 = 0; c0 < s.c; c0 += kLanes) {
-        Vec half[kAlpha][kAlpha];  // B^T d, [row][column]
-        for (int j = 0; j < kAlpha; ++j) {
-          Vec column[kAlpha], out[kAlpha];
-#pragma GCC unroll 8
-          for (int k = 0; k < kAlpha; ++k) column[k] = load(padded + ((ty * kOut + k) * s.cols + tx * kOut + j) * s.c + c0);
-          apply<kAlpha, kAlpha>([](int i, int k) { return kT.bt[i][k]; }, column, out);
-#pragma GCC unroll 8
-          for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
-        }
-        for (int i = 0; i < kAlpha; ++i) {
-          Vec out[kAlpha];
-          apply<kAlpha, kAlpha>([](int j, int k) { return kT.bt[j][k]; }, half[i], out);
-#pragma GCC unroll 8
-          for (int j = 0; j < kAlpha; ++j) store(v + (i * kAlpha + j) * s.v_stride + t * s.c + c0, out[j]);
-        }
-      }
-    }
+  for_each_tile(s, s.c, [&](int64_t ty, int64_t tx, int64_t t, int64_t c0) {
+    const float* window = padded + ((ty * s.cols + tx) * kOut * s.c) + c0;
+    transform_block<kAlpha, kAlpha>(
+        kBt, [&](int k, int j) { return load(window + (k * s.cols + j) * s.c); },
+        [&](int i, int j, Vec x) { store(v + (i * kAlpha + j) * s.v_stride + t * s.c + c0, x); });
+  });
 }
 
 // The outputs of every tile from M[p] (tiles, O): A^T M A + b, channel last (whole tiles).
 void transform_output(const Tiles& s, const float* m, const float* bias, float* out_tiles) {
   const int64_t out_cols = s.tiles_w * kOut;
-  for (int64_t ty = 0; ty < s.tiles_h; ++ty)
-    for (int64_t tx = 0; tx < s.tiles_w; ++tx) {
-      const int64_t t = ty * s.tiles_w + tx;
-      for (int64_t o0 = 0; o0 < s.o; o0 += kLanes) {
-        Vec half[kOut][kAlpha];  // A^T M
-        for (int j = 0; j < kAlpha; ++j) {
-          Vec column[kAlpha], out[kOut];
-#pragma GCC unroll 8
-          for (int k = 0; k < kAlpha; ++k) column[k] = load(m + (k * kAlpha + j) * s.m_stride + t * s.o + o0);
-          apply<kOut, kAlpha>([](int i, int k) { return kT.at[i][k]; }, column, out);
-#pragma GCC unroll 4
-          for (int i = 0; i < kOut; ++i) half[i][j] = out[i];
-        }
-        const Vec b = bias ? load(bias + o0) : Vec{};
-        for (int i = 0; i < kOut; ++i) {
-          Vec out[kOut];
-          apply<kOut, kAlpha>([](int j, int k) { return kT.at[j][k]; }, half[i], out);
-#pragma GCC unroll 4
-          for (int j = 0; j < kOut; ++j)
-            store(out_tiles + ((ty * kOut + i) * out_cols + tx * kOut + j) * s.o + o0, out[j] + b);
-        }
-      }
-    }
+  for_each_tile(s, s.o, [&](int64_t ty, int64_t tx, int64_t t, int64_t o0) {
+    const Vec b = bias ? load(bias + o0) : Vec{};
+    float* tile = out_tiles + (ty * out_cols + tx) * kOut * s.o + o0;
+    transform_block<kOut, kAlpha>(
+        kAt, [&](int k, int j) { return load(m + (k * kAlpha + j) * s.m_stride + t * s.o + o0); },
+        [&](int i, int j, Vec y) { store(tile + (i * out_cols + j) * s.o, y + b); });
+  });
 }
 
 // dM[p] (tiles, O) = A dY A^T of each tile of dY (channel last, whole tiles, zero beyond the outputs).
 void transform_output_grad(const Tiles& s, const float* dy_tiles, float* dm) {
   const int64_t out_cols = s.tiles_w * kOut;
-  for (int64_t ty = 0; ty < s.tiles_h; ++ty)
-    for (int64_t tx = 0; tx < s.tiles_w; ++tx) {
-      const int64_t t = ty * s.tiles_w + tx;
-      for (int64_t o0 = 0; o0 < s.o; o0 += kLanes) {
-        Vec half[kAlpha][kOut];  // A dY
-        for (int j = 0; j < kOut; ++j) {
-          Vec column[kOut], out[kAlpha];
-#pragma GCC unroll 4
-          for (int k = 0; k < kOut; ++k) column[k] = load(dy_tiles + ((ty * kOut + k) * out_cols + tx * kOut + j) * s.o + o0);
-          apply<kAlpha, kOut>([](int i, int k) { return kT.at[k][i]; }, column, out);
-#pragma GCC unroll 8
-          for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
-        }
-        for (int i = 0; i < kAlpha; ++i) {
-          Vec out[kAlpha];
-          apply<kAlpha, kOut>([](int j, int k) { return kT.at[k][j]; }, half[i], out);
-#pragma GCC unroll 8
-          for (int j = 0; j < kAlpha; ++j) store(dm + (i * kAlpha + j) * s.m_stride + t * s.o + o0, out[j]);
-        }
-      }
-    }
+  for_each_tile(s, s.o, [&](int64_t ty, int64_t tx, int64_t t, int64_t o0) {
+    const float* tile = dy_tiles + (ty * out_cols + tx) * kOut * s.o + o0;
+    transform_block<kAlpha, kOut>(
+        kA, [&](int k, int j) { return load(tile + (k * out_cols + j) * s.o); },
+        [&](int i, int j, Vec d) { store(dm + (i * kAlpha + j) * s.m_stride + t * s.o + o0, d); });
+  });
 }
 
 // The padded image's gradient (channel last, zeroed by the caller) += B dV B^T of every tile.
 void transform_input_grad(const Tiles& s, const float* dv, float* dpadded) {
-  for (int64_t ty = 0; ty < s.tiles_h; ++ty)
-    for (int64_t tx = 0; tx < s.tiles_w; ++tx) {
-      const int64_t t = ty * s.tiles_w + tx;
-      for (int64_t c0 = 0; c0 < s.c; c0 += kLanes) {
-        Vec half[kAlpha][kAlpha];  // B dV
-        for (int j = 0; j < kAlpha; ++j) {
-          Vec column[kAlpha], out[kAlpha];
-#pragma GCC unroll 8
-          for (int k = 0; k < kAlpha; ++k) column[k] = load(dv + (k * kAlpha + j) * s.v_stride + t * s.c + c0);
-          apply<kAlpha, kAlpha>([](int i, int k) { return kT.bt[k][i]; }, column, out);
-#pragma GCC unroll 8
-          for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
-        }
-        for (int i = 0; i < kAlpha; ++i) {
-          Vec out[kAlpha];
-          apply<kAlpha, kAlpha>([](int j, int k) { return kT.bt[k][j]; }, half[i], out);
-#pragma GCC unroll 8
-          for (int j = 0; j < kAlpha; ++j) {
-            float* at = dpadded + ((ty * kOut + i) * s.cols + tx * kOut + j) * s.c + c0;
-            store(at, load(at) + out[j]);
-          }
-        }
-      }
-    }
+  for_each_tile(s, s.c, [&](int64_t ty, int64_t tx, int64_t t, int64_t c0) {
+    float* window = dpadded + ((ty * s.cols + tx) * kOut * s.c) + c0;
+    transform_block<kAlpha, kAlpha>(
+        kB, [&](int k, int j) { return load(dv + (k * kAlpha + j) * s.v_stride + t * s.c + c0); },
+        [&](int i, int j, Vec d) {
+          float* at = window + (i * s.cols + j) * s.c;
+          store(at, load(at) + d);
+        });
+  });
 }
 
 // Row `a` of the transformed filters: u[p] (outer, inner) = G w G^T for w (O, C, 5, 5), where
@@ -319,21 +296,9 @@ void transform_filter_row(const Tiles& s, const float* w, int64_t a, bool by_out
       const float* filter = w + (by_output ? a * s.c + i0 + l : (i0 + l) * s.c + a) * taps;
       for (int64_t k = 0; k < taps; ++k) tap[k][l] = filter[k];
     }
-    Vec half[kAlpha][kKernel];  // G w
-    for (int j = 0; j < kKernel; ++j) {
-      Vec column[kKernel], out[kAlpha];
-#pragma GCC unroll 5
-      for (int k = 0; k < kKernel; ++k) column[k] = load(tap[k * kKernel + j]);
-      apply<kAlpha, kKernel>([](int i, int k) { return kT.g[i][k]; }, column, out);
-#pragma GCC unroll 8
-      for (int i = 0; i < kAlpha; ++i) half[i][j] = out[i];
-    }
-    for (int i = 0; i < kAlpha; ++i) {
-      Vec out[kAlpha];
-      apply<kAlpha, kKernel>([](int j, int k) { return kT.g[j][k]; }, half[i], out);
-#pragma GCC unroll 8
-      for (int j = 0; j < kAlpha; ++j) store(u + ((i * kAlpha + j) * outer + a) * inner + i0, out[j]);
-    }
+    transform_block<kAlpha, kKernel>(
+        kG, [&](int k, int j) { return load(tap[k * kKernel + j]); },
+        [&](int i, int j, Vec x) { store(u + ((i * kAlpha + j) * outer + a) * inner + i0, x); });
   }
 }
 
@@ -349,21 +314,11 @@ void filter_transforms(const Tiles& s, const float* w, float* u, float* transpos
 
 // dW (O, C, 5, 5) += G^T dU G for input channel c and the output channels [o0, o0 + kLanes).
 void add_filter_grad(const Tiles& s, const float* du, int64_t c, int64_t o0, float* dw) {
-  Vec half[kKernel][kAlpha];  // G^T dU
-  for (int j = 0; j < kAlpha; ++j) {
-    Vec column[kAlpha], out[kKernel];
-#pragma GCC unroll 8
-    for (int k = 0; k < kAlpha; ++k) column[k] = load(du + ((k * kAlpha + j) * s.c + c) * s.o + o0);
-    apply<kKernel, kAlpha>([](int i, int k) { return kT.g[k][i]; }, column, out);
-#pragma GCC unroll 5
-    for (int i = 0; i < kKernel; ++i) half[i][j] = out[i];
-  }
-  for (int i = 0; i < kKernel; ++i) {
-    Vec out[kKernel];
-    apply<kKernel, kAlpha>([](int j, int k) { return kT.g[k][j]; }, half[i], out);
-    for (int j = 0; j < kKernel; ++j)
-      for (int64_t l = 0; l < kLanes; ++l) dw[((o0 + l) * s.c + c) * kKernel * kKernel + i * kKernel + j] += out[j][l];
-  }
+  transform_block<kKernel, kAlpha>(
+      kGt, [&](int k, int j) { return load(du + ((k * kAlpha + j) * s.c + c) * s.o + o0); },
+      [&](int i, int j, Vec d) {
+        for (int64_t l = 0; l < kLanes; ++l) dw[((o0 + l) * s.c + c) * kKernel * kKernel + i * kKernel + j] += d[l];
+      });
 }
 
 // Threads for `items` independent pieces: one when there is too little to share.
