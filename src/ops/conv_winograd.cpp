@@ -391,6 +391,7 @@ void forward(const ConvGeometry& g, int64_t batch, const float* x, const float* 
 
 void backward(const ConvGeometry& g, int64_t batch, int64_t group, const float* x, const float* w, const float* dy,
               float* dw, float* db, float* dx) {
+  if (batch <= 0) return;  // nothing to add (and no group whose sums could be read)
   const Tiles s(g);
   thread_local Buffer kept_u_t;  // U^T, for the input gradient
   if (dx) kept_u_t.resize(static_cast<std::size_t>(kPositions * s.c * s.o));
