@@ -303,8 +303,9 @@ void transpose_and_sum_rows(const float* __restrict m, int64_t rows, int64_t col
     }
 }
 
+// Auto's choice, also where Winograd was asked for and does not apply.
 bool use_direct(const ConvGeometry& g, ConvAlgorithm algorithm) {
-  return algorithm == ConvAlgorithm::Auto && direct::applies(g);
+  return algorithm != ConvAlgorithm::Im2col && direct::applies(g);
 }
 
 // Per-thread scratch of the backward pass. The padded image and the padded dy keep apart: a

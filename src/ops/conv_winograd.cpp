@@ -130,7 +130,7 @@ void transpose(const float* __restrict src, int64_t rows, int64_t cols, int64_t 
       const simd::Lanes height(0, std::min(kLanes, rows - r0));
       for (int64_t k0 = 0; k0 < cols; k0 += kLanes) {
         const int64_t width = std::min(kLanes, cols - k0);
-        Vec block[kLanes];
+        alignas(64) Vec block[kLanes];
 #pragma GCC unroll 16
         for (int64_t r = 0; r < kLanes; ++r)
           block[r] = r0 + r < rows ? load(src + (r0 + r) * src_ld + k0, simd::Lanes(0, width)) : Vec{};
@@ -160,13 +160,13 @@ void to_padded(const Tiles& s, const float* x, float* padded) {
 template <int Rows, int Vecs>
 inline void product_block(int64_t k, const float* a, int64_t ars, int64_t ais, const float* b, int64_t ldb, float* c,
                           int64_t ldc, bool accumulate) {
-  Vec acc[Rows][Vecs];
+  alignas(64) Vec acc[Rows][Vecs];
 #pragma GCC unroll 8
   for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < Vecs; ++v) acc[r][v] = accumulate ? load(c + r * ldc + v * kLanes) : Vec{};
   for (int64_t i = 0; i < k; ++i) {
-    Vec bv[Vecs];
+    alignas(64) Vec bv[Vecs];
 #pragma GCC unroll 4
     for (int v = 0; v < Vecs; ++v) bv[v] = load(b + i * ldb + v * kLanes);
 #pragma GCC unroll 8
@@ -212,11 +212,13 @@ constexpr auto kGt = [](int i, int k) { return kT.g[k][i]; };   // G^T
 
 // out = L X L^T, L (Out, In) given by coef(i, k); load_at(k, j) gives X[k][j], store_at(i, j, v)
 // takes out[i][j].
+// The blocks are declared 64-byte aligned: clang (the sanitizer build) moves a Vec array that
+// apply() takes by reference with aligned instructions, whatever Vec's own alignment says.
 template <int Out, int In, typename Coef, typename Load, typename Store>
 inline void transform_block(Coef coef, Load load_at, Store store_at) {
-  Vec half[Out][In];  // L X
+  alignas(64) Vec half[Out][In];  // L X
   for (int j = 0; j < In; ++j) {
-    Vec column[In], out[Out];
+    alignas(64) Vec column[In], out[Out];
 #pragma GCC unroll 8
     for (int k = 0; k < In; ++k) column[k] = load_at(k, j);
     apply<Out, In>(coef, column, out);
@@ -224,7 +226,7 @@ inline void transform_block(Coef coef, Load load_at, Store store_at) {
     for (int i = 0; i < Out; ++i) half[i][j] = out[i];
   }
   for (int i = 0; i < Out; ++i) {
-    Vec out[Out];
+    alignas(64) Vec out[Out];
     apply<Out, In>(coef, half[i], out);
 #pragma GCC unroll 8
     for (int j = 0; j < Out; ++j) store_at(i, j, out[j]);
